@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "wharf",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "wharf", targets: ["wharf"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+    ],
+    targets: [
+        // Marathon's data model: app definitions, instances, deployments, events. Foundation only.
+        .target(name: "WharfModel"),
+        // Pure placement and reconciliation decisions.
+        .target(name: "WharfScheduler", dependencies: ["WharfModel"]),
+        // Durable state: the StateStore protocol and its SQLite implementation.
+        .target(name: "WharfStore", dependencies: [
+            "WharfModel",
+            .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Node agent: runtimes, sandboxes, cgroup limits, recovery.
+        .target(name: "WharfAgent", dependencies: [
+            "WharfModel",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // Control plane: Marathon API, event bus, agent link, deployments, reconciler.
+        .target(name: "WharfServer", dependencies: [
+            "WharfModel", "WharfScheduler", "WharfStore", "WharfAgent",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
+        .executableTarget(name: "wharf", dependencies: [
+            "WharfServer", "WharfAgent", "WharfModel",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        .testTarget(name: "WharfModelTests", dependencies: ["WharfModel"]),
+        .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"]),
+        .testTarget(name: "WharfStoreTests", dependencies: ["WharfStore", "WharfModel"]),
+        .testTarget(name: "WharfAgentTests", dependencies: ["WharfAgent", "WharfModel"]),
+        .testTarget(name: "WharfIntegrationTests", dependencies: [
+            "WharfModel",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
+    ]
+)

@@ -1,0 +1,207 @@
+import Glibc
+import Logging
+import WharfModel
+
+/// Runs tasks as plain processes: `posix_spawn` into a new session in the task's sandbox, confined
+/// by cgroups when the machine allows it, supervised by a ``ProcessMonitor``.
+///
+/// Every task's process group is signalled as a whole, and when the main process ends whatever is
+/// left of its group and cgroup is killed, so no grandchild outlives its task.
+public actor ProcessRuntime: Runtime {
+    /// Always `process`.
+    public nonisolated let name = "process"
+    /// From the cgroup detection (`cgroup-v1`, `cgroup-v2`, `none: <reason>`).
+    public nonisolated let isolation: String
+    /// Exits of supervised tasks.
+    public nonisolated let exits: AsyncStream<TaskExit>
+
+    private struct Supervised {
+        var handle: TaskHandle
+        var stopRequested = false
+        var escalation: Task<Void, Never>?
+    }
+
+    private let continuation: AsyncStream<TaskExit>.Continuation
+    private let cgroups: CgroupSupport
+    private let cgroupParent: String
+    private let monitor: ProcessMonitor
+    private let logger: Logger
+    private var supervised: [Int32: Supervised] = [:]
+    private var pidsByTaskId: [String: Int32] = [:]
+
+    /// - Parameters:
+    ///   - cgroups: how to confine tasks (see ``CgroupSupport/detect(parent:)``).
+    ///   - cgroupParent: name of the directory below each hierarchy's root holding task cgroups.
+    ///   - pollInterval: period of the liveness sweep that complements `SIGCHLD`.
+    ///   - logger: receives spawn, stop and exit events with `task` metadata.
+    public init(
+        cgroups: CgroupSupport, cgroupParent: String = "wharf", pollInterval: Duration = .milliseconds(500),
+        logger: Logger
+    ) {
+        self.cgroups = cgroups
+        self.cgroupParent = cgroupParent
+        self.isolation = cgroups.isolation
+        self.monitor = ProcessMonitor(pollInterval: pollInterval)
+        self.logger = logger
+        (exits, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        let processExits = monitor.exits
+        Task { [weak self] in
+            for await exit in processExits {
+                guard let self else { return }
+                await self.processExited(exit)
+            }
+        }
+    }
+
+    public func start(_ spec: TaskSpec) async throws -> TaskHandle {
+        if let image = spec.image {
+            throw RuntimeError.unsupported("the process runtime cannot run container image \(image)")
+        }
+        let cgroups = self.cgroups
+        let parent = self.cgroupParent
+        let started = try await BlockingIO.run { () throws(RuntimeError) -> TaskHandle in
+            try Self.launch(spec, cgroups: cgroups, cgroupParent: parent)
+        }
+        guard let pid = started.pid else { return started }
+        supervised[pid] = Supervised(handle: started)
+        pidsByTaskId[spec.taskId] = pid
+        logger.info("task process started", metadata: [
+            "task": "\(spec.taskId)", "pid": "\(pid)", "cgroups": "\(started.cgroups)",
+        ])
+        await monitor.watch(pid: pid, startTime: started.processStartTime)
+        return started
+    }
+
+    public func stop(_ handle: TaskHandle, gracePeriod: Duration) async {
+        guard let pid = pidsByTaskId[handle.taskId], var task = supervised[pid], !task.stopRequested else { return }
+        task.stopRequested = true
+        let group = task.handle.processGroup ?? pid
+        let immediate = gracePeriod <= .zero
+        signalGroup(group, immediate ? SIGKILL : SIGTERM, taskId: handle.taskId)
+        if !immediate {
+            let taskId = handle.taskId
+            task.escalation = Task { [weak self] in
+                try? await Task.sleep(for: gracePeriod)
+                guard !Task.isCancelled else { return }
+                await self?.escalate(taskId: taskId)
+            }
+        }
+        supervised[pid] = task
+    }
+
+    public func adopt(_ handle: TaskHandle) async -> Bool {
+        guard let pid = handle.pid, ProcStat.isAlive(pid: pid, startTime: handle.processStartTime) else {
+            let leftovers = handle.cgroups
+            let remaining = await BlockingIO.run { TaskCgroup.destroy(leftovers) }
+            if !remaining.isEmpty {
+                logger.warning("cannot remove cgroups of a vanished task", metadata: [
+                    "task": "\(handle.taskId)", "cgroups": "\(remaining)",
+                ])
+            }
+            return false
+        }
+        supervised[pid] = Supervised(handle: handle)
+        pidsByTaskId[handle.taskId] = pid
+        logger.info("task process adopted", metadata: ["task": "\(handle.taskId)", "pid": "\(pid)"])
+        await monitor.watch(pid: pid, startTime: handle.processStartTime)
+        return true
+    }
+
+    public func detach() async {
+        for task in supervised.values { task.escalation?.cancel() }
+        supervised.removeAll()
+        pidsByTaskId.removeAll()
+        await monitor.stop()
+        continuation.finish()
+    }
+
+    private func escalate(taskId: String) {
+        guard let pid = pidsByTaskId[taskId], let task = supervised[pid] else { return }
+        logger.info("task still alive after its grace period, sending SIGKILL", metadata: ["task": "\(taskId)"])
+        signalGroup(task.handle.processGroup ?? pid, SIGKILL, taskId: taskId)
+    }
+
+    private func signalGroup(_ group: Int32, _ signal: Int32, taskId: String) {
+        if kill(-group, signal) != 0 && errno != ESRCH {
+            logger.warning("cannot signal task process group", metadata: [
+                "task": "\(taskId)", "pgid": "\(group)", "signal": "\(signal)", "error": "\(ErrorText.strerror(errno))",
+            ])
+        }
+    }
+
+    private func processExited(_ exit: ProcessMonitor.Exit) async {
+        guard let task = supervised.removeValue(forKey: exit.pid) else { return }
+        pidsByTaskId[task.handle.taskId] = nil
+        task.escalation?.cancel()
+        // The main process is gone; nothing else of its group may outlive it.
+        kill(-(task.handle.processGroup ?? exit.pid), SIGKILL)
+        let directories = task.handle.cgroups
+        let (outOfMemory, remaining) = await BlockingIO.run {
+            (TaskCgroup.sawOutOfMemory(directories), TaskCgroup.destroy(directories))
+        }
+        if !remaining.isEmpty {
+            logger.warning("cannot remove task cgroups", metadata: ["task": "\(task.handle.taskId)", "cgroups": "\(remaining)"])
+        }
+        let termination: TaskExit.Termination
+        if let status = exit.waitStatus {
+            let signal = status & 0x7f
+            termination = signal == 0
+                ? .exited(code: (status >> 8) & 0xff)
+                : .signaled(signal: signal, outOfMemory: signal == SIGKILL && outOfMemory)
+        } else {
+            termination = .unknown
+        }
+        let ended = TaskExit(handle: task.handle, termination: termination, stopRequested: task.stopRequested)
+        logger.info("task process ended", metadata: [
+            "task": "\(task.handle.taskId)", "pid": "\(exit.pid)", "exit": "\(ended.description)",
+        ])
+        continuation.yield(ended)
+    }
+}
+
+extension ProcessRuntime {
+    /// Prepares the sandbox and cgroups and spawns the task. Blocking; runs on ``BlockingIO``.
+    static func launch(_ spec: TaskSpec, cgroups: CgroupSupport, cgroupParent: String) throws(RuntimeError) -> TaskHandle {
+        let sandbox = spec.sandbox
+        let code = FileIO.makeDirectories(sandbox)
+        guard code == 0 else { throw .sandboxFailed(path: sandbox, errno: code) }
+        let argv: [String]
+        switch spec.command {
+        case .shell(let command):
+            argv = ["/bin/sh", "-c", command]
+        case .exec(let arguments):
+            guard let first = arguments.first else { throw .noCommand }
+            let path = try ProcessSpawner.resolveExecutable(
+                first, path: spec.environment["PATH"], workingDirectory: sandbox)
+            argv = [path] + arguments.dropFirst()
+        }
+        let cgroup = try TaskCgroup.create(
+            support: cgroups, parent: cgroupParent, taskId: spec.taskId, resources: spec.resources)
+        var prelude: [String] = []
+        if let cgroup { prelude.append(cgroup.joinScript) }
+        if !ProcessSpawner.canChangeDirectory { prelude.append("cd \(shellQuoted(sandbox)) || exit 125") }
+        let wrapped = prelude.isEmpty
+            ? argv
+            : ["/bin/sh", "-c", (prelude + ["exec \"$@\""]).joined(separator: "; "), "wharf-task"] + argv
+        let request = ProcessSpawner.Request(
+            executable: wrapped[0], arguments: wrapped, environment: spec.environment,
+            workingDirectory: sandbox, stdoutPath: sandbox + "/stdout", stderrPath: sandbox + "/stderr")
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawner.spawn(request)
+        } catch {
+            TaskCgroup.destroy(cgroup?.directories ?? [])
+            throw error
+        }
+        // The child is ours and unreaped, so its /proc entry exists even if it already exited.
+        let stat = ProcStat.read(pid: pid)
+        return TaskHandle(
+            runtime: "process", taskId: spec.taskId, pid: pid, processStartTime: stat?.startTime,
+            processGroup: pid, sandbox: sandbox, cgroups: cgroup?.directories ?? [])
+    }
+
+    /// `text` in single quotes for `/bin/sh`.
+    static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+}

@@ -1,0 +1,83 @@
+/// Everything the control plane needs to start one task on an agent.
+///
+/// Carries the whole app definition so that the agent can build the task environment, the command
+/// and (for later runtimes) the container configuration without asking back.
+public struct LaunchTask: Codable, Hashable, Sendable {
+    /// The instance record as placed by the scheduler (id, incarnation, ports, resources).
+    public var instance: Instance
+    /// The app definition of `instance.appVersion`.
+    public var app: AppDefinition
+    /// Seconds between SIGTERM and SIGKILL when the task is later killed.
+    public var killGracePeriodSeconds: Double
+
+    public init(instance: Instance, app: AppDefinition, killGracePeriodSeconds: Double) {
+        self.instance = instance
+        self.app = app
+        self.killGracePeriodSeconds = killGracePeriodSeconds
+    }
+}
+
+/// A command from the control plane to an agent. Every command is idempotent, keyed by instance id:
+/// launching an instance the agent already runs, or killing one it does not know, changes nothing.
+public enum AgentCommand: Codable, Hashable, Sendable {
+    /// Start the task (no-op when this instance id and incarnation already run).
+    case launch(LaunchTask)
+    /// Stop the task: SIGTERM, then SIGKILL after the grace period. Unknown ids are ignored
+    /// (the agent still reports them as gone so that the control plane can settle).
+    case kill(instanceId: String, gracePeriodSeconds: Double, reason: String)
+    /// Report the state of every task the agent holds (answered with `AgentReport.fullState`).
+    case reconcile
+}
+
+/// One task's status as the agent observed it.
+public struct TaskStatus: Codable, Hashable, Sendable {
+    public var instanceId: String
+    public var incarnation: Int
+    public var state: TaskState
+    /// Human-readable reason, e.g. `exited with code 1`, `killed by signal 9`, `spawn failed: No such file`.
+    public var message: String?
+    public var exitCode: Int32?
+    public var signal: Int32?
+    /// When the agent observed the change.
+    public var timestamp: Timestamp
+    /// Health as seen by the agent's checks; nil while unknown or when the app has none.
+    public var healthy: Bool?
+
+    public init(
+        instanceId: String, incarnation: Int, state: TaskState, message: String? = nil, exitCode: Int32? = nil,
+        signal: Int32? = nil, timestamp: Timestamp, healthy: Bool? = nil
+    ) {
+        self.instanceId = instanceId
+        self.incarnation = incarnation
+        self.state = state
+        self.message = message
+        self.exitCode = exitCode
+        self.signal = signal
+        self.timestamp = timestamp
+        self.healthy = healthy
+    }
+}
+
+/// A message from an agent to the control plane.
+public enum AgentReport: Codable, Hashable, Sendable {
+    /// The agent is up (first start or restart) and offers this capacity.
+    case registered(AgentInfo)
+    /// A task changed state.
+    case status(agentId: String, TaskStatus)
+    /// Every task the agent holds, live or recently ended: sent after `registered` and on `reconcile`.
+    /// Tasks the control plane does not know must be killed by it; known non-terminal instances
+    /// missing here are gone.
+    case fullState(agentId: String, [TaskStatus])
+}
+
+/// The boundary between the control plane and its agents, as messages.
+///
+/// `wharf dev` uses an in-process link; a cluster uses one over the network. The control plane never
+/// calls into agent objects directly.
+public protocol AgentLink: Sendable {
+    /// Delivers `command` to the agent `agentId`. Returns once the command is handed over, not when
+    /// it has taken effect; the effect arrives as reports.
+    func send(_ command: AgentCommand, to agentId: String) async
+    /// Reports from all agents, in the order each agent sent them.
+    var reports: AsyncStream<AgentReport> { get }
+}

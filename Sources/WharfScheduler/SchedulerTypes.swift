@@ -1,0 +1,86 @@
+import WharfModel
+
+/// The read-only picture the scheduler decides on. Built by the control plane from its state; the
+/// scheduler never reads anything else (no clock, no I/O, no randomness besides `seed`).
+public struct SchedulerView: Sendable {
+    /// The current time.
+    public var now: Timestamp
+    /// Desired state: every app with its current definition (`version` and `versionInfo` set).
+    /// Instances of apps not listed here are killed.
+    public var apps: [AppDefinition]
+    /// Every instance the control plane knows that is not yet terminal, including ones being killed
+    /// (`goal == .decommissioned`).
+    public var instances: [Instance]
+    /// Agents that can take new tasks.
+    public var agents: [AgentInfo]
+    /// Launch delay state per app; apps without an entry are not delayed.
+    public var backoff: [PathId: LaunchBackoff]
+    /// Instances the user asked to kill and not replace (`scale=true` kills); they are killed and the
+    /// app's target count is already reduced by the caller.
+    public var seed: UInt64
+
+    public init(now: Timestamp, apps: [AppDefinition], instances: [Instance], agents: [AgentInfo],
+                backoff: [PathId: LaunchBackoff] = [:], seed: UInt64 = 0) {
+        self.now = now
+        self.apps = apps
+        self.instances = instances
+        self.agents = agents
+        self.backoff = backoff
+        self.seed = seed
+    }
+}
+
+/// Why an instance that should run is not launched yet (shown in `/v2/queue`).
+public enum WaitReason: Hashable, Sendable {
+    /// The app's launch backoff delay has not run out.
+    case backoff(until: Timestamp)
+    /// No agent fits; the counts say how many agents lacked which resource (Marathon's
+    /// `rejectSummaryLastOffers` reasons: InsufficientCpus, InsufficientMemory, InsufficientDisk,
+    /// InsufficientPorts, UnfulfilledConstraint).
+    case noFit(rejections: [String: Int], agentsConsidered: Int)
+    /// No agent is registered that can run this app's runtime.
+    case noAgent(String)
+    /// The rolling-upgrade bounds (maximumOverCapacity) hold further launches back for now.
+    case upgradeCapacity
+}
+
+/// Instances of one app the scheduler wanted to launch but could not, and why.
+public struct QueueEntry: Hashable, Sendable {
+    public var appId: PathId
+    public var count: Int
+    public var reason: WaitReason
+
+    public init(appId: PathId, count: Int, reason: WaitReason) {
+        self.appId = appId
+        self.count = count
+        self.reason = reason
+    }
+}
+
+/// An instance to stop, and why (shown in task messages and events).
+public struct KillDecision: Hashable, Sendable {
+    public var instanceId: String
+    public var reason: String
+
+    public init(instanceId: String, reason: String) {
+        self.instanceId = instanceId
+        self.reason = reason
+    }
+}
+
+/// What the control plane should do now.
+public struct SchedulerDecisions: Sendable {
+    /// New instance records, placed on agents with ports assigned, in state `TASK_STAGING`. The
+    /// control plane persists them before telling the agent.
+    public var launches: [Instance] = []
+    /// Instances to kill (goal becomes `.decommissioned`).
+    public var kills: [KillDecision] = []
+    /// Apps with instances still to launch that could not be placed now.
+    public var waiting: [QueueEntry] = []
+
+    public init(launches: [Instance] = [], kills: [KillDecision] = [], waiting: [QueueEntry] = []) {
+        self.launches = launches
+        self.kills = kills
+        self.waiting = waiting
+    }
+}

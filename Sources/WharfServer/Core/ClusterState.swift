@@ -1,0 +1,138 @@
+import WharfModel
+import WharfScheduler
+
+/// An explicitly created group (`POST /v2/groups`), kept so that empty groups and group-level
+/// dependencies survive. Groups implied by app ids need no record.
+public struct GroupRecord: Codable, Hashable, Sendable {
+    public var id: PathId
+    public var dependencies: [PathId]
+    public var version: Timestamp
+    public var enforceRole: Bool
+
+    public init(id: PathId, dependencies: [PathId] = [], version: Timestamp, enforceRole: Bool = false) {
+        self.id = id
+        self.dependencies = dependencies
+        self.version = version
+        self.enforceRole = enforceRole
+    }
+}
+
+/// Marathon's `lastTaskFailure` of an app.
+public struct TaskFailure: Codable, Hashable, Sendable {
+    public var appId: PathId
+    public var host: String
+    public var message: String
+    public var state: TaskState
+    public var taskId: String
+    public var timestamp: Timestamp
+    public var version: Timestamp
+    public var slaveId: String
+}
+
+/// A consistent, immutable picture of the control plane, handed to readers (API, CLI, UI).
+/// Copying is O(1): the collections are copy-on-write.
+public struct ClusterState: Sendable {
+    /// Current definition of every app.
+    public var apps: [PathId: AppDefinition] = [:]
+    /// Explicitly created groups.
+    public var groups: [PathId: GroupRecord] = [:]
+    /// Every instance not yet expunged, by instance id.
+    public var instances: [String: Instance] = [:]
+    /// Instance ids per app, kept in step with `instances`.
+    public var instanceIdsByApp: [PathId: Set<String>] = [:]
+    /// Running deployments by id.
+    public var deployments: [String: Deployment] = [:]
+    public var lastTaskFailures: [PathId: TaskFailure] = [:]
+    /// Instances the scheduler could not launch at its last pass, and why.
+    public var queue: [PathId: QueueEntry] = [:]
+    public var backoff: [PathId: LaunchBackoff] = [:]
+    /// Agents that registered and reported their tasks.
+    public var agents: [String: AgentInfo] = [:]
+    /// Version of the root group: the time of the last accepted change.
+    public var rootVersion: Timestamp = Timestamp(millis: 0)
+
+    public init() {}
+
+    /// Instances of `app`, oldest first.
+    public func instances(of app: PathId) -> [Instance] {
+        guard let ids = instanceIdsByApp[app] else { return [] }
+        return ids.compactMap { instances[$0] }.sorted { ($0.stagedAt, $0.id) < ($1.stagedAt, $1.id) }
+    }
+
+    /// Running deployments that act on `app`.
+    public func deployments(affecting app: PathId) -> [Deployment] {
+        deployments.values.filter { $0.affectedApps.contains(app) }.sorted { $0.version < $1.version }
+    }
+
+    mutating func upsert(_ instance: Instance) {
+        instances[instance.id] = instance
+        instanceIdsByApp[instance.appId, default: []].insert(instance.id)
+    }
+
+    mutating func removeInstance(_ id: String) {
+        guard let instance = instances.removeValue(forKey: id) else { return }
+        instanceIdsByApp[instance.appId]?.remove(id)
+        if instanceIdsByApp[instance.appId]?.isEmpty == true { instanceIdsByApp[instance.appId] = nil }
+    }
+}
+
+/// A change to apply through a deployment: the unit every mutating API call is turned into.
+public struct DeployRequest: Sendable {
+    /// New full definitions by id; nil removes the app. Versions are assigned by the control plane.
+    public var apps: [PathId: AppDefinition?]
+    /// Apps to restart even if their definition is unchanged (`POST /v2/apps/{id}/restart`).
+    public var restart: Set<PathId>
+    /// Explicit group records to set (nil removes the record).
+    public var groups: [PathId: GroupRecord?]
+    /// Cancel conflicting deployments instead of failing with 409.
+    public var force: Bool
+    /// Instances to kill without replacement (`scale=true`); the caller lowers `instances` accordingly.
+    public var instancesToKill: [String]
+
+    public init(apps: [PathId: AppDefinition?] = [:], restart: Set<PathId> = [], groups: [PathId: GroupRecord?] = [:],
+                force: Bool = false, instancesToKill: [String] = []) {
+        self.apps = apps
+        self.restart = restart
+        self.groups = groups
+        self.force = force
+        self.instancesToKill = instancesToKill
+    }
+}
+
+/// What a deployment-creating call returns: Marathon's `{"deploymentId", "version"}`.
+public struct DeploymentResult: Sendable {
+    public var deploymentId: String
+    public var version: Timestamp
+    /// Definitions as stored (with versions and service ports assigned), for the response body.
+    public var apps: [PathId: AppDefinition]
+}
+
+/// Errors of control-plane operations, each carrying what the API needs to answer.
+public enum ControlPlaneError: Error, CustomStringConvertible {
+    /// The apps are locked by running deployments (409 unless `force`).
+    case appLocked(deploymentIds: [String])
+    /// `--max_running_deployments` reached (403).
+    case tooManyDeployments(limit: Int)
+    case unknownApp(PathId)
+    case unknownDeployment(String)
+    case unknownTask(String)
+    /// A request the model accepts but the cluster cannot satisfy (e.g. service ports exhausted) (422).
+    case unprocessable(String)
+    /// The state store failed; nothing was applied (500).
+    case store(String)
+
+    public var description: String {
+        switch self {
+        case let .appLocked(ids):
+            let first = ids.first ?? ""
+            return "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/\(first)'."
+        case let .tooManyDeployments(limit):
+            return "Max number (\(limit)) of running deployments is achieved. Wait for existing deployments to complete or cancel them."
+        case let .unknownApp(id): return "App '\(id)' does not exist"
+        case let .unknownDeployment(id): return "DeploymentPlan \(id) does not exist"
+        case let .unknownTask(id): return "Task '\(id)' does not exist"
+        case let .unprocessable(message): return message
+        case let .store(message): return "state store failure: \(message)"
+        }
+    }
+}

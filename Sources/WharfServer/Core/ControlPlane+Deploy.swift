@@ -1,0 +1,240 @@
+import Foundation
+import WharfModel
+import WharfScheduler
+import WharfStore
+
+/// What killing tasks through the API produced.
+public enum KillOutcome: Sendable {
+    /// The instances were told to stop; they will be replaced (no `scale`).
+    case killed([Instance])
+    /// `scale=true`: a deployment lowering the instance count and killing exactly these instances.
+    case deployment(DeploymentResult)
+}
+
+extension ControlPlane {
+    /// Applies a change to apps and groups as one deployment: assigns versions and service ports,
+    /// plans the steps, checks conflicts with running deployments, persists everything in one
+    /// transaction and only then makes it visible. Throws `ControlPlaneError`.
+    public func deploy(_ request: DeployRequest) async throws -> DeploymentResult {
+        let now = nextVersion()
+        var original: [PathId: AppDefinition] = [:]
+        var target: [PathId: AppDefinition] = [:]
+        var removed: [PathId] = []
+
+        for (id, proposed) in request.apps {
+            let current = state.apps[id]
+            if let current { original[id] = current }
+            guard var next = proposed else {
+                if current != nil { removed.append(id) }
+                continue
+            }
+            next.id = id
+            target[id] = stamp(next, replacing: current, restart: request.restart.contains(id), now: now)
+        }
+        for id in request.restart where request.apps[id] == nil {
+            guard let current = state.apps[id] else { throw ControlPlaneError.unknownApp(id) }
+            original[id] = current
+            target[id] = stamp(current, replacing: current, restart: true, now: now)
+        }
+        try assignServicePorts(&target)
+
+        let changed = target.filter { original[$0.key] != $0.value }
+        var steps = DeploymentPlanner.steps(
+            original: original.filter { changed[$0.key] != nil || removed.contains($0.key) },
+            target: changed)
+        ensureRestartActions(&steps, for: request.restart)
+        let affected = Set(steps.flatMap { $0.actions.map(\.app) })
+
+        let conflicting = state.deployments.values.filter { !affected.isDisjoint(with: $0.affectedApps) }
+        if !conflicting.isEmpty && !request.force {
+            throw ControlPlaneError.appLocked(deploymentIds: conflicting.map(\.id).sorted())
+        }
+        if !steps.isEmpty, state.deployments.count - conflicting.count >= configuration.maxRunningDeployments {
+            throw ControlPlaneError.tooManyDeployments(limit: configuration.maxRunningDeployments)
+        }
+
+        let deployment = Deployment(
+            id: UUID().uuidString.lowercased(), version: now, steps: steps, currentStep: 0,
+            original: original.filter { affected.contains($0.key) },
+            target: target.filter { affected.contains($0.key) },
+            instancesToKill: request.instancesToKill)
+
+        // One transaction: new app records and versions, removals, the deployment, cancelled ones.
+        var ops: [StoreOperation] = []
+        var newVersions = versions
+        do {
+            for (id, app) in changed {
+                var kept = [app.version!] + (newVersions[id] ?? []).filter { $0 != app.version! }
+                if kept.count > configuration.maxVersionsPerApp {
+                    for old in kept[configuration.maxVersionsPerApp...] {
+                        ops.append(.delete(key: StateKeys.version(id, old)))
+                    }
+                    kept = Array(kept.prefix(configuration.maxVersionsPerApp))
+                }
+                newVersions[id] = kept
+                ops.append(.put(key: StateKeys.app(id), value: try StoredJSON.encode(StoredApp(app, versions: kept))))
+                ops.append(.put(key: StateKeys.version(id, app.version!), value: try StoredJSON.encode(StoredApp(app))))
+            }
+            for id in removed {
+                newVersions[id] = nil
+                ops.append(.delete(key: StateKeys.app(id)))
+                ops.append(.deletePrefix(StateKeys.versions(of: id)))
+            }
+            for (id, group) in request.groups {
+                if let group {
+                    ops.append(.put(key: StateKeys.group(id), value: try StoredJSON.encode(group)))
+                } else {
+                    ops.append(.delete(key: StateKeys.group(id)))
+                }
+            }
+            if !steps.isEmpty {
+                ops.append(.put(key: StateKeys.deployment(deployment.id), value: try StoredJSON.encode(StoredDeployment(deployment))))
+            }
+            for d in conflicting { ops.append(.delete(key: StateKeys.deployment(d.id))) }
+            ops.append(.put(key: StateKeys.rootVersion, value: try StoredJSON.encode(now)))
+            try await store.transaction(ops)
+        } catch let error as ControlPlaneError {
+            throw error
+        } catch {
+            logger.error("deployment not stored: \(error)")
+            throw ControlPlaneError.store("\(error)")
+        }
+
+        // Durable: now visible.
+        versions = newVersions
+        for (id, app) in changed { state.apps[id] = app }
+        for id in removed {
+            state.apps[id] = nil
+            state.backoff[id] = nil
+            state.queue[id] = nil
+            state.lastTaskFailures[id] = nil
+        }
+        for (id, group) in request.groups { state.groups[id] = group ?? nil }
+        for d in conflicting {
+            state.deployments[d.id] = nil
+            events.publish(DeploymentResultEvent(deployment: d, failureReason: "canceled by deployment \(deployment.id)"))
+        }
+        if !steps.isEmpty { state.deployments[deployment.id] = deployment }
+        state.rootVersion = now
+        for (id, app) in changed where original[id]?.versionInfo?.lastConfigChangeAt != app.versionInfo?.lastConfigChangeAt {
+            state.backoff[id] = nil // a new configuration starts without launch delay
+        }
+        events.publish(GroupChangeEvent(groupId: .root, version: now))
+        wake()
+        return DeploymentResult(deploymentId: deployment.id, version: now, apps: target)
+    }
+
+    /// Kills instances. Without `scale` they are replaced as usual; with `scale` their apps' instance
+    /// counts are lowered by a deployment that kills exactly them.
+    public func killInstances(_ ids: [String], scale: Bool, force: Bool) async throws -> KillOutcome {
+        let found = ids.compactMap { state.instances[$0] ?? state.instances[Instance.instanceId(fromTaskId: $0)] }
+        if scale {
+            var apps: [PathId: AppDefinition?] = [:]
+            for (appId, instances) in Dictionary(grouping: found, by: \.appId) {
+                guard var app = state.apps[appId] else { continue }
+                let alive = instances.filter { $0.goal == .running }.count
+                app.instances = max(0, app.instances - alive)
+                apps[appId] = app
+            }
+            let result = try await deploy(DeployRequest(apps: apps, force: force, instancesToKill: found.map(\.id)))
+            return .deployment(result)
+        }
+        try await decommission(found.map { KillDecision(instanceId: $0.id, reason: "killed through the API") })
+        return .killed(found.compactMap { state.instances[$0.id] })
+    }
+
+    /// Stops a deployment. `force`: just forget it (202). Otherwise revert: a new deployment that
+    /// restores every affected app to its definition before the deployment, forced over it.
+    public func cancelDeployment(_ id: String, force: Bool) async throws -> DeploymentResult? {
+        guard let deployment = state.deployments[id] else { throw ControlPlaneError.unknownDeployment(id) }
+        if force {
+            do {
+                try await store.delete(StateKeys.deployment(id))
+            } catch {
+                throw ControlPlaneError.store("\(error)")
+            }
+            state.deployments[id] = nil
+            events.publish(DeploymentResultEvent(deployment: deployment, failureReason: "canceled by the user (force)"))
+            wake()
+            return nil
+        }
+        var apps: [PathId: AppDefinition?] = [:]
+        for appId in deployment.affectedApps {
+            if var previous = deployment.original[appId] {
+                previous.version = nil
+                apps[appId] = .some(previous)
+            } else {
+                apps[appId] = .some(nil)
+            }
+        }
+        return try await deploy(DeployRequest(apps: apps, force: true))
+    }
+
+    /// Sets a new version on `next`: unchanged definitions keep theirs; scale-only changes move
+    /// `lastScalingAt`; anything else (or a forced restart) is a new configuration.
+    func stamp(_ next: AppDefinition, replacing current: AppDefinition?, restart: Bool, now: Timestamp) -> AppDefinition {
+        var app = next
+        guard let current, let currentInfo = current.versionInfo else {
+            app.version = now
+            app.versionInfo = VersionInfo(lastScalingAt: now, lastConfigChangeAt: now)
+            return app
+        }
+        carryServicePorts(into: &app, from: current)
+        var comparable = app
+        comparable.version = current.version
+        comparable.versionInfo = current.versionInfo
+        if comparable == current && !restart { return current }
+        comparable.instances = current.instances
+        app.version = now
+        if comparable == current && !restart {
+            app.versionInfo = VersionInfo(lastScalingAt: now, lastConfigChangeAt: currentInfo.lastConfigChangeAt)
+        } else {
+            app.versionInfo = VersionInfo(lastScalingAt: now, lastConfigChangeAt: now)
+        }
+        return app
+    }
+
+    /// Keeps service ports already assigned when an update asks for `0` (dynamic) at the same index.
+    private func carryServicePorts(into app: inout AppDefinition, from current: AppDefinition) {
+        for i in app.portDefinitions.indices where app.portDefinitions[i].port == 0 && i < current.portDefinitions.count {
+            app.portDefinitions[i].port = current.portDefinitions[i].port
+        }
+        if var mappings = app.container?.portMappings, let old = current.container?.portMappings {
+            for i in mappings.indices where mappings[i].servicePort == 0 && i < old.count {
+                mappings[i].servicePort = old[i].servicePort
+            }
+            app.container?.portMappings = mappings
+        }
+    }
+
+    private func assignServicePorts(_ target: inout [PathId: AppDefinition]) throws {
+        var all = state.apps
+        for (id, app) in target { all[id] = app }
+        do {
+            let assigned = try ServicePortAssigner.assign(apps: Array(all.values), range: configuration.servicePorts)
+            for app in assigned where target[app.id] != nil {
+                // Filling in dynamic service ports does not make a new configuration.
+                var updated = app
+                updated.version = target[app.id]!.version
+                updated.versionInfo = target[app.id]!.versionInfo
+                target[app.id] = updated
+            }
+        } catch {
+            throw ControlPlaneError.unprocessable("\(error)")
+        }
+    }
+
+    /// A forced restart must restart even when the planner saw no configuration difference.
+    private func ensureRestartActions(_ steps: inout [DeploymentStep], for restart: Set<PathId>) {
+        for id in restart {
+            var found = false
+            for s in steps.indices {
+                for a in steps[s].actions.indices where steps[s].actions[a].app == id {
+                    steps[s].actions[a].action = .restartApplication
+                    found = true
+                }
+            }
+            if !found { steps.append(DeploymentStep(actions: [DeploymentAction(action: .restartApplication, app: id)])) }
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import WharfModel
+import WharfScheduler
+import WharfStore
+
+extension ControlPlane {
+    /// One level-triggered pass: persist pending status changes, move deployments forward, ask the
+    /// scheduler what the difference between desired and actual state calls for, persist its
+    /// decisions, then tell the agents. Running it again on unchanged state does nothing.
+    func reconcile() async {
+        passCount &+= 1
+        let now = Timestamp.now()
+        await flushQuietly()
+        advanceDeployments(now: now)
+        resetStableBackoffs(now: now)
+
+        // Kills the user asked for with `scale=true` are carried out before the scheduler looks.
+        let sentenced = state.deployments.values.flatMap(\.instancesToKill)
+            .filter { state.instances[$0]?.goal == .running }
+        if !sentenced.isEmpty {
+            try? await decommission(sentenced.map { KillDecision(instanceId: $0, reason: "killed and scaled down through the API") })
+        }
+
+        let view = SchedulerView(
+            now: now, apps: Array(effectiveApps().values),
+            instances: state.instances.values.filter(\.isActive),
+            agents: Array(state.agents.values), backoff: state.backoff, seed: passCount)
+        let decisions = scheduler.decide(view)
+
+        var queue: [PathId: QueueEntry] = [:]
+        for entry in decisions.waiting { queue[entry.appId] = entry }
+        state.queue = queue
+
+        if !decisions.kills.isEmpty {
+            try? await decommission(decisions.kills)
+        }
+        if !decisions.launches.isEmpty {
+            await launch(decisions.launches)
+        }
+        await resendStaleKills(now: now)
+        await flushQuietly()
+    }
+
+    /// Definitions the scheduler should converge to now: the target of every app, except apps whose
+    /// deployment step has not been reached yet, which keep their original definition (new apps wait
+    /// with no instances). This is how deployment steps and dependencies order the work.
+    func effectiveApps() -> [PathId: AppDefinition] {
+        var apps = state.apps
+        for deployment in state.deployments.values {
+            let current = max(deployment.currentStep, 1)
+            guard current < deployment.steps.count else { continue }
+            for step in deployment.steps[current...] {
+                for action in step.actions {
+                    if let original = deployment.original[action.app] {
+                        apps[action.app] = original
+                    } else if var fresh = apps[action.app] {
+                        fresh.instances = 0
+                        apps[action.app] = fresh
+                    }
+                }
+            }
+        }
+        return apps
+    }
+
+    /// Marks instances for killing (durably), then tells their agents.
+    func decommission(_ kills: [KillDecision]) async throws {
+        var ops: [StoreOperation] = []
+        var updated: [Instance] = []
+        for kill in kills {
+            guard var instance = state.instances[kill.instanceId], instance.goal == .running else { continue }
+            instance.goal = .decommissioned
+            instance.message = kill.reason
+            ops.append(.put(key: StateKeys.instance(instance.id), value: try StoredJSON.encode(instance)))
+            updated.append(instance)
+        }
+        guard !updated.isEmpty else { return }
+        do {
+            try await store.transaction(ops)
+        } catch {
+            logger.error("kills not stored, retrying next pass: \(error)")
+            throw ControlPlaneError.store("\(error)")
+        }
+        let now = Timestamp.now()
+        for instance in updated {
+            // A newer status may have arrived while the write was in flight.
+            if var latest = state.instances[instance.id] {
+                latest.goal = .decommissioned
+                latest.message = instance.message
+                state.upsert(latest)
+            }
+            killSentAt[instance.id] = now
+        }
+        for instance in updated {
+            logger.info("killing instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "reason": "\(instance.message ?? "")"])
+            await link.send(.kill(instanceId: instance.id, gracePeriodSeconds: killGrace(for: instance.appId), reason: instance.message ?? ""),
+                            to: instance.agentId)
+        }
+    }
+
+    /// Persists new instance records, then asks their agents to start them.
+    private func launch(_ instances: [Instance]) async {
+        var ops: [StoreOperation] = []
+        for instance in instances {
+            guard let data = try? StoredJSON.encode(instance) else { continue }
+            ops.append(.put(key: StateKeys.instance(instance.id), value: data, expectedRevision: 0))
+        }
+        do {
+            try await store.transaction(ops)
+        } catch {
+            logger.error("launches not stored, retrying next pass: \(error)")
+            return
+        }
+        for instance in instances { state.upsert(instance) }
+        for instance in instances {
+            guard let app = effectiveApps()[instance.appId] ?? state.apps[instance.appId] else { continue }
+            logger.debug("launching instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "agent": "\(instance.agentId)"])
+            publishStatus(instance, message: "launched on \(instance.host)", timestamp: instance.stagedAt)
+            await link.send(.launch(LaunchTask(instance: instance, app: app, killGracePeriodSeconds: killGrace(for: instance.appId))),
+                            to: instance.agentId)
+        }
+    }
+
+    /// Kills whose confirmation has not arrived within the grace period plus a margin are sent again
+    /// (commands are idempotent), so a kill lost in a restart is not lost forever.
+    private func resendStaleKills(now: Timestamp) async {
+        for instance in state.instances.values where instance.goal == .decommissioned && instance.isActive {
+            let grace = killGrace(for: instance.appId)
+            if let sent = killSentAt[instance.id], now.seconds(since: sent) < grace + 10 { continue }
+            guard state.agents[instance.agentId] != nil else { continue }
+            killSentAt[instance.id] = now
+            await link.send(.kill(instanceId: instance.id, gracePeriodSeconds: grace, reason: instance.message ?? "killing"),
+                            to: instance.agentId)
+        }
+    }
+
+    func killGrace(for appId: PathId) -> Double {
+        if let seconds = state.apps[appId]?.taskKillGracePeriodSeconds { return Double(seconds) }
+        return configuration.defaultKillGracePeriodSeconds
+    }
+
+    /// Moves every deployment through its steps as their actions complete; finished deployments are
+    /// removed and announced.
+    func advanceDeployments(now: Timestamp) {
+        for var deployment in state.deployments.values.sorted(by: { $0.version < $1.version }) {
+            var changed = false
+            if deployment.currentStep == 0 {
+                deployment.currentStep = 1
+                changed = true
+                if let first = deployment.steps.first {
+                    events.publish(DeploymentStepEvent(eventType: "deployment_info", deployment: deployment, step: first))
+                }
+            }
+            while deployment.currentStep <= deployment.steps.count {
+                let step = deployment.steps[deployment.currentStep - 1]
+                let done = step.actions.allSatisfy { action in
+                    DeploymentPlanner.isActionComplete(action, app: state.apps[action.app],
+                                                       instances: state.instances(of: action.app).filter(\.isActive))
+                }
+                guard done else { break }
+                events.publish(DeploymentStepEvent(eventType: "deployment_step_success", deployment: deployment, step: step))
+                for action in step.actions where action.action == .stopApplication {
+                    events.publish(AppTerminatedEvent(appId: action.app))
+                }
+                deployment.currentStep += 1
+                changed = true
+                if deployment.currentStep <= deployment.steps.count {
+                    events.publish(DeploymentStepEvent(eventType: "deployment_info", deployment: deployment,
+                                                       step: deployment.steps[deployment.currentStep - 1]))
+                }
+            }
+            guard changed else { continue }
+            if deployment.currentStep > deployment.steps.count {
+                state.deployments[deployment.id] = nil
+                logger.info("deployment finished", metadata: ["deployment": "\(deployment.id)"])
+                events.publish(DeploymentResultEvent(deployment: deployment))
+            } else {
+                state.deployments[deployment.id] = deployment
+            }
+            dirtyDeployments.insert(deployment.id)
+        }
+    }
+
+    /// Forgets the launch delay of apps that have gone long enough without a failure.
+    private func resetStableBackoffs(now: Timestamp) {
+        for (appId, var backoff) in state.backoff where backoff.resetIfStable(now: now) {
+            state.backoff[appId] = nil
+        }
+    }
+
+    /// Writes batched status changes, expunged instances and deployment progress in one transaction.
+    func flush() async throws {
+        guard !dirtyInstances.isEmpty || !expungedInstances.isEmpty || !dirtyDeployments.isEmpty else { return }
+        var ops: [StoreOperation] = []
+        for id in dirtyInstances {
+            if let instance = state.instances[id] {
+                ops.append(.put(key: StateKeys.instance(id), value: try StoredJSON.encode(instance)))
+            }
+        }
+        for id in expungedInstances { ops.append(.delete(key: StateKeys.instance(id))) }
+        for id in dirtyDeployments {
+            if let deployment = state.deployments[id] {
+                ops.append(.put(key: StateKeys.deployment(id), value: try StoredJSON.encode(StoredDeployment(deployment))))
+            } else {
+                ops.append(.delete(key: StateKeys.deployment(id)))
+            }
+        }
+        let (instances, expunged, deployments) = (dirtyInstances, expungedInstances, dirtyDeployments)
+        dirtyInstances = []
+        expungedInstances = []
+        dirtyDeployments = []
+        do {
+            try await store.transaction(ops)
+        } catch {
+            dirtyInstances.formUnion(instances)
+            expungedInstances.formUnion(expunged)
+            dirtyDeployments.formUnion(deployments)
+            throw error
+        }
+    }
+
+    func flushQuietly() async {
+        do {
+            try await flush()
+        } catch {
+            logger.error("state flush failed, will retry: \(error)")
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import WharfModel
+import WharfScheduler
+
+extension ControlPlane {
+    /// Applies one agent report to the instance records.
+    func handle(_ report: AgentReport) async {
+        switch report {
+        case let .registered(info):
+            logger.info("agent registered", metadata: ["agent": "\(info.id)", "host": "\(info.host)", "isolation": "\(info.isolation)"])
+            // Nothing is placed on the agent until it has said what it already runs.
+            state.agents[info.id] = nil
+            pendingAgents[info.id] = info
+        case let .status(agentId, status):
+            await apply(status, from: agentId)
+            wake()
+        case let .fullState(agentId, statuses):
+            await reconcileAgent(agentId, statuses: statuses)
+            wake()
+        }
+    }
+
+    /// Compares what an agent runs with what the store says should run there: instances the agent
+    /// does not know are gone and will be replaced; tasks the control plane does not know are killed.
+    private func reconcileAgent(_ agentId: String, statuses: [TaskStatus]) async {
+        let reported = Dictionary(statuses.map { ($0.instanceId, $0) }, uniquingKeysWith: { _, last in last })
+        let now = Timestamp.now()
+        for instance in state.instances.values where instance.agentId == agentId && reported[instance.id] == nil {
+            let gone = TaskStatus(instanceId: instance.id, incarnation: instance.incarnation, state: .gone,
+                                  message: "instance unknown to agent \(agentId) (lost while wharf was down)", timestamp: now)
+            await apply(gone, from: agentId)
+        }
+        for status in statuses {
+            await apply(status, from: agentId)
+        }
+        if let info = pendingAgents.removeValue(forKey: agentId) {
+            state.agents[agentId] = info
+        }
+        logger.info("agent state reconciled", metadata: ["agent": "\(agentId)", "tasks": "\(statuses.count)"])
+    }
+
+    /// Applies a task status to its instance: updates the record, publishes events, and when the task
+    /// ended records the failure and backoff and expunges the instance (the scheduler replaces it).
+    func apply(_ status: TaskStatus, from agentId: String) async {
+        guard var instance = state.instances[status.instanceId], instance.agentId == agentId else {
+            if !status.state.isTerminal {
+                logger.warning("killing task unknown to the control plane", metadata: ["instance": "\(status.instanceId)", "agent": "\(agentId)"])
+                await link.send(.kill(instanceId: status.instanceId, gracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
+                                      reason: "unknown to the control plane"), to: agentId)
+            }
+            return
+        }
+        guard status.incarnation == instance.incarnation else { return }
+        let previous = instance.state
+        guard previous != status.state || instance.healthy != status.healthy else { return }
+        guard !previous.isTerminal else { return }
+
+        instance.state = status.state
+        instance.stateSince = status.timestamp
+        instance.healthy = status.healthy
+        if let message = status.message { instance.message = message }
+        if status.state == .running && instance.startedAt == nil { instance.startedAt = status.timestamp }
+        state.upsert(instance)
+        if previous != status.state {
+            publishStatus(instance, message: status.message, timestamp: status.timestamp)
+        }
+
+        guard status.state.isTerminal else {
+            dirtyInstances.insert(instance.id)
+            return
+        }
+        if instance.goal == .running {
+            recordFailure(of: instance, status: status)
+        }
+        killSentAt[instance.id] = nil
+        state.removeInstance(instance.id)
+        dirtyInstances.remove(instance.id)
+        expungedInstances.insert(instance.id)
+    }
+
+    private func recordFailure(of instance: Instance, status: TaskStatus) {
+        guard status.state != .killed else { return }
+        state.lastTaskFailures[instance.appId] = TaskFailure(
+            appId: instance.appId, host: instance.host, message: status.message ?? "", state: status.state,
+            taskId: instance.taskId, timestamp: status.timestamp, version: instance.appVersion, slaveId: instance.agentId)
+        guard status.state.countsAsLaunchFailure, status.state != .gone, let app = state.apps[instance.appId] else { return }
+        var backoff = state.backoff[instance.appId] ?? LaunchBackoff()
+        backoff.recordFailure(app: app, now: status.timestamp)
+        state.backoff[instance.appId] = backoff
+        logger.info("task failed", metadata: [
+            "instance": "\(instance.id)", "app": "\(instance.appId)", "reason": "\(status.message ?? "")",
+            "delay": "\(backoff.timeLeftSeconds(now: status.timestamp))",
+        ])
+    }
+
+    /// `status_update_event` and `instance_changed_event` for a state change.
+    func publishStatus(_ instance: Instance, message: String?, timestamp: Timestamp) {
+        events.publish(StatusUpdateEvent(instance: instance, message: message, timestamp: timestamp))
+        events.publish(InstanceChangedEvent(instance: instance, timestamp: timestamp))
+    }
+}

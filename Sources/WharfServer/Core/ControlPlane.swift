@@ -1,0 +1,154 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WharfModel
+import WharfScheduler
+import WharfStore
+
+/// The control plane: owns desired state (apps, groups, deployments) and the record of every
+/// instance, turns API changes into deployments, and runs the reconciliation loop that asks the pure
+/// scheduler what to launch and kill and tells agents over the `AgentLink`.
+///
+/// Every change is persisted before it takes effect in memory and before any reply, so an
+/// acknowledged write survives `kill -9`. Status updates from agents are persisted write-behind
+/// (batched per reconciliation pass): after a crash, agents report what really runs.
+public actor ControlPlane: Service {
+    /// Event fan-out for `/v2/events` and other consumers.
+    public nonisolated let events: EventBus
+    public nonisolated let configuration: ServerConfiguration
+    /// When this control plane started.
+    public nonisolated let startedAt: Timestamp
+    /// How agents enforce resource limits, for `/v2/info`.
+    public nonisolated let isolationNote: String
+
+    let store: any StateStore
+    let link: any AgentLink
+    let scheduler: Scheduler
+    let logger: Logger
+
+    var state = ClusterState()
+    /// Kept versions per app, newest first.
+    var versions: [PathId: [Timestamp]] = [:]
+    /// Agents that registered but have not yet reported their tasks; nothing is placed on them yet.
+    var pendingAgents: [String: AgentInfo] = [:]
+    /// Instances whose state changed since the last flush to the store.
+    var dirtyInstances: Set<String> = []
+    /// Instances that became terminal and must be removed from the store.
+    var expungedInstances: Set<String> = []
+    /// When a kill was last sent per instance, to resend it if the agent never confirmed.
+    var killSentAt: [String: Timestamp] = [:]
+    /// Deployments whose progress changed since the last flush.
+    var dirtyDeployments: Set<String> = []
+    /// Last timestamp handed out as a version, so versions are strictly increasing.
+    var lastVersion = Timestamp(millis: 0)
+    var passCount: UInt64 = 0
+
+    private let wakeStream: AsyncStream<Void>
+    private let wakeContinuation: AsyncStream<Void>.Continuation
+
+    /// Creates a control plane over `store`, talking to agents through `link`. Call `load()` before
+    /// `run()`.
+    public init(configuration: ServerConfiguration, store: any StateStore, link: any AgentLink,
+                isolationNote: String, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.link = link
+        self.isolationNote = isolationNote
+        self.logger = logger
+        self.events = EventBus()
+        self.startedAt = Timestamp.now()
+        self.scheduler = Scheduler(makeInstanceId: { appId in
+            Instance.makeId(appId: appId, unique: UUID().uuidString.lowercased())
+        })
+        (wakeStream, wakeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Reads the stored state. Instances are kept as recorded until their agent reports.
+    public func load() async throws {
+        let loaded = try await store.loadClusterState(warn: { [logger] in logger.warning("\($0)") })
+        state = loaded.state
+        versions = loaded.versions
+        lastVersion = max(state.rootVersion, state.apps.values.compactMap(\.version).max() ?? lastVersion)
+        logger.info("state loaded", metadata: [
+            "apps": "\(state.apps.count)", "instances": "\(state.instances.count)",
+            "deployments": "\(state.deployments.count)",
+        ])
+    }
+
+    /// A consistent snapshot for readers; O(1).
+    public func currentState() -> ClusterState { state }
+
+    /// Kept versions of an app, newest first; nil when the app does not exist.
+    public func appVersions(_ id: PathId) -> [Timestamp]? {
+        guard state.apps[id] != nil else { return nil }
+        return versions[id] ?? []
+    }
+
+    /// One stored version of an app, or nil when the app or that version is unknown.
+    public func appDefinition(_ id: PathId, version: Timestamp) async throws -> AppDefinition? {
+        if let current = state.apps[id], current.version == version { return current }
+        guard versions[id]?.contains(version) == true else { return nil }
+        guard let record = try await store.get(StateKeys.version(id, version)) else { return nil }
+        return try StoredJSON.decode(StoredApp.self, record.value).definition
+    }
+
+    /// Forgets an app's launch delay (`DELETE /v2/queue/{id}/delay`); false when it has none queued.
+    public func resetDelay(_ appId: PathId) -> Bool {
+        guard state.apps[appId] != nil, state.queue[appId] != nil || state.backoff[appId] != nil else { return false }
+        state.backoff[appId] = nil
+        wake()
+        return true
+    }
+
+    /// Runs the agent-report loop and the reconciliation loop until graceful shutdown.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.consumeReports() }
+                group.addTask { await self.reconcileLoop() }
+                group.addTask { await self.resyncTicker() }
+                await group.next()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.wakeContinuation.finish()
+        }
+        await flushQuietly()
+        events.shutdown()
+    }
+
+    /// Asks the reconciliation loop for a pass soon. Cheap; coalesces.
+    nonisolated func wake() {
+        wakeContinuation.yield()
+    }
+
+    /// A version timestamp strictly after every one handed out before.
+    func nextVersion() -> Timestamp {
+        let now = Timestamp.now()
+        lastVersion = now > lastVersion ? now : Timestamp(millis: lastVersion.millis + 1)
+        return lastVersion
+    }
+
+    private func reconcileLoop() async {
+        for await _ in wakeStream {
+            if Task.isCancelled { break }
+            await reconcile()
+        }
+    }
+
+    private func resyncTicker() async {
+        let interval = Duration.milliseconds(Int64(configuration.resyncIntervalSeconds * 1000))
+        while !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            if Task.isCancelled { break }
+            wake()
+        }
+    }
+
+    private func consumeReports() async {
+        for await report in link.reports {
+            if Task.isCancelled { break }
+            await handle(report)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import WharfModel
+
+/// Settings of a Wharf control plane (and, in `wharf dev`, of its embedded agent).
+/// Every field has the documented default, so `ServerConfiguration()` is a working `wharf dev`.
+public struct ServerConfiguration: Sendable {
+    /// Where the state database, agent records and sandboxes live. Default `./.wharf`.
+    public var dataDir: String
+    /// Address the HTTP API binds to. Default `0.0.0.0`.
+    public var bindAddress: String
+    /// HTTP API port. Default 8080, as Marathon.
+    public var apiPort: Int
+    /// Address advertised for this node (task `host`, `HOST` env, leader address). Default 127.0.0.1.
+    public var advertisedHost: String
+    /// Host ports handed to tasks. Default 10000-20000, as Mesos.
+    public var taskPorts: [PortRange]
+    /// Service ports assigned to apps with `port: 0`. Default 10000-20000, as Marathon.
+    public var servicePorts: PortRange
+    /// CPUs offered to tasks; nil = the number of online cores.
+    public var cpus: Double?
+    /// Memory (MiB) offered to tasks; nil = physical memory.
+    public var mem: Double?
+    /// Disk (MiB) offered to tasks; nil = free space of the data dir's file system.
+    public var disk: Double?
+    /// SIGTERM→SIGKILL delay for apps that do not set `taskKillGracePeriodSeconds`. Default 3 s.
+    public var defaultKillGracePeriodSeconds: Double
+    /// Largest request body accepted. Default 1 MiB.
+    public var maxRequestBodyBytes: Int
+    /// App versions kept per app. Default 50, as Marathon's `--zk_max_versions`.
+    public var maxVersionsPerApp: Int
+    /// Concurrent deployments allowed. Default 100, as Marathon's `--max_running_deployments`.
+    public var maxRunningDeployments: Int
+    /// Interval of the full reconciliation pass that catches anything events missed. Default 5 s.
+    public var resyncIntervalSeconds: Double
+
+    public init(
+        dataDir: String = "./.wharf", bindAddress: String = "0.0.0.0", apiPort: Int = 8080,
+        advertisedHost: String = "127.0.0.1", taskPorts: [PortRange] = [PortRange(begin: 10000, end: 20000)],
+        servicePorts: PortRange = PortRange(begin: 10000, end: 20000), cpus: Double? = nil, mem: Double? = nil,
+        disk: Double? = nil, defaultKillGracePeriodSeconds: Double = 3, maxRequestBodyBytes: Int = 1 << 20,
+        maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5
+    ) {
+        self.dataDir = dataDir
+        self.bindAddress = bindAddress
+        self.apiPort = apiPort
+        self.advertisedHost = advertisedHost
+        self.taskPorts = taskPorts
+        self.servicePorts = servicePorts
+        self.cpus = cpus
+        self.mem = mem
+        self.disk = disk
+        self.defaultKillGracePeriodSeconds = defaultKillGracePeriodSeconds
+        self.maxRequestBodyBytes = maxRequestBodyBytes
+        self.maxVersionsPerApp = maxVersionsPerApp
+        self.maxRunningDeployments = maxRunningDeployments
+        self.resyncIntervalSeconds = resyncIntervalSeconds
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import WharfModel
+
+/// An event on Marathon's event bus. Every payload carries `eventType` and `timestamp`; the field
+/// names are Marathon's (`core/event/Events.scala`), so existing SSE consumers parse them.
+public protocol MarathonEvent: Encodable, Sendable {
+    var eventType: String { get }
+}
+
+extension MarathonEvent {
+    /// Encodes the event once for all subscribers.
+    public func frame() -> EventFrame {
+        EventFrame(eventType: eventType, json: (try? EventJSON.encoder.encode(self)) ?? Data("{}".utf8))
+    }
+}
+
+enum EventJSON {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// `event_stream_attached` / `event_stream_detached`.
+public struct EventStreamAttachedEvent: MarathonEvent {
+    public var eventType = "event_stream_attached"
+    public var remoteAddress: String
+    public var timestamp = Timestamp.now()
+    public init(remoteAddress: String, detached: Bool = false) {
+        self.remoteAddress = remoteAddress
+        if detached { eventType = "event_stream_detached" }
+    }
+}
+
+/// `api_post_event`: an app was created or changed through the API.
+public struct APIPostEvent: MarathonEvent {
+    public var eventType = "api_post_event"
+    public var clientIp: String
+    public var uri: String
+    public var appDefinition: AppDefinition
+    public var timestamp = Timestamp.now()
+    public init(clientIp: String, uri: String, appDefinition: AppDefinition) {
+        self.clientIp = clientIp
+        self.uri = uri
+        self.appDefinition = appDefinition
+    }
+}
+
+/// `status_update_event`: a task changed state.
+public struct StatusUpdateEvent: MarathonEvent {
+    public struct IPAddress: Encodable, Sendable {
+        public var ipAddress: String
+        public var `protocol` = "IPv4"
+    }
+    public var eventType = "status_update_event"
+    public var slaveId: String
+    public var taskId: String
+    public var taskStatus: String
+    public var message: String
+    public var appId: PathId
+    public var host: String
+    public var ipAddresses: [IPAddress]
+    public var ports: [Int]
+    public var version: Timestamp
+    public var timestamp: Timestamp
+
+    public init(instance: Instance, message: String?, timestamp: Timestamp) {
+        slaveId = instance.agentId
+        taskId = instance.taskId
+        taskStatus = instance.state.rawValue
+        self.message = message ?? ""
+        appId = instance.appId
+        host = instance.host
+        ipAddresses = [IPAddress(ipAddress: instance.host)]
+        ports = instance.ports
+        version = instance.appVersion
+        self.timestamp = timestamp
+    }
+}
+
+/// `instance_changed_event`: an instance's condition changed.
+public struct InstanceChangedEvent: MarathonEvent {
+    public var eventType = "instance_changed_event"
+    public var instanceId: String
+    public var condition: String
+    public var runSpecId: PathId
+    public var agentId: String
+    public var host: String
+    public var runSpecVersion: Timestamp
+    public var timestamp: Timestamp
+
+    public init(instance: Instance, timestamp: Timestamp) {
+        instanceId = instance.id
+        condition = instance.state.condition
+        runSpecId = instance.appId
+        agentId = instance.agentId
+        host = instance.host
+        runSpecVersion = instance.appVersion
+        self.timestamp = timestamp
+    }
+}
+
+/// The plan as deployment events show it (Marathon ≥1.8 "light" format).
+public struct DeploymentPlanPayload: Encodable, Sendable {
+    public var id: String
+    public var steps: [DeploymentStep]
+    public var version: Timestamp
+    public init(_ deployment: Deployment) {
+        id = deployment.id
+        steps = deployment.steps
+        version = deployment.version
+    }
+}
+
+/// `deployment_info`, `deployment_step_success`, `deployment_step_failure`.
+public struct DeploymentStepEvent: MarathonEvent {
+    public var eventType: String
+    public var plan: DeploymentPlanPayload
+    public var currentStep: DeploymentStep
+    public var timestamp = Timestamp.now()
+    public init(eventType: String, deployment: Deployment, step: DeploymentStep) {
+        self.eventType = eventType
+        plan = DeploymentPlanPayload(deployment)
+        currentStep = step
+    }
+}
+
+/// `deployment_success` / `deployment_failed`.
+public struct DeploymentResultEvent: MarathonEvent {
+    public var eventType: String
+    public var id: String
+    public var plan: DeploymentPlanPayload
+    public var reason: String?
+    public var timestamp = Timestamp.now()
+    public init(deployment: Deployment, failureReason: String? = nil) {
+        eventType = failureReason == nil ? "deployment_success" : "deployment_failed"
+        id = deployment.id
+        plan = DeploymentPlanPayload(deployment)
+        reason = failureReason
+    }
+}
+
+/// `group_change_success`.
+public struct GroupChangeEvent: MarathonEvent {
+    public var eventType = "group_change_success"
+    public var groupId: PathId
+    public var version: Timestamp
+    public var timestamp = Timestamp.now()
+    public init(groupId: PathId, version: Timestamp) {
+        self.groupId = groupId
+        self.version = version
+    }
+}
+
+/// `app_terminated_event`: every instance of a removed app is gone.
+public struct AppTerminatedEvent: MarathonEvent {
+    public var eventType = "app_terminated_event"
+    public var appId: PathId
+    public var timestamp = Timestamp.now()
+    public init(appId: PathId) { self.appId = appId }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+
+/// Failures of client commands, each with the exit code scripts can test.
+enum CLIError: Error {
+    /// The server answered with an error status; `message`/`details` are from its Marathon error body.
+    case server(status: Int, message: String, details: JSON?)
+    /// No HTTP exchange with the server was possible.
+    case cannotConnect(url: String, reason: String)
+    /// The user's input is unusable before anything was sent (unreadable or invalid JSON file).
+    case usage(String)
+    /// `--wait` gave up.
+    case timedOut(String)
+
+    /// 1 server error, 2 cannot connect, 3 wait timed out, 64 usage (as ArgumentParser's validation errors).
+    var exitCode: Int32 {
+        switch self {
+        case .server: return 1
+        case .cannotConnect: return 2
+        case .timedOut: return 3
+        case .usage: return 64
+        }
+    }
+
+    /// What is printed to standard error.
+    var report: String {
+        switch self {
+        case .server(let status, let message, let details):
+            var lines = ["Error: \(message) (HTTP \(status))"]
+            switch details {
+            case .string(let text)?:
+                lines.append("  \(text)")
+            case .array(let entries)?:
+                for entry in entries {
+                    let path = entry["path"]?.string ?? "/"
+                    let errors = entry["errors"]?.array?.map(\.text) ?? [entry.text]
+                    for error in errors { lines.append("  \(path): \(error)") }
+                }
+            case let other?:
+                lines.append("  \(other.text)")
+            case nil:
+                break
+            }
+            return lines.joined(separator: "\n")
+        case .cannotConnect(let url, let reason):
+            return "Error: cannot connect to the Wharf API at \(url) (\(reason)).\n"
+                + "Is `wharf dev` running there? Point --api or WHARF_API at the server."
+        case .usage(let message):
+            return "Error: \(message)"
+        case .timedOut(let message):
+            return "Error: \(message)"
+        }
+    }
+}
+
+/// Runs a client command body, printing `CLIError`s and turning them into their exit codes.
+func runReportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as CLIError {
+        FileHandle.standardError.write(Data((error.report + "\n").utf8))
+        throw ExitCode(error.exitCode)
+    }
+}
+
+/// Writes a line to standard error (progress and warnings, so stdout stays parseable).
+func printToStandardError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}

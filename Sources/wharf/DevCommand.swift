@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WharfModel
+import WharfServer
+
+/// `wharf dev`: control plane, agent and process runtime in one process, state in a local data dir.
+struct DevCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Run the API, scheduler and a local agent in one process (Ctrl-C or SIGTERM to stop).",
+        discussion: """
+            Every flag can also be set by an environment variable (shown in brackets); a flag wins over
+            its variable. With no flags at all this serves Marathon's API on :8080, keeps state in ./.wharf
+            and gives tasks host ports from 10000-20000.
+            """
+    )
+
+    @Option(name: .customLong("data-dir"), help: "State database and task sandboxes [WHARF_DATA_DIR] (default ./.wharf).")
+    var dataDir: String?
+
+    @Option(name: .customLong("api-port"), help: "Port of the HTTP API [WHARF_API_PORT] (default 8080).")
+    var apiPort: String?
+
+    @Option(help: "Address advertised to tasks and clients (HOST, task host) [WHARF_HOST] (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Address the API binds to [WHARF_BIND] (default 0.0.0.0).")
+    var bind: String?
+
+    @Option(name: .customLong("task-ports"), help: "Host ports for tasks, e.g. 10000-20000 or 10000-10100,31000-32000 [WHARF_TASK_PORTS].")
+    var taskPorts: String?
+
+    @Option(help: "CPUs offered to tasks [WHARF_CPUS] (default: online cores).")
+    var cpus: String?
+
+    @Option(help: "Memory offered to tasks, MiB [WHARF_MEM] (default: physical memory).")
+    var mem: String?
+
+    @Option(help: "Disk offered to tasks, MiB [WHARF_DISK] (default: free space of the data dir).")
+    var disk: String?
+
+    @Option(name: .customLong("kill-grace-period"), help: "Seconds between SIGTERM and SIGKILL when an app sets no taskKillGracePeriodSeconds [WHARF_KILL_GRACE_PERIOD] (default 3).")
+    var killGracePeriod: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).")
+    var logLevel: String?
+
+    func validate() throws {
+        _ = try settings()
+    }
+
+    func run() async throws {
+        let settings = try settings()
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "wharf")
+        logger.logLevel = level
+        try await WharfDev.run(configuration: settings.configuration, logger: logger)
+    }
+
+    /// Flags, then environment variables, then defaults, checked and turned into a server configuration.
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DevSettings {
+        let source = DevSettings.Source(flags: [
+            "data-dir": dataDir, "api-port": apiPort, "host": host, "bind": bind, "task-ports": taskPorts,
+            "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
+        ], environment: environment)
+        return try DevSettings(source)
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WharfModel
+import WharfServer
+
+/// The resolved settings of `wharf dev`: each value from its flag, else its `WHARF_*` variable, else
+/// the documented default. Invalid values raise a `ValidationError` naming the flag or variable.
+struct DevSettings {
+    /// Where a setting's raw text comes from.
+    struct Source {
+        /// Raw flag values by long flag name (`api-port`), nil when the flag was not given.
+        var flags: [String: String?]
+        /// The process environment.
+        var environment: [String: String]
+
+        /// The raw value of `flag` and a label for error messages (`--api-port` or `WHARF_API_PORT`).
+        func value(_ flag: String) -> (text: String, origin: String)? {
+            if let text = flags[flag] ?? nil { return (text, "--\(flag)") }
+            let variable = "WHARF_" + flag.uppercased().replacingOccurrences(of: "-", with: "_")
+            if let text = environment[variable], !text.isEmpty { return (text, variable) }
+            return nil
+        }
+    }
+
+    var configuration: ServerConfiguration
+    var logLevel: Logger.Level
+
+    init(_ source: Source) throws {
+        var config = ServerConfiguration()
+
+        if let (text, origin) = source.value("data-dir") {
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ValidationError("\(origin) must not be empty")
+            }
+            config.dataDir = text
+        }
+        config.dataDir = Self.absolutePath(config.dataDir)
+
+        if let (text, origin) = source.value("api-port") {
+            guard let port = Int(text), (1...65535).contains(port) else {
+                throw ValidationError("\(origin) '\(text)' is not a port number (1-65535)")
+            }
+            config.apiPort = port
+        }
+        if let (text, origin) = source.value("host") {
+            guard !text.isEmpty, !text.contains(where: \.isWhitespace) else {
+                throw ValidationError("\(origin) '\(text)' is not a host name or address")
+            }
+            config.advertisedHost = text
+        }
+        if let (text, origin) = source.value("bind") {
+            guard !text.isEmpty, !text.contains(where: \.isWhitespace) else {
+                throw ValidationError("\(origin) '\(text)' is not an address to bind to")
+            }
+            config.bindAddress = text
+        }
+        if let (text, origin) = source.value("task-ports") {
+            config.taskPorts = try Self.portRanges(text, origin: origin)
+        }
+        if config.taskPorts.contains(where: { ($0.begin...$0.end).contains(config.apiPort) }) {
+            throw ValidationError(
+                "API port \(config.apiPort) lies inside the task port range \(config.taskPorts.map(\.description).joined(separator: ",")); choose another --api-port or --task-ports"
+            )
+        }
+        if let (text, origin) = source.value("cpus") {
+            config.cpus = try Self.number(text, origin: origin, unit: "CPUs", allowZero: false)
+        }
+        if let (text, origin) = source.value("mem") {
+            config.mem = try Self.number(text, origin: origin, unit: "MiB", allowZero: false)
+        }
+        if let (text, origin) = source.value("disk") {
+            config.disk = try Self.number(text, origin: origin, unit: "MiB", allowZero: true)
+        }
+        if let (text, origin) = source.value("kill-grace-period") {
+            config.defaultKillGracePeriodSeconds = try Self.number(text, origin: origin, unit: "seconds", allowZero: true)
+        }
+        configuration = config
+
+        logLevel = .info
+        if let (text, origin) = source.value("log-level") {
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("\(origin) '\(text)' is not a log level (\(names))")
+            }
+            logLevel = level
+        }
+    }
+
+    /// Parses `10000-20000` or a comma-separated list of ranges and single ports; ranges must not overlap.
+    static func portRanges(_ text: String, origin: String) throws -> [PortRange] {
+        var ranges: [PortRange] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let range = PortRange(String(part)) else {
+                throw ValidationError("\(origin) '\(part)' is not a port range such as 10000-20000 (ports 1-65535, low-high)")
+            }
+            if let other = ranges.first(where: { $0.begin <= range.end && range.begin <= $0.end }) {
+                throw ValidationError("\(origin): ranges \(other) and \(range) overlap")
+            }
+            ranges.append(range)
+        }
+        return ranges
+    }
+
+    private static func number(_ text: String, origin: String, unit: String, allowZero: Bool) throws -> Double {
+        guard let value = Double(text), value.isFinite, allowZero ? value >= 0 : value > 0 else {
+            throw ValidationError("\(origin) '\(text)' must be a \(allowZero ? "non-negative" : "positive") number of \(unit)")
+        }
+        return value
+    }
+
+    private static func absolutePath(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL.path }
+        let cwd = FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: cwd).appendingPathComponent(expanded).standardizedFileURL.path
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Logging
+import Testing
+@testable import WharfStore
+
+/// A way to make a fresh store in a temporary directory, so that one behavioural suite runs against
+/// every `StateStore` implementation.
+struct StoreFactory: Sendable, CustomTestStringConvertible {
+    let name: String
+    let make: @Sendable (_ directory: URL) async throws -> any StateStore
+
+    var testDescription: String { name }
+
+    static let memory = StoreFactory(name: "MemoryStore") { _ in MemoryStore() }
+    static let sqlite = StoreFactory(name: "SQLiteStore") { directory in
+        try await SQLiteStore.open(path: directory.appendingPathComponent("state.db").path, logger: testLogger)
+    }
+    static let all = [memory, sqlite]
+
+    /// Runs `body` with a new store in a new temporary directory; closes the store and removes the
+    /// directory afterwards, also when `body` throws.
+    func withStore(_ body: (any StateStore) async throws -> Void) async throws {
+        try await withTemporaryDirectory { directory in
+            let store = try await make(directory)
+            do {
+                try await body(store)
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            try await store.close()
+        }
+    }
+}
+
+let testLogger = Logger(label: "wharf.store.tests")
+
+/// Creates a unique directory under the system temporary directory for `body` and removes it after.
+func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("wharf-store-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try await body(directory)
+}
+
+extension Data {
+    /// UTF-8 bytes of `string`, for readable test values.
+    init(text string: String) {
+        self = Data(string.utf8)
+    }
+}
+
+extension StoredValue {
+    var text: String { String(decoding: value, as: UTF8.self) }
+}
