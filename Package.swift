@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"]),
         .testTarget(name: "WharfStoreTests", dependencies: ["WharfStore", "WharfModel"]),
         .testTarget(name: "WharfAgentTests", dependencies: ["WharfAgent", "WharfModel"]),
+        .testTarget(name: "WharfServerTests", dependencies: ["WharfServer", "WharfModel", "WharfScheduler", "WharfStore"]),
         .testTarget(name: "WharfIntegrationTests", dependencies: [
             "WharfModel",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

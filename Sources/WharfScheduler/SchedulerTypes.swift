@@ -15,8 +15,8 @@ public struct SchedulerView: Sendable {
     public var agents: [AgentInfo]
     /// Launch delay state per app; apps without an entry are not delayed.
     public var backoff: [PathId: LaunchBackoff]
-    /// Instances the user asked to kill and not replace (`scale=true` kills); they are killed and the
-    /// app's target count is already reduced by the caller.
+    /// Seed of the placement shuffle: the same view and seed give the same decisions. Vary it between
+    /// calls (e.g. a counter) so that ties are not always broken towards the same agents.
     public var seed: UInt64
 
     public init(now: Timestamp, apps: [AppDefinition], instances: [Instance], agents: [AgentInfo],

@@ -10,6 +10,9 @@ struct ByteOrderedKey: Hashable, Comparable, Sendable {
     let string: String
 
     init(_ string: String) {
+        // Bridged or non-UTF-8 strings would be transcoded on every comparison; do it once here.
+        var string = string
+        string.makeContiguousUTF8()
         self.string = string
     }
 

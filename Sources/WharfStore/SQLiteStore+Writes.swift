@@ -68,17 +68,17 @@ extension SQLiteStore {
             }
 
             var deletedKeys = 0
+            var pendingPuts: [(key: String, value: Data)] = []
             for operation in operations {
+                if case let .put(key, value, _) = operation {
+                    pendingPuts.append((key, value))
+                    continue
+                }
+                try await upsert(pendingPuts, revision: revision, on: connection)
+                pendingPuts.removeAll()
                 switch operation {
-                case let .put(key, value, _):
-                    // An empty `Data` may bind as NULL; `coalesce` stores it as an empty blob.
-                    try await connection.execute(
-                        """
-                        INSERT INTO kv (key, value, revision) VALUES (?, coalesce(?, x''), ?)
-                        ON CONFLICT (key) DO UPDATE SET value = excluded.value, revision = excluded.revision
-                        """,
-                        [.text(key), .blob(ByteBuffer(bytes: value)), .integer(SQLiteInt64(revision))]
-                    )
+                case .put:
+                    break
                 case let .delete(key, _):
                     deletedKeys += try await connection.collect(
                         "DELETE FROM kv WHERE key = ? RETURNING revision", [.text(key)]
@@ -94,6 +94,7 @@ extension SQLiteStore {
                     }
                 }
             }
+            try await upsert(pendingPuts, revision: revision, on: connection)
 
             try await connection.execute("COMMIT")
             return CommitResult(revision: revision, deletedKeys: deletedKeys)
@@ -107,6 +108,36 @@ extension SQLiteStore {
                 ])
             }
             throw error
+        }
+    }
+
+    /// Writes consecutive puts with multi-row `INSERT`s of up to `rowsPerStatement` rows: every
+    /// statement is a round trip to the thread pool, which dominates bulk loads. Rows of one statement
+    /// are upserted in order, so a key repeated in the batch ends with its last value.
+    private static func upsert(
+        _ puts: [(key: String, value: Data)],
+        revision: Int64,
+        on connection: SQLiteConnection
+    ) async throws {
+        let rowsPerStatement = 256
+        for start in stride(from: 0, to: puts.count, by: rowsPerStatement) {
+            let batch = puts[start..<min(start + rowsPerStatement, puts.count)]
+            // An empty `Data` may bind as NULL; `coalesce` stores it as an empty blob.
+            let rows = Array(repeating: "(?, coalesce(?, x''), ?)", count: batch.count).joined(separator: ", ")
+            var binds: [SQLiteData] = []
+            binds.reserveCapacity(batch.count * 3)
+            for put in batch {
+                binds.append(.text(put.key))
+                binds.append(.blob(ByteBuffer(bytes: put.value)))
+                binds.append(.integer(SQLiteInt64(revision)))
+            }
+            try await connection.execute(
+                """
+                INSERT INTO kv (key, value, revision) VALUES \(rows)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value, revision = excluded.revision
+                """,
+                binds
+            )
         }
     }
 

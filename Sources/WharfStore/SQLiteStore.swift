@@ -16,9 +16,9 @@ import SQLiteNIO
 public actor SQLiteStore: StateStore {
     /// Where the database lives, for log metadata and error messages.
     public nonisolated let path: String
-    let writer: SQLiteConnection
-    let reader: SQLiteConnection
-    let logger: Logger
+    nonisolated let writer: SQLiteConnection
+    nonisolated let reader: SQLiteConnection
+    nonisolated let logger: Logger
 
     /// Whether a write transaction owns `writer`; handed from one writer to the next in FIFO order.
     private var writerBusy = false

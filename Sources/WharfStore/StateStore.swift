@@ -2,11 +2,14 @@ import Foundation
 
 /// One stored key with its value and the store revision at which it was last written.
 public struct StoredValue: Sendable, Hashable {
+    /// The full key, e.g. `apps/web/versions/2024-05-01T10:00:00Z`.
     public var key: String
+    /// The stored bytes, exactly as written (stores never interpret them).
     public var value: Data
     /// Monotonic per store: every committed write gets a higher revision than all before it.
     public var revision: Int64
 
+    /// Creates a value as a store returns it.
     public init(key: String, value: Data, revision: Int64) {
         self.key = key
         self.value = value
@@ -38,6 +41,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// The store was closed; open a new one to continue.
     case closed
 
+    /// A message an operator can act on.
     public var description: String {
         switch self {
         case let .conflict(key, expected, actual):
@@ -54,7 +58,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 /// Durable key-value state of the control plane: app versions, deployments, instance records.
 ///
 /// When a write method returns, the write is durable (survives `kill -9` and power loss).
-/// Implementations: `SQLiteStore` (one node); an etcd-backed store for HA arrives with `wharf server`.
+/// Implementations: `SQLiteStore` (one node), `MemoryStore` (unit tests of other modules); an
+/// etcd-backed store for HA arrives with `wharf server`. Keys are compared and ordered by their UTF-8
+/// bytes (not by Unicode canonical equivalence); they must be non-empty and free of NUL.
 public protocol StateStore: Sendable {
     /// The value under `key`, or nil.
     func get(_ key: String) async throws -> StoredValue?
@@ -83,11 +89,13 @@ public protocol StateStore: Sendable {
 }
 
 extension StateStore {
+    /// Writes one key unconditionally; returns the new revision.
     @discardableResult
     public func put(_ key: String, _ value: Data) async throws -> Int64 {
         try await put(key, value, expectedRevision: nil)
     }
 
+    /// Deletes one key unconditionally; returns whether it existed.
     @discardableResult
     public func delete(_ key: String) async throws -> Bool {
         try await delete(key, expectedRevision: nil)

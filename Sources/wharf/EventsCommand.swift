@@ -16,12 +16,9 @@ struct EventsCommand: AsyncParsableCommand {
         try await runReportingErrors {
             try await APIClient.with(client) { api in
                 try await api.streamEvents("/v2/events", query: types.map { ("event_type", $0) }) { event in
-                    if client.json {
-                        print(event.data)
-                    } else {
-                        print(EventText.line(event))
-                    }
-                    fflush(stdout)
+                    // Unbuffered, so that `wharf events | grep ...` sees each event as it happens.
+                    let line = client.json ? event.data : EventText.line(event)
+                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 }
                 printToStandardError("The server closed the event stream.")
             }

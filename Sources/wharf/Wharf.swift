@@ -11,8 +11,8 @@ struct Wharf: AsyncParsableCommand {
             Start everything on this machine with `wharf dev`, then deploy with
             `wharf app deploy -f examples/hello.json` (or curl the Marathon API on port 8080).
 
-            Exit codes: 0 success, 1 the server rejected the request, 2 the server cannot be reached,
-            64 usage error (bad flag, unreadable or invalid JSON file).
+            Exit codes: 0 success, 1 the server rejected the request, 2 the server cannot be reached, \
+            3 --wait timed out, 64 usage error (bad flag, unreadable or invalid JSON file).
             """,
         version: "0.1.0",
         subcommands: [DevCommand.self, AppCommand.self, DeploymentsCommand.self, EventsCommand.self]

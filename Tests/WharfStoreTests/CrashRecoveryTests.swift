@@ -15,7 +15,7 @@ struct CrashRecoveryTests {
     @Test func acknowledgedWritesSurviveSIGKILL() async throws {
         try await withTemporaryDirectory { directory in
             let ackPath = directory.appendingPathComponent("acks").path
-            FileManager.default.createFile(atPath: ackPath, contents: nil)
+            #expect(FileManager.default.createFile(atPath: ackPath, contents: nil))
 
             let child = Process()
             child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()

@@ -205,7 +205,7 @@ struct StateStoreBehaviourTests {
 
     @Test(arguments: StoreFactory.all)
     func invalidKeysAreRejected(_ factory: StoreFactory) async throws {
-        try await factory.withStore { store in
+        try await factory.withStore { (store: any StateStore) async throws in
             await #expect(throws: StoreError.self) { try await store.put("", Data()) }
             await #expect(throws: StoreError.self) { try await store.put("a\u{0}b", Data()) }
             await #expect(throws: StoreError.self) {

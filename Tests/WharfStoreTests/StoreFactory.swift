@@ -33,7 +33,11 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     }
 }
 
-let testLogger = Logger(label: "wharf.store.tests")
+let testLogger: Logger = {
+    var logger = Logger(label: "wharf.store.tests")
+    logger.logLevel = .warning
+    return logger
+}()
 
 /// Creates a unique directory under the system temporary directory for `body` and removes it after.
 func withTemporaryDirectory<T>(_ body: (URL) async throws -> T) async throws -> T {

@@ -33,6 +33,12 @@ actor ProcessMonitor {
         (exits, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
     }
 
+    deinit {
+        signalSource?.cancel()
+        poller?.cancel()
+        continuation.finish()
+    }
+
     /// Starts watching `pid`; `startTime` (from `/proc/<pid>/stat`) identifies the process.
     func watch(pid: Int32, startTime: UInt64?) {
         guard !stopped else { return }
@@ -85,7 +91,8 @@ actor ProcessMonitor {
         poller = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                await self?.sweep()
+                guard let self else { return }
+                await self.sweep()
             }
         }
     }

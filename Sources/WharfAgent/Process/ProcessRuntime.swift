@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Logging
 import WharfModel
@@ -92,7 +93,12 @@ public actor ProcessRuntime: Runtime {
     public func adopt(_ handle: TaskHandle) async -> Bool {
         guard let pid = handle.pid, ProcStat.isAlive(pid: pid, startTime: handle.processStartTime) else {
             let leftovers = handle.cgroups
-            let remaining = await BlockingIO.run { TaskCgroup.destroy(leftovers) }
+            let remaining = await BlockingIO.run {
+                if let session = handle.processGroup {
+                    SessionSweeper.killRemnants(ofSession: session, leaderStartTime: handle.processStartTime)
+                }
+                return TaskCgroup.destroy(leftovers)
+            }
             if !remaining.isEmpty {
                 logger.warning("cannot remove cgroups of a vanished task", metadata: [
                     "task": "\(handle.taskId)", "cgroups": "\(remaining)",
@@ -133,11 +139,13 @@ public actor ProcessRuntime: Runtime {
         guard let task = supervised.removeValue(forKey: exit.pid) else { return }
         pidsByTaskId[task.handle.taskId] = nil
         task.escalation?.cancel()
-        // The main process is gone; nothing else of its group may outlive it.
-        kill(-(task.handle.processGroup ?? exit.pid), SIGKILL)
+        // The main process is gone (and reaped); nothing else of its session may outlive it.
+        let session = task.handle.processGroup ?? exit.pid
+        kill(-session, SIGKILL)
         let directories = task.handle.cgroups
         let (outOfMemory, remaining) = await BlockingIO.run {
-            (TaskCgroup.sawOutOfMemory(directories), TaskCgroup.destroy(directories))
+            SessionSweeper.killRemnants(ofSession: session, leaderStartTime: nil)
+            return (TaskCgroup.sawOutOfMemory(directories), TaskCgroup.destroy(directories))
         }
         if !remaining.isEmpty {
             logger.warning("cannot remove task cgroups", metadata: ["task": "\(task.handle.taskId)", "cgroups": "\(remaining)"])

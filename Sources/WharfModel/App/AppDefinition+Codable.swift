@@ -97,7 +97,7 @@ extension AppDefinition {
         try c.encode(constraints, forKey: .constraints)
         try c.encode(fetch, forKey: .fetch)
         try c.encode(storeUrls, forKey: .storeUrls)
-        try c.encode(usesHostNetwork ? portDefinitions : [], forKey: .portDefinitions)
+        if usesHostNetwork { try c.encode(portDefinitions, forKey: .portDefinitions) }
         try c.encode(requirePorts, forKey: .requirePorts)
         try c.encode(backoffSeconds, forKey: .backoffSeconds)
         try c.encode(backoffFactor, forKey: .backoffFactor)
@@ -108,13 +108,13 @@ extension AppDefinition {
         try c.encode(dependencies, forKey: .dependencies)
         try c.encode(upgradeStrategy, forKey: .upgradeStrategy)
         try c.encode(labels, forKey: .labels)
-        try c.encodeIfPresent(acceptedResourceRoles, forKey: .acceptedResourceRoles)
+        if let roles = acceptedResourceRoles, !roles.isEmpty { try c.encode(roles, forKey: .acceptedResourceRoles) }
         try c.encode(killSelection, forKey: .killSelection)
         try c.encode(unreachableStrategy, forKey: .unreachableStrategy)
         try c.encodeIfPresent(taskKillGracePeriodSeconds, forKey: .taskKillGracePeriodSeconds)
         try c.encode(networks, forKey: .networks)
         try c.encode(role, forKey: .role)
-        if !secrets.isEmpty { try c.encode(secrets, forKey: .secrets) }
+        try c.encode(secrets, forKey: .secrets)
         try c.encodeIfPresent(version, forKey: .version)
         try c.encodeIfPresent(versionInfo, forKey: .versionInfo)
     }

@@ -73,7 +73,7 @@ extension Constraint: Codable {
 
     /// Marathon's message for an operator it does not know.
     public static let invalidOperatorMessage =
-        "Constraint operator must be one of the following: [UNIQUE, CLUSTER, GROUP_BY, LIKE, UNLIKE, MAX_PER, IS]"
+        "operator must be one of the following UNIQUE, CLUSTER, GROUP_BY, LIKE, MAX_PER, UNLIKE or IS"
 }
 
 extension FetchUri: Codable {

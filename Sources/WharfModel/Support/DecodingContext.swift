@@ -19,7 +19,23 @@ final class DecodeNotes: Sendable {
     var recorded: [ValidationFailure] { failures.withLock { $0 } }
 }
 
+/// The stack of groups being decoded (`GroupUpdate` pushes its id while its apps and subgroups
+/// are decoded) so that nested relative ids resolve against the enclosing group.
+final class GroupScope: Sendable {
+    private let stack = Mutex<[PathId]>([])
+
+    init() {}
+
+    func push(_ id: PathId) { stack.withLock { $0.append(id) } }
+
+    func pop() { stack.withLock { _ = $0.popLast() } }
+
+    var top: PathId? { stack.withLock { $0.last } }
+}
+
 extension CodingUserInfoKey {
+    /// A `GroupScope` for nested group bodies.
+    static let wharfGroupScope = CodingUserInfoKey(rawValue: "wharf.groupScope")!
     /// A `PathId`: the group relative app ids in the input are resolved against.
     static let wharfBaseGroup = CodingUserInfoKey(rawValue: "wharf.baseGroup")!
     /// A `DecodeNotes` collecting normalisation conflicts.
@@ -28,7 +44,10 @@ extension CodingUserInfoKey {
 
 extension Decoder {
     /// The group relative ids are resolved against (root unless the caller set one).
-    var baseGroup: PathId { userInfo[.wharfBaseGroup] as? PathId ?? .root }
+    var baseGroup: PathId { groupScope?.top ?? userInfo[.wharfBaseGroup] as? PathId ?? .root }
+
+    /// The scope of nested groups, when decoding a request body.
+    var groupScope: GroupScope? { userInfo[.wharfGroupScope] as? GroupScope }
 
     /// Records a normalisation conflict at `codingPath` + `key` (no-op outside request decoding).
     func note(_ message: String, at path: [any CodingKey]) {
@@ -43,6 +62,7 @@ enum MarathonPath {
         var out = ""
         for key in path {
             if let index = key.intValue {
+                if out.isEmpty || out.hasSuffix(")") { out += "/" }
                 out += "(\(index))"
             } else {
                 out += "/" + key.stringValue

@@ -208,17 +208,11 @@ extension ControlPlane {
     }
 
     private func assignServicePorts(_ target: inout [PathId: AppDefinition]) throws {
-        var all = state.apps
-        for (id, app) in target { all[id] = app }
+        let range = configuration.servicePorts.begin...configuration.servicePorts.end
         do {
-            let assigned = try ServicePortAssigner.assign(apps: Array(all.values), range: configuration.servicePorts)
-            for app in assigned where target[app.id] != nil {
-                // Filling in dynamic service ports does not make a new configuration.
-                var updated = app
-                updated.version = target[app.id]!.version
-                updated.versionInfo = target[app.id]!.versionInfo
-                target[app.id] = updated
-            }
+            let assigned = try ServicePortAssigner.assign(Array(target.values), original: Array(state.apps.values), range: range)
+            // Filling in dynamic service ports does not make a new configuration: versions stay.
+            for app in assigned { target[app.id] = app }
         } catch {
             throw ControlPlaneError.unprocessable("\(error)")
         }

@@ -8,9 +8,9 @@ enum NodeCapacity {
         let detectedCpus = Double(ProcessInfo.processInfo.activeProcessorCount)
         let detectedMem = Double(ProcessInfo.processInfo.physicalMemory / (1024 * 1024))
         var detectedDisk = 0.0
-        var fs = statfs()
-        if statfs(dataDir, &fs) == 0 {
-            detectedDisk = Double(UInt64(fs.f_bavail) * UInt64(fs.f_bsize) / (1024 * 1024))
+        if let attributes = try? FileManager.default.attributesOfFileSystem(forPath: dataDir),
+           let free = (attributes[.systemFreeSize] as? NSNumber)?.uint64Value {
+            detectedDisk = Double(free / (1024 * 1024))
         }
         return Resources(cpus: cpus ?? detectedCpus, mem: mem ?? detectedMem, disk: disk ?? detectedDisk)
     }

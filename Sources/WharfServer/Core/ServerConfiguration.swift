@@ -31,13 +31,17 @@ public struct ServerConfiguration: Sendable {
     public var maxRunningDeployments: Int
     /// Interval of the full reconciliation pass that catches anything events missed. Default 5 s.
     public var resyncIntervalSeconds: Double
+    /// When above 0, run no real agent but this many simulated ones whose tasks run nothing (for
+    /// benchmarks and demos at cluster scale). Default 0.
+    public var simulatedAgents: Int
 
     public init(
         dataDir: String = "./.wharf", bindAddress: String = "0.0.0.0", apiPort: Int = 8080,
         advertisedHost: String = "127.0.0.1", taskPorts: [PortRange] = [PortRange(begin: 10000, end: 20000)],
         servicePorts: PortRange = PortRange(begin: 10000, end: 20000), cpus: Double? = nil, mem: Double? = nil,
         disk: Double? = nil, defaultKillGracePeriodSeconds: Double = 3, maxRequestBodyBytes: Int = 1 << 20,
-        maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5
+        maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5,
+        simulatedAgents: Int = 0
     ) {
         self.dataDir = dataDir
         self.bindAddress = bindAddress
@@ -53,5 +57,6 @@ public struct ServerConfiguration: Sendable {
         self.maxVersionsPerApp = maxVersionsPerApp
         self.maxRunningDeployments = maxRunningDeployments
         self.resyncIntervalSeconds = resyncIntervalSeconds
+        self.simulatedAgents = simulatedAgents
     }
 }

@@ -18,32 +18,42 @@ public enum WharfDev {
 
         let capacity = NodeCapacity.detect(dataDir: dataDir, cpus: configuration.cpus, mem: configuration.mem,
                                            disk: configuration.disk)
-        let agent = try await Agent(
-            configuration: AgentConfiguration(
-                agentId: "local", host: configuration.advertisedHost, dataDir: dataDir, capacity: capacity,
-                portRanges: configuration.taskPorts, defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds),
-            logger: logger)
-        let link = LocalAgentLink(agent: agent)
-        let isolation = await agent.info.isolation
-        if isolation.hasPrefix("none") {
-            logger.warning("resource limits are not enforced on this host: \(isolation)")
+        let link: any AgentLink
+        let isolation: String
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if configuration.simulatedAgents > 0 {
+            link = SimulatedAgentLink(
+                count: configuration.simulatedAgents, capacity: capacity,
+                portRange: configuration.taskPorts.first ?? PortRange(begin: 10000, end: 20000),
+                host: configuration.advertisedHost)
+            isolation = "none: simulated agents"
+        } else {
+            let agent = try await Agent(
+                configuration: AgentConfiguration(
+                    agentId: "local", host: configuration.advertisedHost, dataDir: dataDir, capacity: capacity,
+                    portRanges: configuration.taskPorts,
+                    defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds),
+                logger: logger)
+            link = LocalAgentLink(agent: agent)
+            isolation = await agent.info.isolation
+            services.append(.init(service: agent))
+            if isolation.hasPrefix("none") {
+                logger.warning("resource limits are not enforced on this host: \(isolation)")
+            }
         }
 
         let controlPlane = ControlPlane(configuration: configuration, store: store, link: link,
                                         isolationNote: isolation, logger: logger)
         try await controlPlane.load()
-        let api = makeAPIApplication(controlPlane: controlPlane, logger: logger)
+        services.append(.init(service: controlPlane))
+        services.append(.init(service: makeAPIApplication(controlPlane: controlPlane, logger: logger)))
 
         logger.info("wharf dev starting", metadata: [
             "api": "http://\(configuration.bindAddress):\(configuration.apiPort)", "dataDir": "\(dataDir)",
             "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)", "taskPorts": "\(configuration.taskPorts)",
         ])
         let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: agent),
-                .init(service: controlPlane),
-                .init(service: api),
-            ],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         do {

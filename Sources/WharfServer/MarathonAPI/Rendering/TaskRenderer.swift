@@ -11,42 +11,41 @@ enum TaskRenderer {
     static func write(_ instance: Instance, servicePorts: [Int]?, into w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(instance.taskId)
-        w.nextKey("appId"); w.string(instance.appId.description)
-        w.nextKey("host"); w.string(instance.host)
-        w.nextKey("slaveId"); w.string(instance.agentId)
-        w.nextKey("state"); w.string(instance.state.rawValue)
-        w.nextKey("ports"); w.ints(instance.ports)
+        w.key("appId"); w.string(instance.appId.description)
+        w.key("host"); w.string(instance.host)
+        w.key("slaveId"); w.string(instance.agentId)
+        w.key("state"); w.string(instance.state.rawValue)
+        w.key("ports"); w.intArray(instance.ports)
         if let servicePorts {
-            w.nextKey("servicePorts"); w.ints(servicePorts)
+            w.key("servicePorts"); w.intArray(servicePorts)
         }
-        w.nextKey("ipAddresses")
+        w.key("ipAddresses")
         w.beginArray()
         w.beginObject()
         w.key("ipAddress"); w.string(instance.host)
-        w.nextKey("protocol")
-        if instance.host.contains(":") { w.raw("\"IPv6\"") } else { w.raw("\"IPv4\"") }
+        w.key("protocol"); w.string(instance.host.contains(":") ? "IPv6" : "IPv4")
         w.endObject()
         w.endArray()
-        w.nextKey("stagedAt"); w.timestamp(instance.stagedAt)
+        w.key("stagedAt"); w.timestamp(instance.stagedAt)
         if let startedAt = instance.startedAt {
-            w.nextKey("startedAt"); w.timestamp(startedAt)
+            w.key("startedAt"); w.timestamp(startedAt)
         }
-        w.nextKey("version"); w.timestamp(instance.appVersion)
+        w.key("version"); w.timestamp(instance.appVersion)
         if let healthy = instance.healthy {
-            w.nextKey("healthCheckResults")
+            w.key("healthCheckResults")
             w.beginArray()
             w.beginObject()
             w.key("alive"); w.bool(healthy)
-            w.nextKey("consecutiveFailures"); w.int(healthy ? 0 : 1)
+            w.key("consecutiveFailures"); w.int(healthy ? 0 : 1)
             if healthy {
-                w.nextKey("lastSuccess"); w.timestamp(instance.stateSince)
+                w.key("lastSuccess"); w.timestamp(instance.stateSince)
             } else {
-                w.nextKey("lastFailure"); w.timestamp(instance.stateSince)
+                w.key("lastFailure"); w.timestamp(instance.stateSince)
                 if let message = instance.message {
-                    w.nextKey("lastFailureCause"); w.string(message)
+                    w.key("lastFailureCause"); w.string(message)
                 }
             }
-            w.nextKey("instanceId"); w.string(instance.id)
+            w.key("instanceId"); w.string(instance.id)
             w.endObject()
             w.endArray()
         }
@@ -56,19 +55,22 @@ enum TaskRenderer {
     /// `{"tasks":[...]}` for `instances`.
     static func tasksDocument(_ instances: [Instance], servicePorts: (Instance) -> [Int]?) -> [UInt8] {
         var w = JSONWriter(capacity: 64 + instances.count * 420)
-        w.raw("{\"tasks\":[")
-        for (index, instance) in instances.enumerated() {
-            if index > 0 { w.comma() }
+        w.beginObject()
+        w.key("tasks")
+        w.beginArray()
+        for instance in instances {
             write(instance, servicePorts: servicePorts(instance), into: &w)
         }
-        w.raw("]}")
+        w.endArray()
+        w.endObject()
         return w.bytes
     }
 
     /// `{"task":{...}}`.
     static func taskDocument(_ instance: Instance) -> [UInt8] {
         var w = JSONWriter(capacity: 512)
-        w.raw("{\"task\":")
+        w.beginObject()
+        w.key("task")
         write(instance, servicePorts: nil, into: &w)
         w.endObject()
         return w.bytes

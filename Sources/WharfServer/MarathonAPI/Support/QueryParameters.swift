@@ -55,15 +55,16 @@ struct QueryParameters: Sendable {
         raw.count == 4 && raw.lowercased() == "true"
     }
 
-    /// Percent-decodes `text`, turning `+` into a space. Malformed escapes are kept literally.
-    static func decode(_ text: Substring) -> String {
-        guard text.utf8.contains(where: { $0 == 0x25 || $0 == 0x2b }) else { return String(text) }
+    /// Percent-decodes `text`, turning `+` into a space unless `plusIsSpace` is false (path
+    /// segments). Malformed escapes are kept literally.
+    static func decode(_ text: Substring, plusIsSpace: Bool = true) -> String {
+        guard text.utf8.contains(where: { $0 == 0x25 || (plusIsSpace && $0 == 0x2b) }) else { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = Array(text.utf8)[...]
         while let byte = iterator.popFirst() {
             switch byte {
-            case 0x2b:
+            case 0x2b where plusIsSpace:
                 bytes.append(0x20)
             case 0x25:
                 if iterator.count >= 2,

@@ -1,0 +1,106 @@
+import Foundation
+import WharfModel
+
+extension Agent {
+    /// Starts `launch`'s task unless this instance (same incarnation) is already held.
+    func launch(_ launch: LaunchTask) async {
+        let instance = launch.instance
+        if let existing = tasks[instance.id] {
+            if instance.incarnation <= existing.incarnation {
+                logger.debug("launch of a known incarnation ignored", metadata: [
+                    "instance": "\(instance.id)", "incarnation": "\(instance.incarnation)",
+                ])
+                return
+            }
+            if existing.phase != .ended {
+                report(TaskStatus(
+                    instanceId: instance.id, incarnation: instance.incarnation, state: .failed,
+                    message: "incarnation \(existing.incarnation) of this instance is still active on agent \(id)",
+                    timestamp: .now()))
+                return
+            }
+        }
+        let app = launch.app
+        let grace = launch.killGracePeriodSeconds > 0
+            ? launch.killGracePeriodSeconds : configuration.defaultKillGracePeriodSeconds
+        let image = app.container?.type == .docker ? app.container?.docker?.image : nil
+        let runtimeName = image == nil ? "process" : "docker"
+        tasks[instance.id] = ManagedTask(
+            instanceId: instance.id, incarnation: instance.incarnation, taskId: instance.taskId, appId: app.id,
+            appVersion: instance.appVersion, runtimeName: runtimeName, phase: .starting,
+            status: TaskStatus(instanceId: instance.id, incarnation: instance.incarnation, state: .starting,
+                               timestamp: .now()),
+            killGracePeriodSeconds: grace)
+
+        guard let runtime = runtimes[runtimeName] else {
+            setStatus(instance.id, .failed, message: "spawn failed: agent \(id) has no \(runtimeName) runtime (image \(image ?? ""))")
+            return
+        }
+        let command: TaskSpec.Command
+        if let cmd = app.cmd, !cmd.isEmpty {
+            command = .shell(cmd)
+        } else if let args = app.args, !args.isEmpty {
+            command = .exec(args)
+        } else {
+            setStatus(instance.id, .failed, message: RuntimeError.noCommand.description)
+            return
+        }
+        let sandbox = configuration.sandbox(appId: app.id, taskId: instance.taskId)
+        let spec = TaskSpec(
+            taskId: instance.taskId, instanceId: instance.id, incarnation: instance.incarnation, appId: app.id,
+            command: command,
+            environment: TaskEnvironment.variables(
+                for: launch, host: configuration.host, sandbox: sandbox,
+                agentEnvironment: ProcessInfo.processInfo.environment),
+            sandbox: sandbox, resources: instance.resources == .zero ? app.resources : instance.resources,
+            image: image)
+
+        let handle: TaskHandle
+        do {
+            handle = try await runtime.start(spec)
+        } catch {
+            setStatus(instance.id, .failed, message: "\(error)")
+            return
+        }
+        guard var task = tasks[instance.id], task.taskId == instance.taskId else {
+            // Replaced while starting (cannot happen while launches of an active instance are refused).
+            await runtime.stop(handle, gracePeriod: .zero)
+            return
+        }
+        task.handle = handle
+        task.startedAt = .now()
+        task.phase = .running
+        tasks[instance.id] = task
+        await persistStartedTask(instance.id, runtime: runtime)
+    }
+
+    /// Persists the record of a started task, then reports it RUNNING, or continues with an exit or
+    /// kill that arrived while it was starting.
+    private func persistStartedTask(_ instanceId: String, runtime: any Runtime) async {
+        guard let record = tasks[instanceId]?.record else { return }
+        do {
+            try await store.save(record)
+        } catch {
+            // Unrecorded tasks could not be recovered after a restart: do not let one run.
+            logger.error("cannot persist task record, stopping the task", metadata: [
+                "instance": "\(instanceId)", "error": "\(error)",
+            ])
+            tasks[instanceId]?.forcedOutcome = (.failed, "cannot persist the task record: \(error)")
+            tasks[instanceId]?.kill = TaskRecord.Kill(reason: "task record not persisted", gracePeriodSeconds: 0)
+            await runtime.stop(record.handle, gracePeriod: .zero)
+            if let exit = tasks[instanceId]?.pendingExit { await taskEnded(exit) }
+            return
+        }
+        guard let task = tasks[instanceId] else { return }
+        if let exit = task.pendingExit {
+            if task.kill == nil {
+                setStatus(instanceId, .running, message: "started (pid \(record.handle.pid.map(String.init) ?? "-"))")
+            }
+            await taskEnded(exit)
+        } else if let kill = task.kill {
+            await stopRunningTask(instanceId, kill: kill, runtime: runtime)
+        } else {
+            setStatus(instanceId, .running, message: "started (pid \(record.handle.pid.map(String.init) ?? "-"))")
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import WharfModel
+
+/// The node agent: runs the tasks the control plane places on this node, reports every change of
+/// their state, and keeps them running across its own restarts.
+///
+/// Commands (``handle(_:)``) are idempotent by instance id. Reports (``reports``) are buffered
+/// without bound, so no status update is ever dropped. Before a task is reported RUNNING its record
+/// is persisted under `<dataDir>/agent/tasks/`; a new `Agent` on the same data directory re-adopts
+/// the tasks that are still alive (``start()``), reports those that ended meanwhile, and continues.
+/// Stopping the agent never stops tasks (see ``run()``).
+public actor Agent {
+    /// The agent's id, as in its reports.
+    public nonisolated let id: String
+    /// Everything the agent reports, in order: `registered` and `fullState` after ``start()``, one
+    /// `status` per task state change, `fullState` per `reconcile`. Ends after ``shutdown()``.
+    public nonisolated let reports: AsyncStream<AgentReport>
+
+    let configuration: AgentConfiguration
+    let logger: Logger
+    let runtimes: [String: any Runtime]
+    /// Runtime names in the order given at initialisation (advertised in `AgentInfo.runtimes`).
+    let runtimeOrder: [String]
+    let store: TaskRecordStore
+    let reportContinuation: AsyncStream<AgentReport>.Continuation
+    var tasks: [String: ManagedTask] = [:]
+    var startup: Task<Void, Never>?
+    var isShutDown = false
+
+    /// An agent running tasks as processes, confined by cgroups when available (detected here and
+    /// logged by ``start()``).
+    public init(configuration: AgentConfiguration, logger: Logger) {
+        let cgroups: CgroupSupport = configuration.useCgroups
+            ? CgroupSupport.detect(parent: configuration.cgroupParent)
+            : .unavailable(reason: "disabled by configuration")
+        let runtime = ProcessRuntime(cgroups: cgroups, cgroupParent: configuration.cgroupParent, logger: logger)
+        self.init(configuration: configuration, runtimes: [runtime], logger: logger)
+    }
+
+    /// An agent with the given runtimes (each under its ``Runtime/name``). The first one's isolation
+    /// is advertised.
+    public init(configuration: AgentConfiguration, runtimes: [any Runtime], logger: Logger) {
+        self.id = configuration.agentId
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "agent"] = "\(configuration.agentId)"
+        self.logger = logger
+        self.runtimes = Dictionary(runtimes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        self.runtimeOrder = runtimes.map(\.name)
+        self.store = TaskRecordStore(directory: configuration.taskRecordDirectory)
+        (reports, reportContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        for runtime in runtimes {
+            let exits = runtime.exits
+            Task { [weak self] in
+                for await exit in exits {
+                    guard let self else { return }
+                    await self.taskEnded(exit)
+                }
+            }
+        }
+    }
+
+    /// What this agent offers: identity, capacity, port ranges, runtimes and isolation.
+    public var info: AgentInfo {
+        AgentInfo(
+            id: configuration.agentId, host: configuration.host, capacity: configuration.capacity,
+            portRanges: configuration.portRanges, attributes: configuration.attributes, runtimes: runtimeOrder,
+            isolation: runtimeOrder.first.flatMap { runtimes[$0]?.isolation } ?? "none")
+    }
+
+    /// Recovers the tasks of an earlier agent on the same data directory, then reports
+    /// `registered` and `fullState`. Runs once; later calls (and commands that arrive first) wait
+    /// for that one run.
+    public func start() async {
+        if startup == nil {
+            startup = Task { await self.recover() }
+        }
+        await startup?.value
+    }
+
+    /// Executes a command from the control plane. Idempotent by instance id: launching an instance
+    /// (same incarnation) the agent already holds does nothing; killing an instance the agent does
+    /// not hold reports it TASK_GONE ("unknown to agent"), once per kill.
+    public func handle(_ command: AgentCommand) async {
+        await start()
+        guard !isShutDown else {
+            logger.warning("agent is shut down, ignoring command", metadata: ["command": "\(command)"])
+            return
+        }
+        switch command {
+        case .launch(let launch):
+            await self.launch(launch)
+        case .kill(let instanceId, let gracePeriodSeconds, let reason):
+            await kill(instanceId: instanceId, gracePeriodSeconds: gracePeriodSeconds, reason: reason)
+        case .reconcile:
+            reportFullState()
+        }
+    }
+
+    /// The status of every task the agent holds, live or ended within the retention period.
+    public func taskStatuses() -> [TaskStatus] {
+        pruneEndedTasks()
+        return tasks.values.map(\.status).sorted { $0.instanceId < $1.instanceId }
+    }
+
+    // MARK: - Reporting
+
+    func report(_ status: TaskStatus) {
+        reportContinuation.yield(.status(agentId: configuration.agentId, status))
+    }
+
+    func reportFullState() {
+        reportContinuation.yield(.fullState(agentId: configuration.agentId, taskStatuses()))
+    }
+
+    /// Records `state` as the task's status and reports it.
+    func setStatus(_ instanceId: String, _ state: TaskState, message: String?, exit: TaskExit? = nil) {
+        guard var task = tasks[instanceId] else { return }
+        task.status = TaskStatus(
+            instanceId: instanceId, incarnation: task.incarnation, state: state, message: message,
+            exitCode: exit?.exitCode, signal: exit?.signal, timestamp: .now())
+        if state.isTerminal {
+            task.phase = .ended
+            task.endedAt = task.status.timestamp
+        }
+        tasks[instanceId] = task
+        var metadata = task.logMetadata
+        metadata["message"] = "\(message ?? "")"
+        logger.info("task \(state.rawValue)", metadata: metadata)
+        report(task.status)
+    }
+
+    func pruneEndedTasks() {
+        let cutoff = Timestamp.now().adding(seconds: -configuration.terminalRetentionSeconds)
+        tasks = tasks.filter { _, task in task.endedAt.map { $0 >= cutoff } ?? true }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import WharfModel
+
+/// Settings of one node agent. Every parameter but the id and the data directory has a default
+/// that suits `wharf dev`.
+public struct AgentConfiguration: Sendable {
+    /// Stable agent id (Marathon's `slaveId`); must stay the same across restarts for recovery.
+    public var agentId: String
+    /// Host name or address under which task ports are reachable (`HOST` in the task environment).
+    public var host: String
+    /// Absolute directory holding sandboxes (`sandboxes/`) and recovery state (`agent/tasks/`).
+    /// A relative path is resolved against the working directory when the configuration is made.
+    public var dataDir: String
+    /// Capacity offered to the scheduler.
+    public var capacity: Resources
+    /// Host ports tasks may be given. Default: Mesos' `10000-20000`.
+    public var portRanges: [PortRange]
+    /// Attributes for placement constraints (`rack: r1`).
+    public var attributes: [String: String]
+    /// Grace period between SIGTERM and SIGKILL when a kill command gives none (non-positive) and
+    /// for tasks killed on the agent's own account. Default: 3 s, Mesos' command executor default.
+    public var defaultKillGracePeriodSeconds: Double
+    /// Whether to confine tasks in cgroups when the machine allows it. Default: true.
+    public var useCgroups: Bool
+    /// Directory below each cgroup hierarchy's root that holds task cgroups. Default: `wharf`.
+    public var cgroupParent: String
+    /// How long ended tasks stay in `fullState` reports after they ended. Default: 10 minutes.
+    public var terminalRetentionSeconds: Double
+
+    public init(
+        agentId: String,
+        host: String = "127.0.0.1",
+        dataDir: String,
+        capacity: Resources = Resources(cpus: Double(ProcessInfo.processInfo.activeProcessorCount),
+                                        mem: Double(ProcessInfo.processInfo.physicalMemory / 1_048_576), disk: 10_240),
+        portRanges: [PortRange] = [PortRange(begin: 10000, end: 20000)],
+        attributes: [String: String] = [:],
+        defaultKillGracePeriodSeconds: Double = 3,
+        useCgroups: Bool = true,
+        cgroupParent: String = "wharf",
+        terminalRetentionSeconds: Double = 600
+    ) {
+        self.agentId = agentId
+        self.host = host
+        self.dataDir = dataDir.hasPrefix("/")
+            ? dataDir
+            : FileManager.default.currentDirectoryPath + "/" + dataDir
+        self.capacity = capacity
+        self.portRanges = portRanges
+        self.attributes = attributes
+        self.defaultKillGracePeriodSeconds = defaultKillGracePeriodSeconds
+        self.useCgroups = useCgroups
+        self.cgroupParent = cgroupParent
+        self.terminalRetentionSeconds = terminalRetentionSeconds
+    }
+
+    /// `<dataDir>/sandboxes/<app safe name>/<taskId>`: a task's working directory and log files.
+    public func sandbox(appId: PathId, taskId: String) -> String {
+        "\(dataDir)/sandboxes/\(appId.safeName)/\(taskId)"
+    }
+
+    /// `<dataDir>/agent/tasks`: one record per live task, for recovery after a restart.
+    public var taskRecordDirectory: String { "\(dataDir)/agent/tasks" }
+}

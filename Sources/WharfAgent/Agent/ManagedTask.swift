@@ -1,0 +1,49 @@
+import Logging
+import WharfModel
+
+/// The agent's view of one task: where it is in its life, its last reported status and what is
+/// needed to stop it.
+struct ManagedTask: Sendable {
+    enum Phase: Sendable {
+        /// The runtime is starting it; exits and kills that arrive meanwhile are held.
+        case starting
+        /// Started (or adopted) and supervised.
+        case running
+        /// A terminal status was reported.
+        case ended
+    }
+
+    var instanceId: String
+    var incarnation: Int
+    var taskId: String
+    var appId: PathId
+    var appVersion: Timestamp
+    var runtimeName: String
+    var phase: Phase
+    /// The last status reported for the task.
+    var status: TaskStatus
+    var handle: TaskHandle?
+    var killGracePeriodSeconds: Double
+    var startedAt: Timestamp?
+    /// A kill that was asked for; the exit is then reported as TASK_KILLED.
+    var kill: TaskRecord.Kill?
+    /// An outcome decided by the agent (for instance when the record could not be persisted) that
+    /// overrides how the exit would otherwise be reported.
+    var forcedOutcome: (state: TaskState, message: String)?
+    /// An exit that arrived while the task was still starting.
+    var pendingExit: TaskExit?
+    var endedAt: Timestamp?
+
+    /// The persistent form of a started task.
+    var record: TaskRecord? {
+        guard let handle, let startedAt else { return nil }
+        return TaskRecord(
+            instanceId: instanceId, incarnation: incarnation, taskId: taskId, appId: appId, appVersion: appVersion,
+            handle: handle, killGracePeriodSeconds: killGracePeriodSeconds, startedAt: startedAt, kill: kill)
+    }
+
+    /// Log metadata naming the task.
+    var logMetadata: Logger.Metadata {
+        ["instance": "\(instanceId)", "app": "\(appId)", "task": "\(taskId)"]
+    }
+}

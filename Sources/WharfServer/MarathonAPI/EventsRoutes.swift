@@ -1,0 +1,52 @@
+import Hummingbird
+import NIOCore
+import WharfModel
+
+/// `GET /v2/events`: Marathon's event stream as Server-Sent Events (`HttpEventStreamServlet.scala`).
+///
+/// Every event whose type is in the repeatable `event_type` filter (all when absent) is sent as
+/// `event: <type>\ndata: <json>\n\n`, starting with `event_stream_attached` (which, as in Marathon,
+/// passes the same filter). A blank line every
+/// 15 s keeps proxies from timing the stream out and lets the server notice a client that left.
+/// A client more than 1,024 events behind is disconnected by the `EventBus`, as Marathon does.
+enum EventsRoutes {
+    static let heartbeatInterval = Duration.seconds(15)
+
+    static let routes: [MarathonRoute] = [
+        MarathonRoute(.get, "/v2/events", tag: "events", summary: "Subscribe to the event stream (text/event-stream).",
+                      parameters: [.init("event_type", .string, "Only events of these types.", repeated: true),
+                                   .init("plan-format", .string, "Accepted for compatibility; plans are always light.")],
+                      responses: [(200, "Server-Sent Events.")], handler: stream),
+    ]
+
+    static func stream(_ call: MarathonCall) async throws -> Response {
+        let types = Set(call.query.values("event_type").filter { !$0.isEmpty })
+        let events = call.controlPlane.events.subscribe(types: types)
+        let attached = EventStreamAttachedEvent(remoteAddress: call.clientIp).frame()
+        let body = ResponseBody { writer in
+            if types.isEmpty || types.contains(attached.eventType) {
+                try await writer.write(ByteBuffer(bytes: attached.sseBytes))
+            }
+            let (merged, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingOldest(2048))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await frame in events { continuation.yield(ByteBuffer(bytes: frame.sseBytes)) }
+                    continuation.finish()
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: heartbeatInterval)
+                        continuation.yield(ByteBuffer(string: "\n"))
+                    }
+                }
+                defer {
+                    group.cancelAll()
+                    continuation.finish()
+                }
+                for await buffer in merged { try await writer.write(buffer) }
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+}

@@ -1,0 +1,111 @@
+import WharfModel
+
+/// Writes Marathon's AppInfo (`types/app.raml`): the app definition plus what `embed` asks for —
+/// `tasksStaged`, `tasksRunning`, `tasksHealthy`, `tasksUnhealthy`, `deployments:[{"id"}]`,
+/// `readinessCheckResults`, `tasks`, `lastTaskFailure`, `taskStats`.
+///
+/// Built once per request from one `ClusterState` snapshot: deployments are indexed by app once,
+/// instances are looked up through `instanceIdsByApp`, and the definition's JSON comes from the
+/// `AppJSONCache`, with the extra keys spliced in before its closing brace.
+struct AppInfoRenderer {
+    let state: ClusterState
+    private(set) var json: AppJSONCache.Session
+    private let deploymentIds: [PathId: [String]]
+
+    init(state: ClusterState, cache: AppJSONCache) {
+        self.state = state
+        json = cache.session()
+        var index: [PathId: [String]] = [:]
+        for deployment in state.deployments.values.sorted(by: { ($0.version, $0.id) < ($1.version, $1.id) }) {
+            for app in deployment.affectedApps { index[app, default: []].append(deployment.id) }
+        }
+        deploymentIds = index
+    }
+
+    /// Active (non-terminal) instances of `app`, oldest first.
+    func activeInstances(of app: PathId) -> [Instance] {
+        guard let ids = state.instanceIdsByApp[app] else { return [] }
+        var result: [Instance] = []
+        result.reserveCapacity(ids.count)
+        for id in ids {
+            if let instance = state.instances[id], instance.isActive { result.append(instance) }
+        }
+        return result.sorted { ($0.stagedAt, $0.id) < ($1.stagedAt, $1.id) }
+    }
+
+    /// Appends the AppInfo object of `app`. `deploymentIds` overrides the deployments listed
+    /// (used right after a create, when the new deployment must be shown).
+    mutating func write(_ app: AppDefinition, embed: AppEmbed, deploymentIds override: [String]? = nil,
+                        into w: inout JSONWriter) {
+        // The cached definition without its closing brace; the AppInfo members follow.
+        w.raw(json.json(for: app).dropLast())
+        let needsInstances = !embed.isDisjoint(with: [.counts, .tasks, .taskStats])
+        let instances = needsInstances ? activeInstances(of: app.id) : []
+        if embed.contains(.counts) {
+            let counts = TaskCounts(instances)
+            w.key("tasksStaged"); w.int(counts.staged)
+            w.key("tasksRunning"); w.int(counts.running)
+            w.key("tasksHealthy"); w.int(counts.healthy)
+            w.key("tasksUnhealthy"); w.int(counts.unhealthy)
+        }
+        if embed.contains(.deployments) {
+            w.key("deployments"); w.idObjects(override ?? deploymentIds[app.id] ?? [])
+        }
+        if embed.contains(.readiness) {
+            w.key("readinessCheckResults"); w.emptyArray()
+        }
+        if embed.contains(.tasks) {
+            w.key("tasks")
+            w.beginArray()
+            for instance in instances { TaskRenderer.write(instance, servicePorts: nil, into: &w) }
+            w.endArray()
+        }
+        if embed.contains(.lastTaskFailure), let failure = state.lastTaskFailures[app.id] {
+            w.key("lastTaskFailure")
+            Self.write(failure, into: &w)
+        }
+        if embed.contains(.taskStats) {
+            w.key("taskStats")
+            TaskStatsRenderer.write(instances, app: app, now: Timestamp.now(), into: &w)
+        }
+        w.endObject()
+    }
+
+    /// `{appId, host, message, state, taskId, timestamp, version, slaveId}`.
+    static func write(_ failure: TaskFailure, into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("appId"); w.string(failure.appId.description)
+        w.key("host"); w.string(failure.host)
+        w.key("message"); w.string(failure.message)
+        w.key("state"); w.string(failure.state.rawValue)
+        w.key("taskId"); w.string(failure.taskId)
+        w.key("timestamp"); w.timestamp(failure.timestamp)
+        w.key("version"); w.timestamp(failure.version)
+        w.key("slaveId"); w.string(failure.slaveId)
+        w.endObject()
+    }
+}
+
+/// Marathon's task counts of an app (`TaskCounts.scala`): staged (staging or starting), running,
+/// healthy and unhealthy (only instances whose health is known count as either).
+struct TaskCounts: Hashable, Sendable {
+    var staged = 0
+    var running = 0
+    var healthy = 0
+    var unhealthy = 0
+
+    init(_ instances: [Instance]) {
+        for instance in instances where instance.isActive {
+            switch instance.state {
+            case .staging, .starting: staged += 1
+            case .running: running += 1
+            default: break
+            }
+            switch instance.healthy {
+            case true?: if instance.state == .running { healthy += 1 }
+            case false?: unhealthy += 1
+            case nil: break
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import WharfModel
+
+/// Marathon JSON of app definitions, encoded once per app version and reused by every request.
+///
+/// An entry is reused only for an equal definition (the control plane stamps every change with a
+/// new `version`, so in practice this is a version check that never misfires). `GET /v2/apps`
+/// with 1,000 apps then costs lookups and comparisons instead of encoding 1,000 definitions.
+final class AppJSONCache: Sendable {
+    fileprivate struct Entry {
+        var app: AppDefinition
+        var json: [UInt8]
+    }
+
+    private let entries = LockedValue<[PathId: Entry]>([:])
+
+    init() {}
+
+    /// Encodes `app` without the cache, in Marathon's GET shape (`AppDefinition.writeJSON`).
+    static func encode(_ app: AppDefinition) -> [UInt8] {
+        var w = JSONWriter(capacity: 1024)
+        app.writeJSON(to: &w)
+        return w.bytes
+    }
+
+    /// A per-request view: lookups read a snapshot taken once; misses are written back by `commit`.
+    struct Session {
+        fileprivate var snapshot: [PathId: Entry]
+        fileprivate var misses: [PathId: Entry] = [:]
+
+        /// The JSON object of `app`.
+        mutating func json(for app: AppDefinition) -> [UInt8] {
+            if let hit = snapshot[app.id], hit.app == app { return hit.json }
+            if let hit = misses[app.id], hit.app == app { return hit.json }
+            let json = AppJSONCache.encode(app)
+            misses[app.id] = Entry(app: app, json: json)
+            return json
+        }
+    }
+
+    /// Starts a request's session.
+    func session() -> Session {
+        Session(snapshot: entries.withLock { $0 })
+    }
+
+    /// Stores what a session encoded, and drops entries of apps that no longer exist.
+    func commit(_ session: Session, liveApps: [PathId: AppDefinition]) {
+        guard !session.misses.isEmpty else { return }
+        entries.withLock { entries in
+            for (id, entry) in session.misses where liveApps[id] == entry.app {
+                entries[id] = entry
+            }
+            if entries.count > liveApps.count + 64 {
+                entries = entries.filter { liveApps[$0.key] != nil }
+            }
+        }
+    }
+}

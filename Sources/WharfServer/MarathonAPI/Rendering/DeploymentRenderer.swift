@@ -1,0 +1,70 @@
+import WharfModel
+
+/// Writes deployments as `GET /v2/deployments` lists them (`examples/deployments.json`):
+/// `id`, `version`, `affectedApps`, `affectedPods` (always empty: Wharf has no pods), `steps`,
+/// `currentActions` (with `readinessCheckResults`), `currentStep` (1-based, 0 before the first
+/// step) and `totalSteps`.
+enum DeploymentRenderer {
+    /// The JSON array of `deployments`, oldest first.
+    static func list(_ deployments: [Deployment]) -> [UInt8] {
+        var w = JSONWriter(capacity: 256 + deployments.count * 400)
+        w.beginArray()
+        for deployment in deployments.sorted(by: { ($0.version, $0.id) < ($1.version, $1.id) }) {
+            write(deployment, into: &w)
+        }
+        w.endArray()
+        return w.bytes
+    }
+
+    static func write(_ deployment: Deployment, into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("id"); w.string(deployment.id)
+        w.key("version"); w.timestamp(deployment.version)
+        w.key("affectedApps"); w.stringArray(deployment.affectedApps.map(\.description))
+        w.key("affectedPods"); w.emptyArray()
+        w.key("steps")
+        writeSteps(deployment.steps, into: &w)
+        w.key("currentActions")
+        w.beginArray()
+        for action in deployment.currentActions {
+            w.beginObject()
+            w.key("action"); w.string(action.action.rawValue)
+            w.key("app"); w.string(action.app.description)
+            w.key("readinessCheckResults"); w.emptyArray()
+            w.endObject()
+        }
+        w.endArray()
+        w.key("currentStep"); w.int(deployment.currentStep)
+        w.key("totalSteps"); w.int(deployment.steps.count)
+        w.endObject()
+    }
+
+    /// `[{"actions":[{"action":"StartApplication","app":"/x"}]}]`.
+    static func writeSteps(_ steps: [DeploymentStep], into w: inout JSONWriter) {
+        w.beginArray()
+        for step in steps {
+            w.beginObject()
+            w.key("actions")
+            w.beginArray()
+            for action in step.actions {
+                w.beginObject()
+                w.key("action"); w.string(action.action.rawValue)
+                w.key("app"); w.string(action.app.description)
+                w.endObject()
+            }
+            w.endArray()
+            w.endObject()
+        }
+        w.endArray()
+    }
+
+    /// Marathon's DeploymentResult body: `{"deploymentId":"…","version":"…"}`.
+    static func result(deploymentId: String, version: Timestamp) -> [UInt8] {
+        var w = JSONWriter(capacity: 96)
+        w.beginObject()
+        w.key("deploymentId"); w.string(deploymentId)
+        w.key("version"); w.timestamp(version)
+        w.endObject()
+        return w.bytes
+    }
+}

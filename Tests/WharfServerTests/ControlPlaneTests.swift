@@ -1,0 +1,194 @@
+import Foundation
+import Testing
+import WharfModel
+import WharfServer
+import WharfStore
+
+@Suite("Control plane")
+struct ControlPlaneTests {
+    @Test("a deployment is visible at once and completes when its instances run")
+    func deployConverges() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        let events = h.controlPlane.events.subscribe(types: ["deployment_success"])
+        let app = sleepApp("/web", instances: 3)
+        let result = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        #expect(await h.state.deployments[result.deploymentId] != nil)
+        try await h.waitUntil("deployment done") { await h.state.deployments.isEmpty }
+        #expect(await h.running(app.id).count == 3)
+        var iterator = events.makeAsyncIterator()
+        let success = await iterator.next()
+        #expect(success?.eventType == "deployment_success")
+        let stored = await h.state.apps[app.id]
+        #expect(stored?.version == result.version)
+        #expect(stored?.versionInfo?.lastConfigChangeAt == result.version)
+        // Host ports are distinct per agent.
+        let instances = await h.running(app.id)
+        let portsPerAgent = Dictionary(grouping: instances, by: \.agentId).mapValues { $0.flatMap(\.ports) }
+        for ports in portsPerAgent.values { #expect(Set(ports).count == ports.count) }
+    }
+
+    @Test("scaling down kills only the surplus, youngest first")
+    func scaleDown() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        var app = sleepApp("/scale", instances: 3)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 3) }
+        let before = await h.running(app.id).sorted { $0.stagedAt < $1.stagedAt }
+        let configVersion = await h.state.apps[app.id]?.versionInfo?.lastConfigChangeAt
+        app.instances = 1
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, total: 1) }
+        let after = await h.running(app.id)
+        #expect(after.map(\.id) == [before[0].id])
+        // Scale-only change keeps the configuration version.
+        #expect(await h.state.apps[app.id]?.versionInfo?.lastConfigChangeAt == configVersion)
+    }
+
+    @Test("an identical redeploy changes nothing and plans no steps")
+    func identicalRedeploy() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/same", instances: 2)
+        let first = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 2) }
+        let ids = Set(await h.running(app.id).map(\.id))
+        let second = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        #expect(await h.state.deployments[second.deploymentId] == nil)
+        #expect(await h.state.apps[app.id]?.version == first.version)
+        #expect(Set(await h.running(app.id).map(\.id)) == ids)
+    }
+
+    @Test("a restart replaces every instance with one of the new configuration")
+    func restart() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/restart", instances: 2)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 2) }
+        let old = Set(await h.running(app.id).map(\.id))
+        let result = try await h.controlPlane.deploy(DeployRequest(restart: [app.id]))
+        try await h.waitUntil("restart done") { await h.state.deployments[result.deploymentId] == nil }
+        let now = await h.running(app.id)
+        #expect(now.count == 2)
+        #expect(old.isDisjoint(with: now.map(\.id)))
+        #expect(now.allSatisfy { $0.configVersion == result.version })
+    }
+
+    @Test("a second deployment of a locked app is refused unless forced")
+    func conflicts() async throws {
+        // Instances that never fit keep the first deployment running.
+        let h = try await ControlPlaneHarness.start(agents: 1)
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/big", instances: 1, cpus: 64)
+        let first = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil("queued") { await h.state.queue[app.id] != nil }
+        var smaller = app
+        smaller.cpus = 0.1
+        await #expect(throws: ControlPlaneError.self) {
+            _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: smaller]))
+        }
+        let forced = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: smaller], force: true))
+        #expect(await h.state.deployments[first.deploymentId] == nil)
+        try await h.waitUntil { await h.state.deployments[forced.deploymentId] == nil }
+        #expect(await h.running(app.id).count == 1)
+    }
+
+    @Test("removing an app kills its instances and announces it")
+    func remove() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/gone", instances: 2)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.running(app.id).count == 2 }
+        let terminated = h.controlPlane.events.subscribe(types: ["app_terminated_event"])
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: nil], force: true))
+        #expect(await h.state.apps[app.id] == nil)
+        try await h.waitUntil { await h.settled(app.id, total: 0) }
+        var iterator = terminated.makeAsyncIterator()
+        #expect(await iterator.next()?.eventType == "app_terminated_event")
+    }
+
+    @Test("killing with scale lowers the count and kills exactly those instances")
+    func killAndScale() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/kill", instances: 3)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 3) }
+        let victim = await h.running(app.id)[1]
+        _ = try await h.controlPlane.killInstances([victim.taskId], scale: true, force: false)
+        try await h.waitUntil { await h.settled(app.id, total: 2) }
+        #expect(await h.state.apps[app.id]?.instances == 2)
+        #expect(await h.state.instances[victim.id] == nil)
+    }
+
+    @Test("killing without scale replaces the instance")
+    func killReplaces() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/replace", instances: 2)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 2) }
+        let victim = await h.running(app.id)[0]
+        _ = try await h.controlPlane.killInstances([victim.id], scale: false, force: false)
+        try await h.waitUntil {
+            let gone = await h.state.instances[victim.id] == nil
+            return await gone && h.running(app.id).count == 2
+        }
+        #expect(await h.state.apps[app.id]?.instances == 2)
+    }
+
+    @Test("reverting a deployment restores the previous definition")
+    func revert() async throws {
+        let h = try await ControlPlaneHarness.start(agents: 1)
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/revert", instances: 1)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 1) }
+        var huge = app
+        huge.cpus = 64
+        let stuck = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: huge]))
+        let revert = try await h.controlPlane.cancelDeployment(stuck.deploymentId, force: false)
+        #expect(revert != nil)
+        #expect(await h.state.apps[app.id]?.cpus == app.cpus)
+        try await h.waitUntil { await h.state.deployments.isEmpty }
+        #expect(await h.running(app.id).count == 1)
+    }
+
+    @Test("after a restart on the same store, apps are intact and lost instances are replaced")
+    func recovery() async throws {
+        let store = MemoryStore()
+        let first = try await ControlPlaneHarness.start(store: store)
+        let app = sleepApp("/durable", instances: 2)
+        let result = try await first.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await first.waitUntil { await first.settled(app.id, running: 2) }
+        let oldIds = Set(await first.running(app.id).map(\.id))
+        await first.stop()
+
+        // New simulated agents know no task: every old instance is gone and gets replaced.
+        let second = try await ControlPlaneHarness.start(store: store)
+        defer { Task { await second.stop() } }
+        #expect(await second.state.apps[app.id]?.version == result.version)
+        try await second.waitUntil("replacements") {
+            let running = await second.running(app.id)
+            return running.count == 2 && oldIds.isDisjoint(with: running.map(\.id))
+        }
+        #expect(await second.state.instances(of: app.id).count == 2)
+    }
+
+    @Test("versions are kept per app, newest first, and readable")
+    func versions() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        var app = sleepApp("/versions")
+        let v1 = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app], force: true)).version
+        app.cmd = "sleep 2000"
+        let v2 = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app], force: true)).version
+        #expect(await h.controlPlane.appVersions(app.id) == [v2, v1])
+        let old = try await h.controlPlane.appDefinition(app.id, version: v1)
+        #expect(old?.cmd == "sleep 1000")
+        #expect(await h.controlPlane.appVersions(PathId("/nope")) == nil)
+    }
+}
