@@ -10,41 +10,44 @@ struct DevCommand: AsyncParsableCommand {
         commandName: "dev",
         abstract: "Run the API, scheduler and a local agent in one process (Ctrl-C or SIGTERM to stop).",
         discussion: """
-            Every flag can also be set by an environment variable (shown in brackets); a flag wins over
-            its variable. With no flags at all this serves Marathon's API on :8080, keeps state in ./.wharf
+            Every flag can also be set by an environment variable (shown in brackets); a flag wins over \
+            its variable. With no flags at all this serves Marathon's API on :8080, keeps state in ./.wharf \
             and gives tasks host ports from 10000-20000.
             """
     )
 
-    @Option(name: .customLong("data-dir"), help: "State database and task sandboxes [WHARF_DATA_DIR] (default ./.wharf).")
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("State database and task sandboxes [WHARF_DATA_DIR] (default ./.wharf).", valueName: "dir"))
     var dataDir: String?
 
-    @Option(name: .customLong("api-port"), help: "Port of the HTTP API [WHARF_API_PORT] (default 8080).")
+    @Option(name: .customLong("api-port"), help: ArgumentHelp("Port of the HTTP API [WHARF_API_PORT] (default 8080).", valueName: "port"))
     var apiPort: String?
 
-    @Option(help: "Address advertised to tasks and clients (HOST, task host) [WHARF_HOST] (default 127.0.0.1).")
+    @Option(help: ArgumentHelp("Address advertised to tasks and clients (HOST, task host) [WHARF_HOST] (default 127.0.0.1).", valueName: "address"))
     var host: String?
 
-    @Option(help: "Address the API binds to [WHARF_BIND] (default 0.0.0.0).")
+    @Option(help: ArgumentHelp("Address the API binds to [WHARF_BIND] (default 0.0.0.0).", valueName: "address"))
     var bind: String?
 
-    @Option(name: .customLong("task-ports"), help: "Host ports for tasks, e.g. 10000-20000 or 10000-10100,31000-32000 [WHARF_TASK_PORTS].")
+    @Option(name: .customLong("task-ports"), help: ArgumentHelp("Host ports for tasks, e.g. 10000-20000 or 10000-10100,31000-32000 [WHARF_TASK_PORTS].", valueName: "ranges"))
     var taskPorts: String?
 
-    @Option(help: "CPUs offered to tasks [WHARF_CPUS] (default: online cores).")
+    @Option(help: ArgumentHelp("CPUs offered to tasks [WHARF_CPUS] (default: online cores).", valueName: "cpus"))
     var cpus: String?
 
-    @Option(help: "Memory offered to tasks, MiB [WHARF_MEM] (default: physical memory).")
+    @Option(help: ArgumentHelp("Memory offered to tasks, MiB [WHARF_MEM] (default: physical memory).", valueName: "mib"))
     var mem: String?
 
-    @Option(help: "Disk offered to tasks, MiB [WHARF_DISK] (default: free space of the data dir).")
+    @Option(help: ArgumentHelp("Disk offered to tasks, MiB [WHARF_DISK] (default: free space of the data dir).", valueName: "mib"))
     var disk: String?
 
-    @Option(name: .customLong("kill-grace-period"), help: "Seconds between SIGTERM and SIGKILL when an app sets no taskKillGracePeriodSeconds [WHARF_KILL_GRACE_PERIOD] (default 3).")
+    @Option(name: .customLong("kill-grace-period"), help: ArgumentHelp("Seconds between SIGTERM and SIGKILL when an app sets no taskKillGracePeriodSeconds [WHARF_KILL_GRACE_PERIOD] (default 3).", valueName: "seconds"))
     var killGracePeriod: String?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).")
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
     var logLevel: String?
+
+    @Option(name: .customLong("simulated-agents"), help: ArgumentHelp("Run N simulated agents whose tasks run nothing, instead of the local agent (benchmarks, demos at scale) [WHARF_SIMULATED_AGENTS] (default 0).", valueName: "n"))
+    var simulatedAgents: String?
 
     func validate() throws {
         _ = try settings()
@@ -68,6 +71,7 @@ struct DevCommand: AsyncParsableCommand {
         let source = DevSettings.Source(flags: [
             "data-dir": dataDir, "api-port": apiPort, "host": host, "bind": bind, "task-ports": taskPorts,
             "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
+            "simulated-agents": simulatedAgents,
         ], environment: environment)
         return try DevSettings(source)
     }

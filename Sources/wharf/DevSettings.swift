@@ -75,6 +75,12 @@ struct DevSettings {
         if let (text, origin) = source.value("kill-grace-period") {
             config.defaultKillGracePeriodSeconds = try Self.number(text, origin: origin, unit: "seconds", allowZero: true)
         }
+        if let (text, origin) = source.value("simulated-agents") {
+            guard let count = Int(text), count >= 0 else {
+                throw ValidationError("\(origin) '\(text)' must be a whole number, 0 or more")
+            }
+            config.simulatedAgents = count
+        }
         configuration = config
 
         logLevel = .info

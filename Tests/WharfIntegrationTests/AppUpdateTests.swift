@@ -68,8 +68,8 @@ struct AppUpdateTests {
     @Test("a change to an app with a deployment in progress → 409 listing it; force=True overrides")
     func conflictingDeployment() async throws {
         try await withWharf { wharf in
-            // A crash-looping app never becomes running, so its deployment stays in progress.
-            let created = try await wharf.api.post("/v2/apps", Fixtures.crashing("/locked"))
+            // An app that cannot be placed never runs, so its deployment stays in progress.
+            let created = try await wharf.api.post("/v2/apps", Fixtures.unplaceable("/locked"))
             let deploymentId = try #require(MarathonClient.deploymentId(created), "\(created)")
             #expect(try await wharf.api.deploymentIds().contains(deploymentId))
 

@@ -84,9 +84,14 @@ struct BadInputTests {
     @Test("boolean query parameters are case-insensitive (force=True, as marathon-python sends)")
     func caseInsensitiveBooleans() async throws {
         try await withWharf { wharf in
-            let created = try await wharf.api.request("POST", "/v2/apps?force=True", body: Fixtures.sleeper("/flag").data)
+            // An app that cannot be placed keeps its deployment running, so the app stays locked.
+            let created = try await wharf.api.request("POST", "/v2/apps?force=True", body: Fixtures.unplaceable("/flag").data)
             #expect(created.status == 201, "\(created)")
-            let deleted = try await wharf.api.delete(MarathonClient.appPath("/flag") + "?force=FALSE")
+            let notForced = try await wharf.api.put(MarathonClient.appPath("/flag") + "?force=FALSE", ["instances": 2])
+            #expect(notForced.status == 409, "force=FALSE is false: \(notForced)")
+            let forced = try await wharf.api.put(MarathonClient.appPath("/flag") + "?force=TRUE", ["instances": 2])
+            #expect(forced.status == 200, "force=TRUE is true: \(forced)")
+            let deleted = try await wharf.api.delete(MarathonClient.appPath("/flag") + "?force=True")
             #expect(deleted.status == 200, "\(deleted)")
         }
     }

@@ -32,10 +32,14 @@ struct ControlPlaneTests {
     func scaleDown() async throws {
         let h = try await ControlPlaneHarness.start()
         defer { Task { await h.stop() } }
-        var app = sleepApp("/scale", instances: 3)
+        var app = sleepApp("/scale", instances: 1)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 1) }
+        let before = await h.running(app.id)
+        try await Task.sleep(for: .milliseconds(5)) // the next instances are staged strictly later
+        app.instances = 3
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         try await h.waitUntil { await h.settled(app.id, running: 3) }
-        let before = await h.running(app.id).sorted { $0.stagedAt < $1.stagedAt }
         let configVersion = await h.state.apps[app.id]?.versionInfo?.lastConfigChangeAt
         app.instances = 1
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
@@ -135,7 +139,8 @@ struct ControlPlaneTests {
         _ = try await h.controlPlane.killInstances([victim.id], scale: false, force: false)
         try await h.waitUntil {
             let gone = await h.state.instances[victim.id] == nil
-            return await gone && h.running(app.id).count == 2
+            let running = await h.running(app.id).count
+            return gone && running == 2
         }
         #expect(await h.state.apps[app.id]?.instances == 2)
     }

@@ -69,13 +69,13 @@ extension Agent {
         }
         task.handle = handle
         task.startedAt = .now()
-        task.phase = .running
         tasks[instance.id] = task
         await persistStartedTask(instance.id, runtime: runtime)
     }
 
     /// Persists the record of a started task, then reports it RUNNING, or continues with an exit or
-    /// kill that arrived while it was starting.
+    /// kill that arrived while it was starting. The task stays `.starting` until its record is
+    /// durable, so that no exit can be reported before RUNNING.
     private func persistStartedTask(_ instanceId: String, runtime: any Runtime) async {
         guard let record = tasks[instanceId]?.record else { return }
         do {
@@ -87,11 +87,13 @@ extension Agent {
             ])
             tasks[instanceId]?.forcedOutcome = (.failed, "cannot persist the task record: \(error)")
             tasks[instanceId]?.kill = TaskRecord.Kill(reason: "task record not persisted", gracePeriodSeconds: 0)
+            tasks[instanceId]?.phase = .running
             await runtime.stop(record.handle, gracePeriod: .zero)
             if let exit = tasks[instanceId]?.pendingExit { await taskEnded(exit) }
             return
         }
         guard let task = tasks[instanceId] else { return }
+        tasks[instanceId]?.phase = .running
         if let exit = task.pendingExit {
             if task.kill == nil {
                 setStatus(instanceId, .running, message: "started (pid \(record.handle.pid.map(String.init) ?? "-"))")

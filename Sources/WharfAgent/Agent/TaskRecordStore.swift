@@ -5,13 +5,20 @@ import Logging
 /// `<dataDir>/agent/tasks/<instanceId>.json`, replaced atomically (temporary file, fsync, rename).
 struct TaskRecordStore: Sendable {
     let directory: String
+    /// Serialises writes and removals, so that a removal submitted after a save is never overtaken
+    /// by it (which would resurrect the record of an ended task).
+    private let queue = DispatchQueue(label: "wharf.agent.task-records")
+
+    init(directory: String) {
+        self.directory = directory
+    }
 
     /// Stores `record`, replacing an earlier one of the same instance. Durable when it returns.
     func save(_ record: TaskRecord) async throws {
         let data = try JSONEncoder().encode(record)
         let path = try path(for: record.instanceId)
         let directory = self.directory
-        try await BlockingIO.run { () throws -> Void in
+        try await BlockingIO.run(on: queue) { () throws -> Void in
             let code = FileIO.makeDirectories(directory)
             guard code == 0 else { throw FileIOError(step: "mkdir \(directory)", errno: code) }
             try FileIO.writeAtomically(Array(data), to: path)
@@ -21,7 +28,7 @@ struct TaskRecordStore: Sendable {
     /// Removes the record of `instanceId`, if any.
     func delete(instanceId: String) async throws {
         let path = try path(for: instanceId)
-        try await BlockingIO.run { () throws -> Void in try FileIO.removeDurably(path) }
+        try await BlockingIO.run(on: queue) { () throws -> Void in try FileIO.removeDurably(path) }
     }
 
     /// Every readable record. Unreadable files and leftover temporary files are removed (and

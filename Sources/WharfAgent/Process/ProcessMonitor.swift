@@ -34,7 +34,7 @@ actor ProcessMonitor {
     }
 
     deinit {
-        signalSource?.cancel()
+        // The signal source cannot be touched here (not Sendable); its handler holds `self` weakly.
         poller?.cancel()
         continuation.finish()
     }

@@ -50,7 +50,8 @@ extension ControlPlane {
             }
             return
         }
-        guard status.incarnation == instance.incarnation else { return }
+        // Incarnation 0: the agent answers about an instance it does not know (any incarnation).
+        guard status.incarnation == instance.incarnation || status.incarnation == 0 else { return }
         let previous = instance.state
         guard previous != status.state || instance.healthy != status.healthy else { return }
         guard !previous.isTerminal else { return }

@@ -2,15 +2,22 @@ import Foundation
 
 /// App definitions used by the tests, in Marathon's JSON.
 enum Fixtures {
-    /// `python3 -m http.server $PORT0`: a process that answers HTTP on its assigned port.
+    /// `python3 -m http.server $PORT0`: a process that answers HTTP on its assigned port. cpus are a
+    /// hard CFS quota where cgroups exist, so python gets enough to start within seconds.
     static func httpServer(_ id: String, instances: Int = 1) -> JSON {
         ["id": .string(id), "cmd": "python3 -m http.server $PORT0", "instances": .number(Double(instances)),
-         "cpus": 0.01, "mem": 64]
+         "cpus": 0.2, "mem": 64]
     }
 
     /// `sleep`: the cheapest long-running process.
     static func sleeper(_ id: String, instances: Int = 1) -> JSON {
         ["id": .string(id), "cmd": "sleep 100000", "instances": .number(Double(instances)), "cpus": 0.01, "mem": 16]
+    }
+
+    /// An app asking for more cpus than any test node offers: never launched, so its deployment
+    /// stays in progress for as long as a test needs.
+    static func unplaceable(_ id: String) -> JSON {
+        ["id": .string(id), "cmd": "sleep 100000", "instances": 1, "cpus": 1000, "mem": 16]
     }
 
     /// A command that exits at once with status 1, with a launch backoff that is easy to observe.

@@ -68,6 +68,7 @@ struct LabelSelector: Hashable, Sendable {
         }
 
         private mutating func term() throws(ParseError) -> Term {
+            skipSpace()
             let key = try label()
             skipSpace()
             if consume("==") {

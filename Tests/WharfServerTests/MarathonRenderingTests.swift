@@ -1,0 +1,187 @@
+import Foundation
+import Testing
+@testable import WharfServer
+import WharfModel
+import WharfScheduler
+
+@Suite("Marathon API: rendering")
+struct MarathonRenderingTests {
+    typealias F = MarathonAPIFixtures
+
+    @Test("task JSON: marathon-python's keys only, no nulls, startedAt only once running, servicePorts when asked")
+    func task() throws {
+        let app = F.app("/shop/web")
+        let running = F.instance(of: app, 1, healthy: true)
+        var w = JSONWriter()
+        TaskRenderer.write(running, servicePorts: [10_000], into: &w)
+        let object = try #require(try F.json(w.bytes) as? [String: Any])
+        #expect(Set(object.keys).isSubset(of: F.marathonTaskKeys), "\(Set(object.keys).subtracting(F.marathonTaskKeys))")
+        #expect(!F.containsNull(object))
+        #expect(object["id"] as? String == running.taskId)
+        #expect(object["appId"] as? String == "/shop/web")
+        #expect(object["state"] as? String == "TASK_RUNNING")
+        #expect(object["slaveId"] as? String == "agent-1")
+        #expect(object["servicePorts"] as? [Int] == [10_000])
+        #expect(object["startedAt"] as? String == running.startedAt?.iso8601)
+        #expect(object["version"] as? String == F.t0.iso8601)
+        let health = try #require((object["healthCheckResults"] as? [[String: Any]])?.first)
+        #expect(Set(health.keys).isSubset(of: F.healthCheckResultKeys))
+        #expect(health["alive"] as? Bool == true)
+
+        var staging = JSONWriter()
+        TaskRenderer.write(F.instance(of: app, 2, state: .staging), servicePorts: nil, into: &staging)
+        let staged = try #require(try F.json(staging.bytes) as? [String: Any])
+        #expect(staged["startedAt"] == nil)
+        #expect(staged["servicePorts"] == nil)
+        #expect(staged["healthCheckResults"] == nil, "health unknown: no results")
+    }
+
+    @Test("AppInfo: the definition plus counts and deployments, marathon-python's keys only")
+    func appInfo() throws {
+        let web = F.app("/shop/web", instances: 3)
+        var state = F.state(apps: [web], perApp: 2)
+        state.upsert(F.instance(of: web, 50, state: .staging))
+        state.upsert(F.instance(of: web, 51, state: .failed))
+        state.lastTaskFailures[web.id] = TaskFailure(
+            appId: web.id, host: "10.0.0.9", message: "exited with 1", state: .failed, taskId: "t", timestamp: F.t0,
+            version: F.t0, slaveId: "agent-1")
+        var renderer = AppInfoRenderer(state: state, cache: AppJSONCache())
+        var w = JSONWriter()
+        renderer.write(web, embed: AppEmbed.singleDefault.union([.taskStats, .readiness]), into: &w)
+        let object = try #require(try F.json(w.bytes) as? [String: Any])
+        #expect(Set(object.keys).isSubset(of: F.marathonAppKeys), "\(Set(object.keys).subtracting(F.marathonAppKeys))")
+        #expect(!F.containsNull(object))
+        #expect(object["id"] as? String == "/shop/web")
+        #expect(object["tasksRunning"] as? Int == 2)
+        #expect(object["tasksStaged"] as? Int == 1)
+        #expect(object["tasksHealthy"] as? Int == 0, "no health checks: nothing counts as healthy")
+        #expect(object["tasksUnhealthy"] as? Int == 0)
+        #expect((object["deployments"] as? [[String: String]]) == [["id": "d-1"]])
+        #expect((object["tasks"] as? [Any])?.count == 3, "terminal instances are not listed")
+        #expect((object["lastTaskFailure"] as? [String: Any])?["message"] as? String == "exited with 1")
+        let stats = try #require(object["taskStats"] as? [String: Any])
+        let total = try #require(((stats["totalSummary"] as? [String: Any])?["stats"] as? [String: Any]))
+        #expect((total["counts"] as? [String: Int])?["running"] == 2)
+        #expect(stats["withOutdatedConfig"] == nil, "empty groups are omitted")
+        #expect((object["readinessCheckResults"] as? [Any])?.isEmpty == true)
+    }
+
+    @Test("AppInfo without embeds is the plain definition; explicit deployment ids override the state's")
+    func plainAndOverride() throws {
+        let web = F.app("/web")
+        let state = F.state(apps: [web], perApp: 1)
+        var renderer = AppInfoRenderer(state: state, cache: AppJSONCache())
+        var plain = JSONWriter()
+        renderer.write(web, embed: [], into: &plain)
+        #expect(plain.bytes == AppJSONCache.encode(web))
+        var created = JSONWriter()
+        renderer.write(web, embed: [.deployments], deploymentIds: ["new"], into: &created)
+        let object = try #require(try F.json(created.bytes) as? [String: Any])
+        #expect((object["deployments"] as? [[String: String]]) == [["id": "new"]])
+    }
+
+    @Test("the app JSON cache reuses bytes only for an equal definition")
+    func cache() {
+        let cache = AppJSONCache()
+        var app = F.app("/cached")
+        var session = cache.session()
+        let first = session.json(for: app)
+        cache.commit(session, liveApps: [app.id: app])
+        app.instances = 7
+        var next = cache.session()
+        let second = next.json(for: app)
+        #expect(first != second)
+        #expect(second == AppJSONCache.encode(app))
+    }
+
+    @Test("deployments list: Marathon's keys, 1-based currentStep, currentActions with readinessCheckResults")
+    func deployments() throws {
+        let state = F.state(apps: [F.app("/a")], perApp: 0)
+        let list = try #require(try F.json(DeploymentRenderer.list(Array(state.deployments.values))) as? [[String: Any]])
+        let deployment = try #require(list.first)
+        #expect(Set(deployment.keys) == F.deploymentKeys)
+        #expect(deployment["affectedApps"] as? [String] == ["/a"])
+        #expect((deployment["affectedPods"] as? [Any])?.isEmpty == true)
+        #expect(deployment["currentStep"] as? Int == 1)
+        #expect(deployment["totalSteps"] as? Int == 1)
+        let action = try #require((deployment["currentActions"] as? [[String: Any]])?.first)
+        #expect(Set(action.keys).isSubset(of: F.deploymentActionKeys))
+        #expect(action["action"] as? String == "ScaleApplication")
+        let result = try #require(try F.json(DeploymentRenderer.result(deploymentId: "x", version: F.t0)) as? [String: String])
+        #expect(result == ["deploymentId": "x", "version": F.t0.iso8601])
+    }
+
+    @Test("queue items: no role, delay from the backoff, rejection reasons as an offer funnel")
+    func queue() throws {
+        let app = F.app("/waiting")
+        var state = F.state(apps: [app], perApp: 0)
+        state.queue[app.id] = QueueEntry(appId: app.id, count: 2,
+                                         reason: .noFit(rejections: ["InsufficientMemory": 3, "InsufficientPorts": 1], agentsConsidered: 5))
+        var session = AppJSONCache().session()
+        let document = try #require(try F.json(QueueRenderer.document(state: state, cache: &session, now: F.t0)) as? [String: Any])
+        let item = try #require((document["queue"] as? [[String: Any]])?.first)
+        #expect(Set(item.keys).isSubset(of: F.queueItemKeys), "\(item.keys)")
+        #expect(item["count"] as? Int == 2)
+        #expect((item["app"] as? [String: Any])?["id"] as? String == "/waiting")
+        #expect((item["delay"] as? [String: Any])?["overdue"] as? Bool == true)
+        let summary = try #require(item["processedOffersSummary"] as? [String: Any])
+        #expect(summary["processedOffersCount"] as? Int == 5)
+        #expect(summary["unusedOffersCount"] as? Int == 4)
+        let reasons = try #require(summary["rejectSummaryLastOffers"] as? [[String: Any]])
+        let memory = try #require(reasons.first { $0["reason"] as? String == "InsufficientMemory" })
+        #expect(memory["declined"] as? Int == 3 && memory["processed"] as? Int == 5)
+        let ports = try #require(reasons.first { $0["reason"] as? String == "InsufficientPorts" })
+        #expect(ports["declined"] as? Int == 1 && ports["processed"] as? Int == 2)
+
+        state.queue[app.id] = QueueEntry(appId: app.id, count: 1, reason: .backoff(until: F.t0.adding(seconds: 12.2)))
+        var again = AppJSONCache().session()
+        let delayed = try #require(try F.json(QueueRenderer.document(state: state, cache: &again, now: F.t0)) as? [String: Any])
+        let delay = try #require(((delayed["queue"] as? [[String: Any]])?.first?["delay"]) as? [String: Any])
+        #expect(delay["timeLeftSeconds"] as? Int == 13)
+        #expect(delay["overdue"] as? Bool == false)
+    }
+
+    @Test("group tree: implied and explicit groups, GroupInfo keys, apps only where embedded")
+    func groups() throws {
+        var state = F.state(apps: [F.app("/shop/web"), F.app("/shop/db/main"), F.app("/top")], perApp: 1)
+        state.groups[PathId("/empty")] = GroupRecord(id: PathId("/empty"), dependencies: [PathId("/shop")], version: F.t0)
+        let tree = GroupTree(state: state)
+        #expect(tree.contains(PathId("/shop/db")) && tree.contains(PathId("/empty")) && tree.contains(.root))
+        #expect(!tree.contains(PathId("/nope")))
+        #expect(tree.appsBelow(PathId("/shop")) == [PathId("/shop/db/main"), PathId("/shop/web")])
+        #expect(tree.nodes[.root]?.groups == [PathId("/empty"), PathId("/shop")])
+
+        var renderer = GroupRenderer(state: state, cache: AppJSONCache(), embed: GroupEmbed(values: []))
+        let rootDocument = renderer.document(.root)
+        let rootBytes = try #require(rootDocument)
+        let root = try #require(try F.json(rootBytes) as? [String: Any])
+        #expect(Set(root.keys) == F.groupKeys)
+        #expect((root["apps"] as? [[String: Any]])?.map { $0["id"] as? String } == ["/top"])
+        let empty = try #require((root["groups"] as? [[String: Any]])?.first { $0["id"] as? String == "/empty" })
+        #expect(empty["dependencies"] as? [String] == ["/shop"])
+        let missing = renderer.document(PathId("/nope"))
+        #expect(missing == nil)
+
+        var appsOnly = GroupRenderer(state: state, cache: AppJSONCache(), embed: GroupEmbed(values: ["group.apps"]))
+        let shopDocument = appsOnly.document(PathId("/shop"))
+        let shopBytes = try #require(shopDocument)
+        let shop = try #require(try F.json(shopBytes) as? [String: Any])
+        #expect(shop["groups"] == nil && shop["pods"] == nil)
+        #expect((shop["apps"] as? [[String: Any]])?.first?["tasksRunning"] == nil, "no counts unless embedded")
+    }
+
+    @Test("errors: locked apps list the deployments; control-plane errors map to Marathon's statuses")
+    func errors() throws {
+        let locked = MarathonHTTPError(ControlPlaneError.appLocked(deploymentIds: ["d1", "d2"]))
+        #expect(locked.status == 409)
+        let body = try #require(try F.json(locked.body) as? [String: Any])
+        #expect((body["message"] as? String)?.contains("/v2/deployments/d1") == true)
+        #expect((body["deployments"] as? [[String: String]]) == [["id": "d1"], ["id": "d2"]])
+        #expect(MarathonHTTPError(ControlPlaneError.unknownApp(PathId("/x"))).status == 404)
+        #expect(MarathonHTTPError(ControlPlaneError.tooManyDeployments(limit: 100)).status == 403)
+        #expect(MarathonHTTPError(ControlPlaneError.unprocessable("no ports")).status == 422)
+        #expect(MarathonHTTPError(ControlPlaneError.store("disk full")).status == 500)
+        let notFound = try #require(try F.json(MarathonHTTPError.unknownApp(PathId("/x")).body) as? [String: String])
+        #expect(notFound == ["message": "App '/x' does not exist"])
+    }
+}
