@@ -42,7 +42,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "wharf", dependencies: [
-            "WharfServer", "WharfAgent", "WharfModel",
+            "WharfServer", "WharfAgent", "WharfModel", "WharfScheduler",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),

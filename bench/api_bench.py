@@ -36,8 +36,10 @@ def rss_mib(pid):
 class Wharf:
     def __init__(self, binary, extra):
         self.dir = tempfile.mkdtemp(prefix="wharf-bench-")
-        self.port = free_port()
         task_base = 30000 + (os.getpid() % 1000) * 20
+        self.port = free_port()
+        while task_base <= self.port <= task_base + 9999:
+            self.port = free_port()
         args = [binary, "dev", "--data-dir", self.dir, "--api-port", str(self.port),
                 "--task-ports", f"{task_base}-{task_base + 9999}", "--log-level", "warning"] + extra
         self.log = open(os.path.join(self.dir, "wharf.log"), "w")

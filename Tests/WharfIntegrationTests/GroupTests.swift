@@ -27,6 +27,11 @@ struct GroupTests {
             #expect(apiStaged >= dbStarted, "api staged before db was running")
             #expect(webStaged >= apiStarted, "web staged before api was running")
 
+            for task in web {
+                let port = try #require(task["ports"]?[0]?.int)
+                try await waitUntil("web answers on \(port)", timeout: .seconds(30)) { try await httpStatus(port: port) == 200 }
+            }
+
             let group = try await wharf.api.get("/v2/groups/shop")
             #expect(group.status == 200)
             #expect(group.json["id"]?.string == "/shop")

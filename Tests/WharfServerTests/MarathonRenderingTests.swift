@@ -80,18 +80,28 @@ struct MarathonRenderingTests {
         #expect((object["deployments"] as? [[String: String]]) == [["id": "new"]])
     }
 
-    @Test("the app JSON cache reuses bytes only for an equal definition")
+    @Test("the app JSON cache reuses bytes per stored version; unstored definitions are compared in full")
     func cache() {
         let cache = AppJSONCache()
         var app = F.app("/cached")
         var session = cache.session()
         let first = session.json(for: app)
         cache.commit(session, liveApps: [app.id: app])
-        app.instances = 7
         var next = cache.session()
+        #expect(next.json(for: app) == first)
+        // A stored change always comes with new version stamps.
+        app.instances = 7
+        app.version = F.t0.adding(seconds: 1)
+        app.versionInfo = VersionInfo(lastScalingAt: F.t0.adding(seconds: 1), lastConfigChangeAt: F.t0)
         let second = next.json(for: app)
         #expect(first != second)
         #expect(second == AppJSONCache.encode(app))
+        var unstored = app
+        unstored.version = nil
+        var third = cache.session()
+        _ = third.json(for: unstored)
+        unstored.mem = 99
+        #expect(third.json(for: unstored) == AppJSONCache.encode(unstored))
     }
 
     @Test("deployments list: Marathon's keys, 1-based currentStep, currentActions with readinessCheckResults")

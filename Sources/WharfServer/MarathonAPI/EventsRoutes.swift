@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 import WharfModel
 
 /// `GET /v2/events`: Marathon's event stream as Server-Sent Events (`HttpEventStreamServlet.scala`).
@@ -8,7 +9,8 @@ import WharfModel
 /// `event: <type>\ndata: <json>\n\n`, starting with `event_stream_attached` (which, as in Marathon,
 /// passes the same filter). A blank line every
 /// 15 s keeps proxies from timing the stream out and lets the server notice a client that left.
-/// A client more than 1,024 events behind is disconnected by the `EventBus`, as Marathon does.
+/// A client more than 1,024 events behind is disconnected by the `EventBus`, as Marathon does, and
+/// every stream ends on graceful shutdown so that the server can drain.
 enum EventsRoutes {
     static let heartbeatInterval = Duration.seconds(15)
 
@@ -43,7 +45,11 @@ enum EventsRoutes {
                     group.cancelAll()
                     continuation.finish()
                 }
-                for await buffer in merged { try await writer.write(buffer) }
+                try await withGracefulShutdownHandler {
+                    for await buffer in merged { try await writer.write(buffer) }
+                } onGracefulShutdown: {
+                    continuation.finish()
+                }
             }
             try await writer.finish(nil)
         }

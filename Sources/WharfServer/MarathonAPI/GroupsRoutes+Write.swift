@@ -62,6 +62,26 @@ extension GroupsRoutes {
         return MarathonResponse.deployment(result)
     }
 
+    private struct EnforceRoleBody: Decodable {
+        var enforceRole: Bool?
+    }
+
+    /// `PATCH /v2/groups/{id}` with `{"enforceRole": bool}`: only top-level groups; 200, empty body.
+    static func patch(_ call: MarathonCall) async throws -> Response {
+        let id = groupId(call)
+        let body = try await call.decodeBody(EnforceRoleBody.self)
+        let state = await call.controlPlane.currentState()
+        guard GroupTree(state: state).contains(id), !id.isRoot else { throw MarathonHTTPError.unknownGroup(id) }
+        guard id.segments.count == 1 else {
+            throw MarathonHTTPError(status: 422, message: "enforceRole can only be set on top-level groups; \(id) is not one")
+        }
+        let existing = state.groups[id]
+        let record = GroupRecord(id: id, dependencies: existing?.dependencies ?? [], version: Timestamp.now(),
+                                 enforceRole: body.enforceRole ?? existing?.enforceRole ?? false)
+        _ = try await call.controlPlane.deploy(DeployRequest(groups: [id: record]))
+        return MarathonResponse.empty(200)
+    }
+
     /// `DELETE /v2/groups[/{id}]`: removes every app and group below (the root itself stays).
     static func destroy(_ call: MarathonCall) async throws -> Response {
         let id = groupId(call)

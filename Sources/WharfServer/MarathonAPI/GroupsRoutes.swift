@@ -37,6 +37,10 @@ enum GroupsRoutes {
                       parameters: [.force], body: "GroupUpdate", responses: createResponses, handler: create),
         MarathonRoute(.put, "/v2/groups/{id}", tag: tag, summary: "Create or change a group (structure, scaleBy or version rollback).",
                       parameters: [.force, dryRun], body: "GroupUpdate", responses: writeResponses, handler: update),
+        MarathonRoute(.patch, "/v2/groups/{id}", tag: tag, summary: "Set enforceRole of a top-level group (no restart).",
+                      body: "{\"enforceRole\": bool}",
+                      responses: [(200, "Changed (empty body)"), (404, "Unknown group"), (422, "Not a top-level group")],
+                      handler: patch),
         MarathonRoute(.delete, "/v2/groups/{id}", tag: tag, summary: "Destroy a group and every app in it.",
                       parameters: [.force], responses: writeResponses, handler: destroy),
     ]

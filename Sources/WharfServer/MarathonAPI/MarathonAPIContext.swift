@@ -5,8 +5,13 @@ final class MarathonAPIContext: Sendable {
     /// Encoded app definitions per (id, version).
     let appJSON = AppJSONCache()
 
+    /// `http://host:port` of this server, for `X-Marathon-Leader`.
+    let leaderURL: String
+
     init(controlPlane: ControlPlane) {
         self.controlPlane = controlPlane
+        let configuration = controlPlane.configuration
+        leaderURL = "http://\(configuration.advertisedHost):\(configuration.apiPort)"
     }
 
     /// A renderer over `state` sharing the app JSON cache.

@@ -68,16 +68,21 @@ public struct MarathonRoutes: Sendable {
             }
             let call = MarathonCall(request: request, parameters: parameters, query: QueryParameters(request.uri.query),
                                     api: api, clientIp: clientIp(request, peer: peer))
+            var response: Response
             do {
-                return try await route.handler(call)
+                response = try await route.handler(call)
             } catch {
-                return MarathonResponse.from(error)
+                response = MarathonResponse.from(error)
             }
+            response.headers[leaderHeader] = api.leaderURL
+            return response
         }
         return MarathonResponse.error(.uriNotFound)
     }
 
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    /// Marathon's leader adds its own address to every response.
+    static let leaderHeader = HTTPField.Name("X-Marathon-Leader")!
 
     static func clientIp(_ request: Request, peer: SocketAddress?) -> String {
         if let forwarded = request.headers[forwardedFor],

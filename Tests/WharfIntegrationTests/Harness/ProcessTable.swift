@@ -58,10 +58,25 @@ enum ProcessTable {
     }
 
     /// SIGKILLs every task process under `dataDir` (cleanup after a test) and returns what it found.
+    /// Also removes, best effort, the emptied cgroups wharf made for those tasks (`<hierarchy>/wharf/<taskId>`).
     @discardableResult
     static func killAll(under dataDir: String) -> [TaskProcess] {
         let found = tasks(under: dataDir)
         for process in found { kill(process.pid, SIGKILL) }
+        let taskIds = Set(found.map(\.taskId)).filter { !$0.isEmpty && !$0.contains("/") }
+        guard !taskIds.isEmpty else { return found }
+        let root = "/sys/fs/cgroup"
+        let hierarchies = [root] + ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).map { root + "/" + $0 }
+        for hierarchy in hierarchies {
+            for taskId in taskIds {
+                let directory = "\(hierarchy)/wharf/\(taskId)"
+                // A cgroup goes away with rmdir once its processes are gone; retry briefly while they die.
+                for _ in 0..<50 where FileManager.default.fileExists(atPath: directory) {
+                    if rmdir(directory) == 0 || errno != EBUSY { break }
+                    usleep(20_000)
+                }
+            }
+        }
         return found
     }
 }

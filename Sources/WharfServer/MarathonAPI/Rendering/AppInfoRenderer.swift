@@ -22,14 +22,15 @@ struct AppInfoRenderer {
         deploymentIds = index
     }
 
-    /// Active (non-terminal) instances of `app`, oldest first.
-    func activeInstances(of app: PathId) -> [Instance] {
+    /// Active (non-terminal) instances of `app`, oldest first unless `sorted` is false.
+    func activeInstances(of app: PathId, sorted: Bool = true) -> [Instance] {
         guard let ids = state.instanceIdsByApp[app] else { return [] }
         var result: [Instance] = []
         result.reserveCapacity(ids.count)
         for id in ids {
             if let instance = state.instances[id], instance.isActive { result.append(instance) }
         }
+        guard sorted else { return result }
         return result.sorted { ($0.stagedAt, $0.id) < ($1.stagedAt, $1.id) }
     }
 
@@ -40,7 +41,7 @@ struct AppInfoRenderer {
         // The cached definition without its closing brace; the AppInfo members follow.
         w.raw(json.json(for: app).dropLast())
         let needsInstances = !embed.isDisjoint(with: [.counts, .tasks, .taskStats])
-        let instances = needsInstances ? activeInstances(of: app.id) : []
+        let instances = needsInstances ? activeInstances(of: app.id, sorted: embed.contains(.tasks)) : []
         if embed.contains(.counts) {
             let counts = TaskCounts(instances)
             w.key("tasksStaged"); w.int(counts.staged)

@@ -2,9 +2,10 @@ import WharfModel
 
 /// Marathon JSON of app definitions, encoded once per app version and reused by every request.
 ///
-/// An entry is reused only for an equal definition (the control plane stamps every change with a
-/// new `version`, so in practice this is a version check that never misfires). `GET /v2/apps`
-/// with 1,000 apps then costs lookups and comparisons instead of encoding 1,000 definitions.
+/// The control plane stamps every stored change with a new `version` (and `versionInfo`), so for a
+/// stored definition those two identify the bytes; definitions without a version (not stored) are
+/// compared in full. `GET /v2/apps` with 1,000 apps then costs lookups instead of encoding 1,000
+/// definitions.
 final class AppJSONCache: Sendable {
     fileprivate struct Entry {
         var app: AppDefinition
@@ -29,15 +30,20 @@ final class AppJSONCache: Sendable {
 
         /// The JSON object of `app`.
         mutating func json(for app: AppDefinition) -> [UInt8] {
-            if let hit = snapshot[app.id], hit.app == app { return hit.json }
-            if let hit = misses[app.id], hit.app == app { return hit.json }
+            if let hit = snapshot[app.id], AppJSONCache.same(hit.app, app) { return hit.json }
+            if let hit = misses[app.id], AppJSONCache.same(hit.app, app) { return hit.json }
             let json = AppJSONCache.encode(app)
             misses[app.id] = Entry(app: app, json: json)
             return json
         }
     }
 
-    /// Starts a request's session.
+    /// Whether `a` and `b` are the same definition: same version stamps when stored, else equal.
+    fileprivate static func same(_ a: AppDefinition, _ b: AppDefinition) -> Bool {
+        if let version = a.version, b.version == version { return a.versionInfo == b.versionInfo }
+        return a == b
+    }
+
     func session() -> Session {
         Session(snapshot: entries.withLock { $0 })
     }
@@ -46,7 +52,7 @@ final class AppJSONCache: Sendable {
     func commit(_ session: Session, liveApps: [PathId: AppDefinition]) {
         guard !session.misses.isEmpty else { return }
         entries.withLock { entries in
-            for (id, entry) in session.misses where liveApps[id] == entry.app {
+            for (id, entry) in session.misses where liveApps[id].map({ Self.same($0, entry.app) }) == true {
                 entries[id] = entry
             }
             if entries.count > liveApps.count + 64 {
