@@ -50,6 +50,13 @@ extension Agent {
                 ])
             }
         }
+        // Tasks started but never recorded (the agent died in between) are killed: the control
+        // plane does not know them as running, and an unrecorded process would run twice.
+        let live = Set(tasks.values.filter { $0.phase != .ended }.map(\.taskId))
+        let orphans = OrphanSweeper.killUnknown(sandboxRoot: configuration.dataDir + "/sandboxes", keep: live)
+        if !orphans.isEmpty {
+            logger.warning("killed task processes no record knew", metadata: ["tasks": "\(orphans.sorted())"])
+        }
         reportContinuation.yield(.registered(info))
         for status in endedMeanwhile { report(status) }
         reportFullState()

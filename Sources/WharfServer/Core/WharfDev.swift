@@ -28,7 +28,7 @@ public enum WharfDev {
                 host: configuration.advertisedHost)
             isolation = "none: simulated agents"
         } else {
-            let agent = try await Agent(
+            let agent = Agent(
                 configuration: AgentConfiguration(
                     agentId: "local", host: configuration.advertisedHost, dataDir: dataDir, capacity: capacity,
                     portRanges: configuration.taskPorts,
