@@ -99,7 +99,8 @@ public enum DeploymentPlanner {
             guard let app else { return mine.isEmpty }
             let version = Scheduler.configVersion(of: app)
             let running = mine.filter { $0.goal == .running }
-            guard running.count == max(0, app.instances) else { return false }
+            // Instances being killed must have stopped too, as in Marathon.
+            guard running.count == mine.count, running.count == max(0, app.instances) else { return false }
             return running.allSatisfy { $0.configVersion == version && $0.isRunningAndHealthy }
         }
     }

@@ -90,7 +90,11 @@ import WharfModel
         two.healthy = true
         var dying = Fixture.running(app, id: "3", on: agent, stagedAt: Fixture.t0)
         dying.goal = .decommissioned
-        #expect(DeploymentPlanner.isActionComplete(scale, app: app, instances: [one, two, dying]))
+        // An instance still being killed holds the step open, as in Marathon.
+        #expect(!DeploymentPlanner.isActionComplete(scale, app: app, instances: [one, two, dying]))
+        var killed = dying
+        killed.state = .killed
+        #expect(DeploymentPlanner.isActionComplete(scale, app: app, instances: [one, two, killed]))
         let v2 = Fixture.upgraded(app, at: Fixture.t0.adding(seconds: 1))
         let restart = DeploymentAction(action: .restartApplication, app: app.id)
         #expect(!DeploymentPlanner.isActionComplete(restart, app: v2, instances: [one, two]))

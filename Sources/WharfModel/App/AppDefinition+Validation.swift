@@ -54,6 +54,15 @@ extension AppDefinition {
         }
     }
 
+    /// Largest `instances` accepted.
+    public static let maxInstances = 1_000_000
+    /// Largest `cpus` accepted.
+    public static let maxCpus = 1_000_000.0
+    /// Largest `mem`/`disk` (MiB) accepted.
+    public static let maxMebibytes = 1_000_000_000_000.0
+    /// Largest duration in seconds accepted for backoff, launch delay and kill grace periods (a year).
+    public static let maxSeconds = 31_536_000
+
     private func validateResources(_ f: inout FailureCollector, enabledFeatures: Set<String>) {
         f.atLeast(instances, 0, "/instances")
         f.atLeast(cpus, 0.0, "/cpus")
@@ -64,6 +73,16 @@ extension AppDefinition {
         f.atLeast(backoffFactor, 1.0, "/backoffFactor")
         f.atLeast(maxLaunchDelaySeconds, 0, "/maxLaunchDelaySeconds")
         if let grace = taskKillGracePeriodSeconds { f.atLeast(grace, 0, "/taskKillGracePeriodSeconds") }
+        // Upper bounds Marathon leaves open: beyond them no node or clock can honour the value, and
+        // accepting it would only overflow arithmetic later.
+        f.atMost(instances, Self.maxInstances, "/instances")
+        f.atMost(cpus, Self.maxCpus, "/cpus")
+        f.atMost(mem, Self.maxMebibytes, "/mem")
+        f.atMost(disk, Self.maxMebibytes, "/disk")
+        f.atMost(backoffSeconds, Self.maxSeconds, "/backoffSeconds")
+        f.atMost(backoffFactor, 1000.0, "/backoffFactor")
+        f.atMost(maxLaunchDelaySeconds, Self.maxSeconds, "/maxLaunchDelaySeconds")
+        if let grace = taskKillGracePeriodSeconds { f.atMost(grace, Self.maxSeconds, "/taskKillGracePeriodSeconds") }
         if gpus > 0 {
             if container?.type == .docker { f.add("/", "GPU resources only work with the Mesos containerizer") }
             if !enabledFeatures.contains(Feature.gpuResources) {

@@ -32,6 +32,10 @@ struct FailureCollector {
         if value > bound { add(path, "got \(value), expected \(bound) or less") }
     }
 
+    mutating func atMost(_ value: Double, _ bound: Double, _ path: String) {
+        if value > bound { add(path, "got \(value), expected \(bound) or less") }
+    }
+
     /// `value is between(lower, upper)` (inclusive).
     mutating func between(_ value: Int, _ lower: Int, _ upper: Int, _ path: String) {
         if value < lower || value > upper { add(path, "got \(value), expected between \(lower) and \(upper)") }

@@ -19,7 +19,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public var date: Date { Date(timeIntervalSince1970: seconds) }
 
     /// Adds `seconds` (may be fractional or negative).
-    public func adding(seconds: Double) -> Timestamp { Timestamp(millis: millis + Int64((seconds * 1000).rounded())) }
+    /// Saturates at the representable range instead of trapping.
+    public func adding(seconds: Double) -> Timestamp {
+        let delta = (seconds * 1000).rounded()
+        guard delta.isFinite, abs(delta) < 9.0e15 else {
+            return Timestamp(millis: delta > 0 ? Int64.max / 2 : Int64.min / 2)
+        }
+        let (sum, overflow) = millis.addingReportingOverflow(Int64(delta))
+        return overflow ? Timestamp(millis: delta > 0 ? Int64.max / 2 : Int64.min / 2) : Timestamp(millis: sum)
+    }
 
     /// Seconds from `other` to `self`.
     public func seconds(since other: Timestamp) -> Double { Double(millis - other.millis) / 1000 }

@@ -88,6 +88,13 @@ public struct DeployRequest: Sendable {
     public var force: Bool
     /// Instances to kill without replacement (`scale=true`); the caller lowers `instances` accordingly.
     public var instancesToKill: [String]
+    /// Apps that must not exist yet (`POST /v2/apps`): fails with `appAlreadyExists` otherwise.
+    public var mustNotExist: Set<PathId> = []
+    /// Apps whose current version must still be this one (the base of a partial update read before
+    /// the call): fails with `concurrentModification` otherwise, so no update is lost.
+    public var expectedVersions: [PathId: Timestamp] = [:]
+    /// A running deployment this one replaces (a revert): it is removed with this one's commit.
+    public var replacesDeployment: String?
 
     public init(apps: [PathId: AppDefinition?] = [:], restart: Set<PathId> = [], groups: [PathId: GroupRecord?] = [:],
                 force: Bool = false, instancesToKill: [String] = []) {
@@ -114,6 +121,10 @@ public enum ControlPlaneError: Error, CustomStringConvertible {
     /// `--max_running_deployments` reached (403).
     case tooManyDeployments(limit: Int)
     case unknownApp(PathId)
+    /// `POST` of an app that exists (409).
+    case appAlreadyExists(PathId)
+    /// The app changed between reading it and writing the update (409); retrying is safe.
+    case concurrentModification(PathId)
     case unknownDeployment(String)
     case unknownTask(String)
     /// A request the model accepts but the cluster cannot satisfy (e.g. service ports exhausted) (422).
@@ -129,6 +140,9 @@ public enum ControlPlaneError: Error, CustomStringConvertible {
         case let .tooManyDeployments(limit):
             return "Max number (\(limit)) of running deployments is achieved. Wait for existing deployments to complete or cancel them."
         case let .unknownApp(id): return "App '\(id)' does not exist"
+        case let .appAlreadyExists(id): return "An app with id [\(id)] already exists."
+        case let .concurrentModification(id):
+            return "App '\(id)' was changed by another request while this one was processed; please retry."
         case let .unknownDeployment(id): return "DeploymentPlan \(id) does not exist"
         case let .unknownTask(id): return "Task '\(id)' does not exist"
         case let .unprocessable(message): return message

@@ -16,6 +16,17 @@ extension ControlPlane {
     /// plans the steps, checks conflicts with running deployments, persists everything in one
     /// transaction and only then makes it visible. Throws `ControlPlaneError`.
     public func deploy(_ request: DeployRequest) async throws -> DeploymentResult {
+        try await serialized { try await deployLocked(request) }
+    }
+
+    /// `deploy` for callers that already hold the write gate.
+    private func deployLocked(_ request: DeployRequest) async throws -> DeploymentResult {
+        for id in request.mustNotExist where state.apps[id] != nil {
+            throw ControlPlaneError.appAlreadyExists(id)
+        }
+        for (id, version) in request.expectedVersions where state.apps[id]?.version != version {
+            throw ControlPlaneError.concurrentModification(id)
+        }
         let now = nextVersion()
         var original: [PathId: AppDefinition] = [:]
         var target: [PathId: AppDefinition] = [:]
@@ -45,7 +56,9 @@ extension ControlPlane {
         ensureRestartActions(&steps, for: request.restart)
         let affected = Set(steps.flatMap { $0.actions.map(\.app) })
 
-        let conflicting = state.deployments.values.filter { !affected.isDisjoint(with: $0.affectedApps) }
+        let conflicting = state.deployments.values.filter {
+            !affected.isDisjoint(with: $0.affectedApps) || $0.id == request.replacesDeployment
+        }
         if !conflicting.isEmpty && !request.force {
             throw ControlPlaneError.appLocked(deploymentIds: conflicting.map(\.id).sorted())
         }
@@ -127,7 +140,13 @@ extension ControlPlane {
     /// Kills instances. Without `scale` they are replaced as usual; with `scale` their apps' instance
     /// counts are lowered by a deployment that kills exactly them.
     public func killInstances(_ ids: [String], scale: Bool, force: Bool) async throws -> KillOutcome {
+        try await serialized { try await killInstancesLocked(ids, scale: scale, force: force) }
+    }
+
+    private func killInstancesLocked(_ ids: [String], scale: Bool, force: Bool) async throws -> KillOutcome {
+        var seen: Set<String> = []
         let found = ids.compactMap { state.instances[$0] ?? state.instances[Instance.instanceId(fromTaskId: $0)] }
+            .filter { seen.insert($0.id).inserted }
         if scale {
             var apps: [PathId: AppDefinition?] = [:]
             for (appId, instances) in Dictionary(grouping: found, by: \.appId) {
@@ -136,16 +155,20 @@ extension ControlPlane {
                 app.instances = max(0, app.instances - alive)
                 apps[appId] = app
             }
-            let result = try await deploy(DeployRequest(apps: apps, force: force, instancesToKill: found.map(\.id)))
+            let result = try await deployLocked(DeployRequest(apps: apps, force: force, instancesToKill: found.map(\.id)))
             return .deployment(result)
         }
-        try await decommission(found.map { KillDecision(instanceId: $0.id, reason: "killed through the API") })
-        return .killed(found.compactMap { state.instances[$0.id] })
+        let killed = try await decommission(found.map { KillDecision(instanceId: $0.id, reason: "killed through the API") })
+        return .killed(killed)
     }
 
     /// Stops a deployment. `force`: just forget it (202). Otherwise revert: a new deployment that
     /// restores every affected app to its definition before the deployment, forced over it.
     public func cancelDeployment(_ id: String, force: Bool) async throws -> DeploymentResult? {
+        try await serialized { try await cancelDeploymentLocked(id, force: force) }
+    }
+
+    private func cancelDeploymentLocked(_ id: String, force: Bool) async throws -> DeploymentResult? {
         guard let deployment = state.deployments[id] else { throw ControlPlaneError.unknownDeployment(id) }
         if force {
             do {
@@ -167,7 +190,9 @@ extension ControlPlane {
                 apps[appId] = .some(nil)
             }
         }
-        return try await deploy(DeployRequest(apps: apps, force: true))
+        var revert = DeployRequest(apps: apps, force: true)
+        revert.replacesDeployment = id
+        return try await deployLocked(revert)
     }
 
     /// Sets a new version on `next`: unchanged definitions keep theirs; scale-only changes move

@@ -35,8 +35,10 @@ extension ControlPlane {
             try? await decommission(decisions.kills)
         }
         if !decisions.launches.isEmpty {
-            await launch(decisions.launches)
+            let apps = Dictionary(view.apps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            await launch(decisions.launches, apps: apps)
         }
+        expireInstancesOfMissingAgents(now: now)
         await resendStaleKills(now: now)
         await flushQuietly()
     }
@@ -63,8 +65,9 @@ extension ControlPlane {
         return apps
     }
 
-    /// Marks instances for killing (durably), then tells their agents.
-    func decommission(_ kills: [KillDecision]) async throws {
+    /// Marks instances for killing (durably), then tells their agents. Returns the instances marked.
+    @discardableResult
+    func decommission(_ kills: [KillDecision]) async throws -> [Instance] {
         var ops: [StoreOperation] = []
         var updated: [Instance] = []
         for kill in kills {
@@ -74,7 +77,7 @@ extension ControlPlane {
             ops.append(.put(key: StateKeys.instance(instance.id), value: try StoredJSON.encode(instance)))
             updated.append(instance)
         }
-        guard !updated.isEmpty else { return }
+        guard !updated.isEmpty else { return [] }
         do {
             try await store.transaction(ops)
         } catch {
@@ -96,10 +99,11 @@ extension ControlPlane {
             await link.send(.kill(instanceId: instance.id, gracePeriodSeconds: killGrace(for: instance.appId), reason: instance.message ?? ""),
                             to: instance.agentId)
         }
+        return updated
     }
 
     /// Persists new instance records, then asks their agents to start them.
-    private func launch(_ instances: [Instance]) async {
+    private func launch(_ instances: [Instance], apps: [PathId: AppDefinition]) async {
         var ops: [StoreOperation] = []
         for instance in instances {
             guard let data = try? StoredJSON.encode(instance) else { continue }
@@ -113,7 +117,8 @@ extension ControlPlane {
         }
         for instance in instances { state.upsert(instance) }
         for instance in instances {
-            guard let app = effectiveApps()[instance.appId] ?? state.apps[instance.appId] else { continue }
+            // Sending awaits the agent; meanwhile a kill may have decommissioned this instance.
+            guard let app = apps[instance.appId], state.instances[instance.id]?.goal == .running else { continue }
             logger.debug("launching instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "agent": "\(instance.agentId)"])
             publishStatus(instance, message: "launched on \(instance.host)", timestamp: instance.stagedAt)
             await link.send(.launch(LaunchTask(instance: instance, app: app, killGracePeriodSeconds: killGrace(for: instance.appId))),
@@ -131,6 +136,21 @@ extension ControlPlane {
             killSentAt[instance.id] = now
             await link.send(.kill(instanceId: instance.id, gracePeriodSeconds: grace, reason: instance.message ?? "killing"),
                             to: instance.agentId)
+        }
+    }
+
+    /// Instances on agents that have not come back within `agentReregistrationSeconds` of this
+    /// control plane's start (or of their agent's last report) are gone: they are replaced rather
+    /// than waited for forever.
+    private func expireInstancesOfMissingAgents(now: Timestamp) {
+        guard now.seconds(since: startedAt) >= configuration.agentReregistrationSeconds else { return }
+        let missing = state.instances.values.filter {
+            state.agents[$0.agentId] == nil && pendingAgents[$0.agentId] == nil
+        }
+        for instance in missing {
+            let status = TaskStatus(instanceId: instance.id, incarnation: instance.incarnation, state: .gone,
+                                    message: "agent \(instance.agentId) did not re-register", timestamp: now)
+            applyLocally(status, to: instance)
         }
     }
 

@@ -42,7 +42,7 @@ extension ControlPlane {
     /// Applies a task status to its instance: updates the record, publishes events, and when the task
     /// ended records the failure and backoff and expunges the instance (the scheduler replaces it).
     func apply(_ status: TaskStatus, from agentId: String) async {
-        guard var instance = state.instances[status.instanceId], instance.agentId == agentId else {
+        guard let instance = state.instances[status.instanceId], instance.agentId == agentId else {
             if !status.state.isTerminal {
                 logger.warning("killing task unknown to the control plane", metadata: ["instance": "\(status.instanceId)", "agent": "\(agentId)"])
                 await link.send(.kill(instanceId: status.instanceId, gracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
@@ -52,6 +52,13 @@ extension ControlPlane {
         }
         // Incarnation 0: the agent answers about an instance it does not know (any incarnation).
         guard status.incarnation == instance.incarnation || status.incarnation == 0 else { return }
+        applyLocally(status, to: instance)
+    }
+
+    /// Applies a status of a known instance: updates the record and publishes events; an ended task
+    /// records its failure and backoff and is expunged (the scheduler replaces it). No suspension.
+    func applyLocally(_ status: TaskStatus, to current: Instance) {
+        var instance = current
         let previous = instance.state
         guard previous != status.state || instance.healthy != status.healthy else { return }
         guard !previous.isTerminal else { return }

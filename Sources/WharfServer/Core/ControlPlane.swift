@@ -42,6 +42,9 @@ public actor ControlPlane: Service {
     /// Last timestamp handed out as a version, so versions are strictly increasing.
     var lastVersion = Timestamp(millis: 0)
     var passCount: UInt64 = 0
+    /// Whether a write (deploy, kill, cancel, reconciliation pass) is in progress; see `serialized`.
+    private var writeHeld = false
+    private var writeWaiters: [CheckedContinuation<Void, Never>] = []
 
     private let wakeStream: AsyncStream<Void>
     private let wakeContinuation: AsyncStream<Void>.Continuation
@@ -113,13 +116,32 @@ public actor ControlPlane: Service {
         } onGracefulShutdown: {
             self.wakeContinuation.finish()
         }
-        await flushQuietly()
+        await serialized { await flushQuietly() }
         events.shutdown()
     }
 
     /// Asks the reconciliation loop for a pass soon. Cheap; coalesces.
     nonisolated func wake() {
         wakeContinuation.yield()
+    }
+
+    /// Runs `body` while no other write runs. The actor alone serialises only between suspension
+    /// points; writes span awaits (store commits, agent messages) and must not interleave, or one
+    /// could act on state the other is about to change. First come, first served; not reentrant.
+    func serialized<T>(_ body: () async throws -> T) async rethrows -> T {
+        if writeHeld {
+            await withCheckedContinuation { writeWaiters.append($0) }
+        } else {
+            writeHeld = true
+        }
+        defer {
+            if writeWaiters.isEmpty {
+                writeHeld = false
+            } else {
+                writeWaiters.removeFirst().resume()
+            }
+        }
+        return try await body()
     }
 
     /// A version timestamp strictly after every one handed out before.
@@ -132,7 +154,7 @@ public actor ControlPlane: Service {
     private func reconcileLoop() async {
         for await _ in wakeStream {
             if Task.isCancelled { break }
-            await reconcile()
+            await serialized { await reconcile() }
         }
     }
 

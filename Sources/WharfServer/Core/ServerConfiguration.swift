@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable {
     public var maxRunningDeployments: Int
     /// Interval of the full reconciliation pass that catches anything events missed. Default 5 s.
     public var resyncIntervalSeconds: Double
+    /// How long instances on an agent that has not registered since start-up are waited for before
+    /// they are declared gone and replaced. Default 60 s.
+    public var agentReregistrationSeconds: Double
     /// When above 0, run no real agent but this many simulated ones whose tasks run nothing (for
     /// benchmarks and demos at cluster scale). Default 0.
     public var simulatedAgents: Int
@@ -41,7 +44,7 @@ public struct ServerConfiguration: Sendable {
         servicePorts: PortRange = PortRange(begin: 10000, end: 20000), cpus: Double? = nil, mem: Double? = nil,
         disk: Double? = nil, defaultKillGracePeriodSeconds: Double = 3, maxRequestBodyBytes: Int = 1 << 20,
         maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5,
-        simulatedAgents: Int = 0
+        simulatedAgents: Int = 0, agentReregistrationSeconds: Double = 60
     ) {
         self.dataDir = dataDir
         self.bindAddress = bindAddress
@@ -58,5 +61,6 @@ public struct ServerConfiguration: Sendable {
         self.maxRunningDeployments = maxRunningDeployments
         self.resyncIntervalSeconds = resyncIntervalSeconds
         self.simulatedAgents = simulatedAgents
+        self.agentReregistrationSeconds = agentReregistrationSeconds
     }
 }

@@ -36,6 +36,10 @@ public final class EventBus: Sendable {
 
     /// Publishes an event to every subscriber whose filter accepts its type.
     public func publish(_ event: some MarathonEvent) {
+        let wanted = state.withLock { state in
+            state.subscribers.values.contains { $0.types.isEmpty || $0.types.contains(event.eventType) }
+        }
+        guard wanted else { return }
         publish(event.frame())
     }
 

@@ -12,11 +12,9 @@ extension AppsRoutes {
         var app = try AppDefinition.decodeValidated(json: try await call.jsonBody())
         app.version = nil
         app.versionInfo = nil
-        let state = await call.controlPlane.currentState()
-        if state.apps[app.id] != nil {
-            throw MarathonHTTPError.conflict("An app with id [\(app.id)] already exists.")
-        }
-        let result = try await call.controlPlane.deploy(DeployRequest(apps: [app.id: app], force: force))
+        var request = DeployRequest(apps: [app.id: app], force: force)
+        request.mustNotExist = [app.id]
+        let result = try await call.controlPlane.deploy(request)
         let stored = result.apps[app.id] ?? app
         publishPost(call, stored)
 
@@ -58,7 +56,10 @@ extension AppsRoutes {
         } else {
             target = try fullDefinition(body, id: id)
         }
-        let result = try await call.controlPlane.deploy(DeployRequest(apps: [id: target], force: force))
+        // The update was computed from `existing`: it must still be current when it is applied.
+        var request = DeployRequest(apps: [id: target], force: force)
+        if let version = existing?.version { request.expectedVersions[id] = version } else { request.mustNotExist = [id] }
+        let result = try await call.controlPlane.deploy(request)
         publishPost(call, result.apps[id] ?? target)
         guard existing == nil else { return MarathonResponse.deployment(result) }
         var headers = HTTPFields()
@@ -103,7 +104,11 @@ extension AppsRoutes {
             }
         }
         if !failures.isEmpty { throw MarathonInputError.invalidObject(ValidationFailure.merged(failures)) }
-        let result = try await call.controlPlane.deploy(DeployRequest(apps: targets, force: force))
+        var request = DeployRequest(apps: targets, force: force)
+        for id in targets.keys {
+            if let version = state.apps[id]?.version { request.expectedVersions[id] = version } else { request.mustNotExist.insert(id) }
+        }
+        let result = try await call.controlPlane.deploy(request)
         for (id, app) in result.apps.sorted(by: { $0.key < $1.key }) where targets[id] != nil {
             publishPost(call, app)
         }

@@ -32,7 +32,11 @@ enum EventsRoutes {
             let (merged, continuation) = AsyncStream<ByteBuffer>.makeStream(bufferingPolicy: .bufferingOldest(2048))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await frame in events { continuation.yield(ByteBuffer(bytes: frame.sseBytes)) }
+                    // A client that falls this far behind is disconnected, as Marathon does, rather
+                    // than silently losing events.
+                    for await frame in events {
+                        if case .dropped = continuation.yield(ByteBuffer(bytes: frame.sseBytes)) { break }
+                    }
                     continuation.finish()
                 }
                 group.addTask {

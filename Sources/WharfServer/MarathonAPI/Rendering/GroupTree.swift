@@ -15,14 +15,12 @@ struct GroupTree: Sendable {
 
     init(appIds: some Sequence<PathId>, groupIds: some Sequence<PathId>) {
         var nodes: [PathId: Node] = [.root: Node(id: .root)]
+        // Creates `id` and every missing ancestor, each linked into its parent (the root exists).
         func ensure(_ id: PathId) {
-            var current = id
-            while nodes[current] == nil {
-                nodes[current] = Node(id: current)
-                let parent = current.parent
-                nodes[parent, default: Node(id: parent)].groups.append(current)
-                current = parent
-            }
+            guard nodes[id] == nil else { return }
+            ensure(id.parent)
+            nodes[id] = Node(id: id)
+            nodes[id.parent]?.groups.append(id)
         }
         for group in groupIds where !group.isRoot { ensure(group) }
         for app in appIds {
