@@ -36,6 +36,16 @@ struct ValidationTests {
         #expect(has(f, "/taskKillGracePeriodSeconds", "got -1, expected 0 or more"))
     }
 
+    @Test("values too large to honour are refused instead of overflowing later")
+    func upperBounds() {
+        let f = failures(#"{"id": "/a", "cmd": "x y", "instances": 9223372036854775807, "cpus": 1e300, "mem": 1e300, "backoffSeconds": 10000000000, "maxLaunchDelaySeconds": 10000000000, "taskKillGracePeriodSeconds": 10000000000}"#)
+        #expect(has(f, "/instances", "got 9223372036854775807, expected 1000000 or less"))
+        for path in ["/cpus", "/mem", "/backoffSeconds", "/maxLaunchDelaySeconds", "/taskKillGracePeriodSeconds"] {
+            #expect(f.contains { $0.path == path }, "\(path) should be refused")
+        }
+        #expect(failures(#"{"id": "/a", "cmd": "x y", "instances": 1000000, "maxLaunchDelaySeconds": 3600}"#).isEmpty)
+    }
+
     @Test func multipleErrorsAreReportedTogether() throws {
         do {
             _ = try AppDefinition.decodeValidated(json: data(#"{"id": "/A", "instances": -1, "upgradeStrategy": {"minimumHealthCapacity": 1.5, "maximumOverCapacity": -0.5}}"#))

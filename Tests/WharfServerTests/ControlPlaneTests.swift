@@ -99,6 +99,41 @@ struct ControlPlaneTests {
         #expect(await h.running(app.id).count == 1)
     }
 
+    @Test("concurrent writes to one app are serialised: exactly one wins, the rest get 409")
+    func concurrentDeploys() async throws {
+        let h = try await ControlPlaneHarness.start(agents: 1)
+        defer { Task { await h.stop() } }
+        // Never fits, so every deployment of it stays open and locks the app.
+        let app = sleepApp("/race", instances: 1, cpus: 64)
+        let outcomes = await withTaskGroup(of: Bool.self) { group in
+            for i in 0..<8 {
+                group.addTask {
+                    var variant = app
+                    variant.cmd = "sleep \(1000 + i)"
+                    return (try? await h.controlPlane.deploy(DeployRequest(apps: [app.id: variant]))) != nil
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(await h.state.deployments.count == 1)
+        #expect(await h.controlPlane.appVersions(app.id)?.count == 1)
+    }
+
+    @Test("a create of an existing app and an update based on an outdated read are refused")
+    func preconditions() async throws {
+        let h = try await ControlPlaneHarness.start()
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/pre")
+        var create = DeployRequest(apps: [app.id: app])
+        create.mustNotExist = [app.id]
+        let first = try await h.controlPlane.deploy(create)
+        await #expect(throws: ControlPlaneError.self) { _ = try await h.controlPlane.deploy(create) }
+        var stale = DeployRequest(apps: [app.id: app], force: true)
+        stale.expectedVersions[app.id] = Timestamp(millis: first.version.millis - 1)
+        await #expect(throws: ControlPlaneError.self) { _ = try await h.controlPlane.deploy(stale) }
+    }
+
     @Test("removing an app kills its instances and announces it")
     func remove() async throws {
         let h = try await ControlPlaneHarness.start()
