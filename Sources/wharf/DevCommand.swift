@@ -49,6 +49,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("simulated-agents"), help: ArgumentHelp("Run N simulated agents whose tasks run nothing, instead of the local agent (benchmarks, demos at scale) [WHARF_SIMULATED_AGENTS] (default 0).", valueName: "n"))
     var simulatedAgents: String?
 
+    @Option(name: .customLong("cpu-hard-limit"), help: ArgumentHelp("true: enforce task cpus as a hard CFS quota; false: a relative weight, as Mesos' default [WHARF_CPU_HARD_LIMIT] (default false).", valueName: "bool"))
+    var cpuHardLimit: String?
+
     func validate() throws {
         _ = try settings()
     }
@@ -71,7 +74,7 @@ struct DevCommand: AsyncParsableCommand {
         let source = DevSettings.Source(flags: [
             "data-dir": dataDir, "api-port": apiPort, "host": host, "bind": bind, "task-ports": taskPorts,
             "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
-            "simulated-agents": simulatedAgents,
+            "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit,
         ], environment: environment)
         return try DevSettings(source)
     }

@@ -81,6 +81,13 @@ struct DevSettings {
             }
             config.simulatedAgents = count
         }
+        if let (text, origin) = source.value("cpu-hard-limit") {
+            switch text.lowercased() {
+            case "true", "1", "yes": config.hardCpuLimit = true
+            case "false", "0", "no": config.hardCpuLimit = false
+            default: throw ValidationError("\(origin) '\(text)' must be true or false")
+            }
+        }
         configuration = config
 
         logLevel = .info

@@ -64,12 +64,13 @@ struct CgroupTests {
             if cpu != nil {
                 let cpuDir = try #require(handle.cgroups.last)
                 #expect(fileText(cpuDir + "/cpu.shares").trimmingCharacters(in: .whitespacesAndNewlines) == "512")
-                #expect(fileText(cpuDir + "/cpu.cfs_quota_us").trimmingCharacters(in: .whitespacesAndNewlines) == "50000")
+                // A weight, not a hard quota (Mesos' default).
+                #expect(fileText(cpuDir + "/cpu.cfs_quota_us").trimmingCharacters(in: .whitespacesAndNewlines) == "-1")
             }
         case .v2:
             let directory = try #require(handle.cgroups.first)
             #expect(fileText(directory + "/memory.max").trimmingCharacters(in: .whitespacesAndNewlines) == limitBytes)
-            #expect(fileText(directory + "/cpu.max").trimmingCharacters(in: .whitespacesAndNewlines) == "50000 100000")
+            #expect(fileText(directory + "/cpu.max").trimmingCharacters(in: .whitespacesAndNewlines).hasPrefix("max"))
         case .unavailable:
             Issue.record("probe said cgroups are available")
         }

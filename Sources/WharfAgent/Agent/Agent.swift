@@ -34,7 +34,8 @@ public actor Agent {
         let cgroups: CgroupSupport = configuration.useCgroups
             ? CgroupSupport.detect(parent: configuration.cgroupParent)
             : .unavailable(reason: "disabled by configuration")
-        let runtime = ProcessRuntime(cgroups: cgroups, cgroupParent: configuration.cgroupParent, logger: logger)
+        let runtime = ProcessRuntime(cgroups: cgroups, cgroupParent: configuration.cgroupParent,
+                                     hardCpuLimit: configuration.hardCpuLimit, logger: logger)
         self.init(configuration: configuration, runtimes: [runtime], logger: logger)
     }
 

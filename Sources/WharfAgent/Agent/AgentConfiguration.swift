@@ -26,6 +26,9 @@ public struct AgentConfiguration: Sendable {
     public var cgroupParent: String
     /// How long ended tasks stay in `fullState` reports after they ended. Default: 10 minutes.
     public var terminalRetentionSeconds: Double
+    /// Whether `cpus` is also a hard CFS quota rather than only a relative weight. Default false,
+    /// as Mesos (`--cgroups_enable_cfs`): tasks may use idle CPU beyond their share.
+    public var hardCpuLimit: Bool
 
     public init(
         agentId: String,
@@ -38,7 +41,8 @@ public struct AgentConfiguration: Sendable {
         defaultKillGracePeriodSeconds: Double = 3,
         useCgroups: Bool = true,
         cgroupParent: String = "wharf",
-        terminalRetentionSeconds: Double = 600
+        terminalRetentionSeconds: Double = 600,
+        hardCpuLimit: Bool = false
     ) {
         self.agentId = agentId
         self.host = host
@@ -52,6 +56,7 @@ public struct AgentConfiguration: Sendable {
         self.useCgroups = useCgroups
         self.cgroupParent = cgroupParent
         self.terminalRetentionSeconds = terminalRetentionSeconds
+        self.hardCpuLimit = hardCpuLimit
     }
 
     /// `<dataDir>/sandboxes/<app safe name>/<taskId>`: a task's working directory and log files.

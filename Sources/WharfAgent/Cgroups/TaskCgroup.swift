@@ -11,12 +11,15 @@ struct TaskCgroup: Hashable, Sendable {
     static let cpuPeriodMicroseconds = 100_000
 
     /// Creates the task's cgroups under `parent` and writes memory and CPU limits for `resources`.
-    /// Returns nil when cgroups are unavailable.
+    /// CPU is a relative weight (`cpu.shares`/`cpu.weight`), as Mesos does by default; with
+    /// `hardCpuLimit` it is also a CFS quota (Mesos' `--cgroups_enable_cfs`), which caps the task at
+    /// `cpus` cores even on an idle machine. Returns nil when cgroups are unavailable.
     static func create(
-        support: CgroupSupport, parent: String, taskId: String, resources: Resources
+        support: CgroupSupport, parent: String, taskId: String, resources: Resources, hardCpuLimit: Bool = false
     ) throws(RuntimeError) -> TaskCgroup? {
         let memoryBytes = resources.mem > 0 ? Int64(resources.mem * 1_048_576) : nil
-        let quota = resources.cpus > 0 ? max(1000, Int(resources.cpus * Double(cpuPeriodMicroseconds))) : nil
+        let quota = resources.cpus > 0 && hardCpuLimit
+            ? max(1000, Int(resources.cpus * Double(cpuPeriodMicroseconds))) : nil
         switch support {
         case .unavailable:
             return nil
@@ -47,8 +50,8 @@ struct TaskCgroup: Hashable, Sendable {
                 try set("memory.max", "\(memoryBytes)", in: directory)
                 FileIO.write("0", to: directory + "/memory.swap.max")
             }
-            if let quota {
-                try set("cpu.max", "\(quota) \(cpuPeriodMicroseconds)", in: directory)
+            if let quota { try set("cpu.max", "\(quota) \(cpuPeriodMicroseconds)", in: directory) }
+            if resources.cpus > 0 {
                 // runc's conversion of v1 shares (2...262144) to v2 weight (1...10000).
                 let shares = max(2, min(262_144, Int(resources.cpus * 1024)))
                 try set("cpu.weight", "\(1 + ((shares - 2) * 9999) / 262_142)", in: directory)

@@ -25,6 +25,7 @@ public actor ProcessRuntime: Runtime {
     private let continuation: AsyncStream<TaskExit>.Continuation
     private let cgroups: CgroupSupport
     private let cgroupParent: String
+    private let hardCpuLimit: Bool
     private let monitor: ProcessMonitor
     private let logger: Logger
     private var supervised: [Int32: Supervised] = [:]
@@ -36,11 +37,12 @@ public actor ProcessRuntime: Runtime {
     ///   - pollInterval: period of the liveness sweep that complements `SIGCHLD`.
     ///   - logger: receives spawn, stop and exit events with `task` metadata.
     public init(
-        cgroups: CgroupSupport, cgroupParent: String = "wharf", pollInterval: Duration = .milliseconds(500),
-        logger: Logger
+        cgroups: CgroupSupport, cgroupParent: String = "wharf", hardCpuLimit: Bool = false,
+        pollInterval: Duration = .milliseconds(500), logger: Logger
     ) {
         self.cgroups = cgroups
         self.cgroupParent = cgroupParent
+        self.hardCpuLimit = hardCpuLimit
         self.isolation = cgroups.isolation
         self.monitor = ProcessMonitor(pollInterval: pollInterval)
         self.logger = logger
@@ -60,8 +62,9 @@ public actor ProcessRuntime: Runtime {
         }
         let cgroups = self.cgroups
         let parent = self.cgroupParent
+        let hardCpuLimit = self.hardCpuLimit
         let started = try await BlockingIO.run { () throws(RuntimeError) -> TaskHandle in
-            try Self.launch(spec, cgroups: cgroups, cgroupParent: parent)
+            try Self.launch(spec, cgroups: cgroups, cgroupParent: parent, hardCpuLimit: hardCpuLimit)
         }
         guard let pid = started.pid else { return started }
         supervised[pid] = Supervised(handle: started)
@@ -169,7 +172,9 @@ public actor ProcessRuntime: Runtime {
 
 extension ProcessRuntime {
     /// Prepares the sandbox and cgroups and spawns the task. Blocking; runs on ``BlockingIO``.
-    static func launch(_ spec: TaskSpec, cgroups: CgroupSupport, cgroupParent: String) throws(RuntimeError) -> TaskHandle {
+    static func launch(
+        _ spec: TaskSpec, cgroups: CgroupSupport, cgroupParent: String, hardCpuLimit: Bool = false
+    ) throws(RuntimeError) -> TaskHandle {
         let sandbox = spec.sandbox
         let code = FileIO.makeDirectories(sandbox)
         guard code == 0 else { throw .sandboxFailed(path: sandbox, errno: code) }
@@ -184,7 +189,8 @@ extension ProcessRuntime {
             argv = [path] + arguments.dropFirst()
         }
         let cgroup = try TaskCgroup.create(
-            support: cgroups, parent: cgroupParent, taskId: spec.taskId, resources: spec.resources)
+            support: cgroups, parent: cgroupParent, taskId: spec.taskId, resources: spec.resources,
+            hardCpuLimit: hardCpuLimit)
         var prelude: [String] = []
         if let cgroup { prelude.append(cgroup.joinScript) }
         if !ProcessSpawner.canChangeDirectory { prelude.append("cd \(shellQuoted(sandbox)) || exit 125") }

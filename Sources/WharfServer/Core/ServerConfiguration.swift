@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable {
     public var maxRunningDeployments: Int
     /// Interval of the full reconciliation pass that catches anything events missed. Default 5 s.
     public var resyncIntervalSeconds: Double
+    /// Whether task `cpus` are enforced as a hard CFS quota (default false: a relative weight, as
+    /// Mesos' default; tasks may use idle CPU beyond their share).
+    public var hardCpuLimit: Bool
     /// How long instances on an agent that has not registered since start-up are waited for before
     /// they are declared gone and replaced. Default 60 s.
     public var agentReregistrationSeconds: Double
@@ -44,7 +47,8 @@ public struct ServerConfiguration: Sendable {
         servicePorts: PortRange = PortRange(begin: 10000, end: 20000), cpus: Double? = nil, mem: Double? = nil,
         disk: Double? = nil, defaultKillGracePeriodSeconds: Double = 3, maxRequestBodyBytes: Int = 1 << 20,
         maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5,
-        simulatedAgents: Int = 0, agentReregistrationSeconds: Double = 60
+        simulatedAgents: Int = 0, agentReregistrationSeconds: Double = 60,
+        hardCpuLimit: Bool = false
     ) {
         self.dataDir = dataDir
         self.bindAddress = bindAddress
@@ -62,5 +66,6 @@ public struct ServerConfiguration: Sendable {
         self.resyncIntervalSeconds = resyncIntervalSeconds
         self.simulatedAgents = simulatedAgents
         self.agentReregistrationSeconds = agentReregistrationSeconds
+        self.hardCpuLimit = hardCpuLimit
     }
 }

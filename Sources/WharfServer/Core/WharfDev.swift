@@ -32,7 +32,8 @@ public enum WharfDev {
                 configuration: AgentConfiguration(
                     agentId: "local", host: configuration.advertisedHost, dataDir: dataDir, capacity: capacity,
                     portRanges: configuration.taskPorts,
-                    defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds),
+                    defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
+                    hardCpuLimit: configuration.hardCpuLimit),
                 logger: logger)
             link = LocalAgentLink(agent: agent)
             isolation = await agent.info.isolation
