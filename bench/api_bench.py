@@ -149,6 +149,28 @@ def bench_launch(args):
         wharf.stop()
 
 
+def bench_burst(args):
+    """One app with N instances: POST until every instance is TASK_RUNNING (deployment finished)."""
+    wharf = Wharf(args.wharf, [])
+    try:
+        results = {}
+        for n in args.sizes:
+            app_id = f"/burst/app-{n}"
+            start = time.perf_counter()
+            status, body = wharf.request("POST", "/v2/apps", {
+                "id": app_id, "cmd": "sleep 3600", "cpus": 0.001, "mem": 1, "instances": n})
+            if status != 201:
+                raise SystemExit(f"POST failed: {status} {body[:300]}")
+            if not wharf.wait_no_deployments(300):
+                raise SystemExit(f"{app_id} did not finish deploying")
+            results[f"burst_{n}_instances_s"] = time.perf_counter() - start
+            wharf.request("DELETE", app_id)
+            wharf.wait_no_deployments(120)
+        return results
+    finally:
+        wharf.stop()
+
+
 def bench_apps(args):
     wharf = Wharf(args.wharf, ["--simulated-agents", str(args.agents), "--cpus", "64", "--mem", "262144"])
     try:
@@ -196,8 +218,10 @@ def main():
     apps.add_argument("--instances", type=int, default=10)
     apps.add_argument("--agents", type=int, default=100)
     apps.add_argument("--requests", type=int, default=200)
+    burst = sub.add_parser("burst", help="POST one app of N instances -> all running")
+    burst.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 500])
     args = parser.parse_args()
-    results = bench_launch(args) if args.mode == "launch" else bench_apps(args)
+    results = {"launch": bench_launch, "apps": bench_apps, "burst": bench_burst}[args.mode](args)
     for key, value in results.items():
         print(f"{key:32} {value:.2f}" if isinstance(value, float) else f"{key:32} {value}")
     if args.out:
