@@ -78,31 +78,20 @@ public struct JSONWriter: Sendable {
     /// Writes a timestamp as Marathon's ISO-8601 string with milliseconds.
     public mutating func timestamp(_ ts: Timestamp) {
         separate()
-        let millis = ts.millis
-        var days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
-        let msOfDay = millis - days * 86_400_000
-        days += 719_468
-        let era = (days >= 0 ? days : days - 146_096) / 146_097
-        let doe = days - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        guard (0...9999).contains(year) else {
+        let c = ts.components
+        guard (0...9999).contains(c.year) else {
             appendQuoted(ts.iso8601)
             needsComma = true
             return
         }
         bytes.append(UInt8(ascii: "\""))
-        appendDigits(year, 4); bytes.append(UInt8(ascii: "-"))
-        appendDigits(month, 2); bytes.append(UInt8(ascii: "-"))
-        appendDigits(day, 2); bytes.append(UInt8(ascii: "T"))
-        appendDigits(msOfDay / 3_600_000, 2); bytes.append(UInt8(ascii: ":"))
-        appendDigits((msOfDay / 60_000) % 60, 2); bytes.append(UInt8(ascii: ":"))
-        appendDigits((msOfDay / 1000) % 60, 2); bytes.append(UInt8(ascii: "."))
-        appendDigits(msOfDay % 1000, 3)
+        appendDigits(c.year, 4); bytes.append(UInt8(ascii: "-"))
+        appendDigits(c.month, 2); bytes.append(UInt8(ascii: "-"))
+        appendDigits(c.day, 2); bytes.append(UInt8(ascii: "T"))
+        appendDigits(c.hour, 2); bytes.append(UInt8(ascii: ":"))
+        appendDigits(c.minute, 2); bytes.append(UInt8(ascii: ":"))
+        appendDigits(c.second, 2); bytes.append(UInt8(ascii: "."))
+        appendDigits(c.millisecond, 3)
         bytes.append(UInt8(ascii: "Z"))
         bytes.append(UInt8(ascii: "\""))
         needsComma = true

@@ -36,11 +36,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var description: String { iso8601 }
 
-    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
-    public var iso8601: String {
+    /// The UTC calendar date and time of day (proleptic Gregorian).
+    public struct Components: Hashable, Sendable {
+        public var year, month, day, hour, minute, second, millisecond: Int64
+    }
+
+    /// Splits the timestamp into UTC date and time fields (Howard Hinnant's civil-from-days).
+    public var components: Components {
         var days = millis >= 0 ? millis / 86_400_000 : (millis - 86_399_999) / 86_400_000
         let msOfDay = millis - days * 86_400_000
-        // Civil-from-days (Howard Hinnant's algorithm).
         days += 719_468
         let era = (days >= 0 ? days : days - 146_096) / 146_097
         let doe = days - era * 146_097
@@ -50,12 +54,18 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let h = msOfDay / 3_600_000, m = (msOfDay / 60_000) % 60, s = (msOfDay / 1000) % 60, ms = msOfDay % 1000
+        return Components(year: year, month: month, day: day, hour: msOfDay / 3_600_000,
+                          minute: (msOfDay / 60_000) % 60, second: (msOfDay / 1000) % 60, millisecond: msOfDay % 1000)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ`.
+    public var iso8601: String {
+        let c = components
         func pad(_ v: Int64, _ width: Int) -> String {
             let s = String(v)
             return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(h, 2)):\(pad(m, 2)):\(pad(s, 2)).\(pad(ms, 3))Z"
+        return "\(pad(c.year, 4))-\(pad(c.month, 2))-\(pad(c.day, 2))T\(pad(c.hour, 2)):\(pad(c.minute, 2)):\(pad(c.second, 2)).\(pad(c.millisecond, 3))Z"
     }
 
     /// Parses ISO-8601 timestamps as Marathon writes them, with or without fractional seconds,
