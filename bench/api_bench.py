@@ -77,6 +77,16 @@ class Wharf:
             self.proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.proc.kill()
+        # Tasks outlive wharf by design; the benchmark's own must not outlive the benchmark.
+        marker = f"MESOS_SANDBOX={self.dir}/".encode()
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/environ", "rb") as f:
+                        if marker in f.read():
+                            os.kill(int(entry), signal.SIGKILL)
+                except OSError:
+                    pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -136,9 +146,9 @@ def bench_launch(args):
         peer = []
         for _ in range(args.tasks):
             start = time.perf_counter()
-            p = subprocess.Popen(["/bin/sh", "-c", "sleep 3600"])
+            p = subprocess.Popen(["/bin/sh", "-c", "sleep 3600"], start_new_session=True)
             peer.append((time.perf_counter() - start) * 1000)
-            p.kill()
+            os.killpg(p.pid, signal.SIGKILL)
             p.wait()
         return {
             "launch_p50_ms": percentile(latencies, 50), "launch_p99_ms": percentile(latencies, 99),
@@ -164,8 +174,9 @@ def bench_burst(args):
             if not wharf.wait_no_deployments(300):
                 raise SystemExit(f"{app_id} did not finish deploying")
             results[f"burst_{n}_instances_s"] = time.perf_counter() - start
-            wharf.request("DELETE", app_id)
-            wharf.wait_no_deployments(120)
+            wharf.request("DELETE", "/v2/apps" + app_id)
+            if not wharf.wait_no_deployments(120):
+                raise SystemExit(f"{app_id} was not destroyed")
         return results
     finally:
         wharf.stop()

@@ -44,7 +44,12 @@ actor ProcessMonitor {
         guard !stopped else { return }
         watched[pid] = startTime
         startSourcesIfNeeded()
-        sweep()
+        // Only the new process can have exited unnoticed (before it was watched); checking all of
+        // them here would make every launch cost O(tasks).
+        if let exit = Self.check(pid: pid, startTime: startTime) {
+            watched[pid] = nil
+            continuation.yield(exit)
+        }
     }
 
     /// Stops watching `pid` without reporting it.
