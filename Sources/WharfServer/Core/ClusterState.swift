@@ -59,11 +59,6 @@ public struct ClusterState: Sendable {
         return ids.compactMap { instances[$0] }.sorted { ($0.stagedAt, $0.id) < ($1.stagedAt, $1.id) }
     }
 
-    /// Running deployments that act on `app`.
-    public func deployments(affecting app: PathId) -> [Deployment] {
-        deployments.values.filter { $0.affectedApps.contains(app) }.sorted { $0.version < $1.version }
-    }
-
     mutating func upsert(_ instance: Instance) {
         instances[instance.id] = instance
         instanceIdsByApp[instance.appId, default: []].insert(instance.id)

@@ -70,9 +70,6 @@ public final class EventBus: Sendable {
         return stream
     }
 
-    /// Number of connected subscribers (exposed in metrics).
-    public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
-
     /// Ends every subscription.
     public func shutdown() {
         let all = state.withLock { state in
