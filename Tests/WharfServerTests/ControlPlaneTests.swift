@@ -209,13 +209,19 @@ struct ControlPlaneTests {
 
         // New simulated agents know no task: every old instance is gone and gets replaced.
         let second = try await ControlPlaneHarness.start(store: store)
-        defer { Task { await second.stop() } }
         #expect(await second.state.apps[app.id]?.version == result.version)
         try await second.waitUntil("replacements") {
             let running = await second.running(app.id)
             return running.count == 2 && oldIds.isDisjoint(with: running.map(\.id))
         }
         #expect(await second.state.instances(of: app.id).count == 2)
+        // The lost instances were recorded as the app's last failure, durably.
+        try await second.waitUntil("failure recorded") { await second.state.lastTaskFailures[app.id] != nil }
+        let failure = await second.state.lastTaskFailures[app.id]
+        await second.stop()
+        let third = try await ControlPlaneHarness.start(store: store)
+        defer { Task { await third.stop() } }
+        #expect(await third.state.lastTaskFailures[app.id] == failure)
     }
 
     @Test("versions are kept per app, newest first, and readable")

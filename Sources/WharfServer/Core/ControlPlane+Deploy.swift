@@ -92,6 +92,7 @@ extension ControlPlane {
                 newVersions[id] = nil
                 ops.append(.delete(key: StateKeys.app(id)))
                 ops.append(.deletePrefix(StateKeys.versions(of: id)))
+                ops.append(.delete(key: StateKeys.failure(id)))
             }
             for (id, group) in request.groups {
                 if let group {

@@ -210,7 +210,8 @@ extension ControlPlane {
 
     /// Writes batched status changes, expunged instances and deployment progress in one transaction.
     func flush() async throws {
-        guard !dirtyInstances.isEmpty || !expungedInstances.isEmpty || !dirtyDeployments.isEmpty else { return }
+        guard !dirtyInstances.isEmpty || !expungedInstances.isEmpty || !dirtyDeployments.isEmpty
+            || !dirtyFailures.isEmpty else { return }
         var ops: [StoreOperation] = []
         for id in dirtyInstances {
             if let instance = state.instances[id] {
@@ -225,16 +226,23 @@ extension ControlPlane {
                 ops.append(.delete(key: StateKeys.deployment(id)))
             }
         }
-        let (instances, expunged, deployments) = (dirtyInstances, expungedInstances, dirtyDeployments)
+        for id in dirtyFailures {
+            if let failure = state.lastTaskFailures[id] {
+                ops.append(.put(key: StateKeys.failure(id), value: try StoredJSON.encode(failure)))
+            }
+        }
+        let (instances, expunged, deployments, failures) = (dirtyInstances, expungedInstances, dirtyDeployments, dirtyFailures)
         dirtyInstances = []
         expungedInstances = []
         dirtyDeployments = []
+        dirtyFailures = []
         do {
             try await store.transaction(ops)
         } catch {
             dirtyInstances.formUnion(instances)
             expungedInstances.formUnion(expunged)
             dirtyDeployments.formUnion(deployments)
+            dirtyFailures.formUnion(failures)
             throw error
         }
     }

@@ -91,6 +91,7 @@ extension ControlPlane {
         state.lastTaskFailures[instance.appId] = TaskFailure(
             appId: instance.appId, host: instance.host, message: status.message ?? "", state: status.state,
             taskId: instance.taskId, timestamp: status.timestamp, version: instance.appVersion, slaveId: instance.agentId)
+        dirtyFailures.insert(instance.appId)
         guard status.state.countsAsLaunchFailure, status.state != .gone, let app = state.apps[instance.appId] else { return }
         var backoff = state.backoff[instance.appId] ?? LaunchBackoff()
         backoff.recordFailure(app: app, now: status.timestamp)

@@ -39,6 +39,8 @@ public actor ControlPlane: Service {
     var killSentAt: [String: Timestamp] = [:]
     /// Deployments whose progress changed since the last flush.
     var dirtyDeployments: Set<String> = []
+    /// Apps whose `lastTaskFailure` changed since the last flush.
+    var dirtyFailures: Set<PathId> = []
     /// Last timestamp handed out as a version, so versions are strictly increasing.
     var lastVersion = Timestamp(millis: 0)
     var passCount: UInt64 = 0

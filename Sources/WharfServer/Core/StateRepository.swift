@@ -13,6 +13,7 @@ enum StateKeys {
     static let instancesPrefix = "instances/"
     static let groupsPrefix = "groups"
     static let rootVersion = "meta/root-version"
+    static let failuresPrefix = "failures"
 
     static func app(_ id: PathId) -> String { appsPrefix + id.description }
     static func versions(of id: PathId) -> String { versionsPrefix + id.description + "@" }
@@ -23,6 +24,7 @@ enum StateKeys {
     static func deployment(_ id: String) -> String { deploymentsPrefix + id }
     static func instance(_ id: String) -> String { instancesPrefix + id }
     static func group(_ id: PathId) -> String { groupsPrefix + id.description }
+    static func failure(_ id: PathId) -> String { failuresPrefix + id.description }
 }
 
 /// An app definition as stored, with the server-assigned version fields kept explicitly (the
@@ -131,6 +133,11 @@ extension StateStore {
         for record in try await list(prefix: StateKeys.groupsPrefix + "/") {
             if let group = try? StoredJSON.decode(GroupRecord.self, record.value) {
                 loaded.state.groups[group.id] = group
+            }
+        }
+        for record in try await list(prefix: StateKeys.failuresPrefix + "/") {
+            if let failure = try? StoredJSON.decode(TaskFailure.self, record.value), loaded.state.apps[failure.appId] != nil {
+                loaded.state.lastTaskFailures[failure.appId] = failure
             }
         }
         if let root = try await get(StateKeys.rootVersion), let v = try? StoredJSON.decode(Timestamp.self, root.value) {
