@@ -75,7 +75,7 @@ extension Agent {
 
     /// Persists the record of a started task, then reports it RUNNING, or continues with an exit or
     /// kill that arrived while it was starting. The task stays `.starting` until its record is
-    /// durable, so that no exit can be reported before RUNNING.
+    /// written, so that no exit can be reported before RUNNING.
     private func persistStartedTask(_ instanceId: String, runtime: any Runtime) async {
         guard let record = tasks[instanceId]?.record else { return }
         do {

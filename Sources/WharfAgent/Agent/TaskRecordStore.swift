@@ -2,7 +2,13 @@ import Foundation
 import Logging
 
 /// The agent's crash-safe task records: one JSON file per instance in
-/// `<dataDir>/agent/tasks/<instanceId>.json`, replaced atomically (temporary file, fsync, rename).
+/// `<dataDir>/agent/tasks/<instanceId>.json`, replaced atomically (temporary file, rename).
+///
+/// Records are not fsynced, on purpose: they describe running processes, and what kills the page
+/// cache (a power cut, a kernel crash) kills those processes too, so a record lost that way has
+/// nothing left to adopt. What they must survive is the crash of wharf itself, and a renamed file
+/// does. Should the agent die before a record is written, the start-up sweep kills the unrecorded
+/// process (`OrphanSweeper`). Skipping two fsyncs per launch takes them off the launch path.
 struct TaskRecordStore: Sendable {
     let directory: String
     /// Serialises writes and removals, so that a removal submitted after a save is never overtaken
@@ -13,7 +19,8 @@ struct TaskRecordStore: Sendable {
         self.directory = directory
     }
 
-    /// Stores `record`, replacing an earlier one of the same instance. Durable when it returns.
+    /// Stores `record`, replacing an earlier one of the same instance. Survives a crash of this
+    /// process once it returns.
     func save(_ record: TaskRecord) async throws {
         let data = try JSONEncoder().encode(record)
         let path = try path(for: record.instanceId)
@@ -28,7 +35,7 @@ struct TaskRecordStore: Sendable {
     /// Removes the record of `instanceId`, if any.
     func delete(instanceId: String) async throws {
         let path = try path(for: instanceId)
-        try await BlockingIO.run(on: queue) { () throws -> Void in try FileIO.removeDurably(path) }
+        try await BlockingIO.run(on: queue) { () throws -> Void in try FileIO.remove(path) }
     }
 
     /// Every readable record. Unreadable files and leftover temporary files are removed (and
@@ -48,7 +55,7 @@ struct TaskRecordStore: Sendable {
                 continue
             }
             logger.warning("removing unreadable task record", metadata: ["path": "\(path)"])
-            try? await BlockingIO.run { () throws -> Void in try FileIO.removeDurably(path) }
+            try? await BlockingIO.run { () throws -> Void in try FileIO.remove(path) }
         }
         return records
     }

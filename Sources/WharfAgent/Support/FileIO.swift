@@ -33,8 +33,10 @@ enum FileIO {
         return n == bytes.count ? 0 : (n < 0 ? errno : EIO)
     }
 
-    /// Replaces `path` with `data` atomically and durably: write a temporary file, fsync it, rename
-    /// it over `path`, fsync the directory. Throws ``FileIOError`` with the failing step.
+    /// Replaces `path` with `data` atomically: write a temporary file, rename it over `path`. Readers
+    /// (and a process started after this one crashed) see the old or the new content, never a mix.
+    /// No fsync: the result survives the crash of this process, not of the machine (see
+    /// `TaskRecordStore` for why that is the right guarantee there). Throws ``FileIOError``.
     static func writeAtomically(_ data: [UInt8], to path: String) throws(FileIOError) {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -50,20 +52,13 @@ enum FileIO {
             }
             written += n
         }
-        if fsync(fd) != 0 {
-            let code = errno
-            close(fd)
-            throw FileIOError(step: "fsync \(temporary)", errno: code)
-        }
         close(fd)
         guard rename(temporary, path) == 0 else { throw FileIOError(step: "rename to \(path)", errno: errno) }
-        syncDirectory(containing: path)
     }
 
-    /// Removes `path` (ignoring a missing file) and makes the removal durable.
-    static func removeDurably(_ path: String) throws(FileIOError) {
+    /// Removes `path`, ignoring a missing file.
+    static func remove(_ path: String) throws(FileIOError) {
         if unlink(path) != 0 && errno != ENOENT { throw FileIOError(step: "unlink \(path)", errno: errno) }
-        syncDirectory(containing: path)
     }
 
     /// Creates `path` and its missing parents with mode 0755; returns 0 or `errno`.
@@ -90,13 +85,6 @@ enum FileIO {
         return names
     }
 
-    private static func syncDirectory(containing path: String) {
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let fd = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
-    }
 }
 
 /// A failed file operation: which step and the `errno` it returned.
