@@ -36,7 +36,8 @@ struct ControlPlaneTests {
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         try await h.waitUntil { await h.settled(app.id, running: 1) }
         let before = await h.running(app.id)
-        try await Task.sleep(for: .milliseconds(5)) // the next instances are staged strictly later
+        // The next instances must be staged strictly later (timestamps have millisecond precision).
+        try await h.waitUntil("clock past the first launch") { Timestamp.now() > before[0].stagedAt }
         app.instances = 3
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         try await h.waitUntil { await h.settled(app.id, running: 3) }
