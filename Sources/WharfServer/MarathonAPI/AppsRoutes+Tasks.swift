@@ -27,10 +27,7 @@ extension AppsRoutes {
     /// when given and not `*`).
     static func killTasks(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
-        let scale = call.query.bool("scale", default: false)
-        let wipe = call.query.bool("wipe", default: false)
-        let force = call.query.bool("force", default: false)
-        if scale && wipe { throw TasksRoutes.scaleAndWipe }
+        let (scale, force) = try TasksRoutes.killFlags(call)
         let state = await call.controlPlane.currentState()
         guard state.apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
         let host = call.query["host"].flatMap { $0.isEmpty || $0 == "*" ? nil : $0 }
@@ -45,10 +42,7 @@ extension AppsRoutes {
     static func killTask(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
         let taskId = call.parameter("taskId")
-        let scale = call.query.bool("scale", default: false)
-        let wipe = call.query.bool("wipe", default: false)
-        let force = call.query.bool("force", default: false)
-        if scale && wipe { throw TasksRoutes.scaleAndWipe }
+        let (scale, force) = try TasksRoutes.killFlags(call)
         let state = await call.controlPlane.currentState()
         guard state.apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
         guard let instance = state.instances[Instance.instanceId(fromTaskId: taskId)] ?? state.instances[taskId],

@@ -49,10 +49,7 @@ enum TasksRoutes {
 
     /// `POST /v2/tasks/delete`: malformed ids are 400, unknown well-formed ones are skipped.
     static func kill(_ call: MarathonCall) async throws -> Response {
-        let scale = call.query.bool("scale", default: false)
-        let wipe = call.query.bool("wipe", default: false)
-        let force = call.query.bool("force", default: false)
-        if scale && wipe { throw scaleAndWipe }
+        let (scale, force) = try killFlags(call)
         let body = try await call.decodeBody(KillBody.self)
         for id in body.ids where Instance.appId(fromInstanceOrTaskId: id) == nil {
             throw MarathonHTTPError.badRequest(
@@ -61,7 +58,14 @@ enum TasksRoutes {
         return try await killResponse(call, ids: body.ids, scale: scale, force: force)
     }
 
-    static let scaleAndWipe = MarathonHTTPError.badRequest("You cannot use scale and wipe at the same time.")
+    /// The `scale` and `force` flags of a kill; `scale` with `wipe` is a 400, as in Marathon.
+    static func killFlags(_ call: MarathonCall) throws -> (scale: Bool, force: Bool) {
+        let scale = call.query.bool("scale", default: false)
+        if scale && call.query.bool("wipe", default: false) {
+            throw MarathonHTTPError.badRequest("You cannot use scale and wipe at the same time.")
+        }
+        return (scale, call.query.bool("force", default: false))
+    }
 
     /// Kills `ids` and answers `{"tasks":[...]}`, or a DeploymentResult with `scale`.
     static func killResponse(_ call: MarathonCall, ids: [String], scale: Bool, force: Bool) async throws -> Response {
