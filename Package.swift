@@ -32,6 +32,9 @@ let package = Package(
             "WharfModel",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         // Control plane: Marathon API, event bus, agent link, deployments, reconciler.
         .target(name: "WharfServer", dependencies: [

@@ -101,7 +101,26 @@ public enum DeploymentPlanner {
             let running = mine.filter { $0.goal == .running }
             // Instances being killed must have stopped too, as in Marathon.
             guard running.count == mine.count, running.count == max(0, app.instances) else { return false }
-            return running.allSatisfy { $0.configVersion == version && $0.isRunningAndHealthy }
+            return running.allSatisfy { $0.configVersion == version && Scheduler.isServing($0, of: app) }
         }
+    }
+
+    /// A measure of how far `action` has come, which grows whenever it makes progress: instances of
+    /// the target configuration that serve (healthy and ready), minus instances that still have to
+    /// go (any instance of a stopped app; old-configuration or surplus ones otherwise).
+    public static func progress(_ action: DeploymentAction, app: AppDefinition?, instances: [Instance]) -> Int {
+        let mine = instances.filter { $0.appId == action.app && $0.isActive }
+        guard let app, action.action != .stopApplication else { return -mine.count }
+        let version = Scheduler.configVersion(of: app)
+        var serving = 0
+        var leaving = 0
+        for instance in mine {
+            if instance.goal == .running && instance.configVersion == version {
+                if Scheduler.isServing(instance, of: app) { serving += 1 }
+            } else {
+                leaving += 1
+            }
+        }
+        return min(serving, max(0, app.instances)) - leaving
     }
 }

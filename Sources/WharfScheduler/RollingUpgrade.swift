@@ -7,6 +7,7 @@ import WharfModel
 /// With n = `app.instances`, `minHealthy = ⌈n·minimumHealthCapacity⌉` and
 /// `maxCapacity = ⌊n·(1+maximumOverCapacity)⌋`:
 /// - old instances that are not running and healthy are killed first;
+/// - new instances count once they serve (`Scheduler.isServing`: healthy and ready);
 /// - healthy old ones are killed only while the healthy old and new instances left stay ≥ minHealthy
 ///   (all of them once n new ones are healthy; at least those above n);
 /// - when `minHealthy == maxCapacity` and the healthy ones fill it, one instance over capacity is
@@ -35,7 +36,7 @@ enum RollingUpgrade {
             plan.kills += surplus.map { KillDecision(instanceId: $0.id, reason: "scaling down \(app.id) to \(n) instances") }
             new.removeAll { ids.contains($0.id) }
         }
-        let healthyNew = new.filter(\.isRunningAndHealthy).count
+        let healthyNew = new.filter { Scheduler.isServing($0, of: app) }.count
         let healthyOld = ScalingOrder.killOrder(old.filter(\.isRunningAndHealthy), selection: app.killSelection)
         let unhealthyOld = ScalingOrder.killOrder(old.filter { !$0.isRunningAndHealthy }, selection: app.killSelection)
         let healthy = healthyNew + healthyOld.count

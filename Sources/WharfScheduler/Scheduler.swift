@@ -29,6 +29,17 @@ public struct Scheduler: Sendable {
         app.versionInfo?.lastConfigChangeAt ?? app.version ?? Timestamp(millis: 0)
     }
 
+    /// Whether `instance` serves `app`'s purpose: running, not being killed, healthy (when `app` has
+    /// health checks every check must have passed; an instance whose health is unknown does not
+    /// count) and ready (every readiness check passed). What rolling upgrades and deployment
+    /// completion wait for.
+    public static func isServing(_ instance: Instance, of app: AppDefinition) -> Bool {
+        guard instance.isRunningAndHealthy, instance.isReady else { return false }
+        let checked = instance.health != nil
+            || (!app.healthChecks.isEmpty && instance.configVersion == configVersion(of: app))
+        return checked ? instance.healthy == true : true
+    }
+
     /// Decides what to launch and kill now. Kills come first in `kills`; instances being killed keep
     /// holding their resources and ports, so launches never overcommit an agent in the meantime.
     public func decide(_ view: SchedulerView) -> SchedulerDecisions {

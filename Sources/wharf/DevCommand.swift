@@ -52,6 +52,15 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("cpu-hard-limit"), help: ArgumentHelp("true: enforce task cpus as a hard CFS quota; false: a relative weight, as Mesos' default [WHARF_CPU_HARD_LIMIT] (default false).", valueName: "bool"))
     var cpuHardLimit: String?
 
+    @Option(name: .customLong("kill-drain"), help: ArgumentHelp("Seconds between TASK_KILLING (out of routing) and SIGTERM [WHARF_KILL_DRAIN] (default 0.5).", valueName: "seconds"))
+    var killDrain: String?
+
+    @Option(name: .customLong("deployment-deadline"), help: ArgumentHelp("Seconds without progress after which a deployment fails, for apps without progressDeadlineSeconds [WHARF_DEPLOYMENT_DEADLINE] (default 600).", valueName: "seconds"))
+    var deploymentDeadline: String?
+
+    @Option(name: .customLong("deployment-max-failures"), help: ArgumentHelp("Failures of a deployment's new instances, with none becoming healthy, after which it fails [WHARF_DEPLOYMENT_MAX_FAILURES] (default 3).", valueName: "n"))
+    var deploymentMaxFailures: String?
+
     func validate() throws {
         _ = try settings()
     }
@@ -74,7 +83,8 @@ struct DevCommand: AsyncParsableCommand {
         let source = DevSettings.Source(flags: [
             "data-dir": dataDir, "api-port": apiPort, "host": host, "bind": bind, "task-ports": taskPorts,
             "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
-            "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit,
+            "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit, "kill-drain": killDrain,
+            "deployment-deadline": deploymentDeadline, "deployment-max-failures": deploymentMaxFailures,
         ], environment: environment)
         return try DevSettings(source)
     }

@@ -75,6 +75,18 @@ struct DevSettings {
         if let (text, origin) = source.value("kill-grace-period") {
             config.defaultKillGracePeriodSeconds = try Self.number(text, origin: origin, unit: "seconds", allowZero: true)
         }
+        if let (text, origin) = source.value("kill-drain") {
+            config.killDrainSeconds = try Self.number(text, origin: origin, unit: "seconds", allowZero: true)
+        }
+        if let (text, origin) = source.value("deployment-deadline") {
+            config.deploymentProgressDeadlineSeconds = try Self.number(text, origin: origin, unit: "seconds", allowZero: false)
+        }
+        if let (text, origin) = source.value("deployment-max-failures") {
+            guard let count = Int(text), count >= 1 else {
+                throw ValidationError("\(origin) '\(text)' must be a whole number, 1 or more")
+            }
+            config.deploymentMaxTaskFailures = count
+        }
         if let (text, origin) = source.value("simulated-agents") {
             guard let count = Int(text), count >= 0 else {
                 throw ValidationError("\(origin) '\(text)' must be a whole number, 0 or more")
@@ -119,6 +131,7 @@ struct DevSettings {
         guard let value = Double(text), value.isFinite, allowZero ? value >= 0 : value > 0 else {
             throw ValidationError("\(origin) '\(text)' must be a \(allowZero ? "non-negative" : "positive") number of \(unit)")
         }
+        guard value <= 1e12 else { throw ValidationError("\(origin) '\(text)' is too large (at most 1e12 \(unit))") }
         return value
     }
 

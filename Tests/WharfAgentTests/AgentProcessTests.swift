@@ -91,7 +91,7 @@ struct AgentProcessTests {
         let pid = try #require(readRecord(dataDir: dir.path, instanceId: launch.instance.id)?.handle.pid)
         #expect(isAlive(child))
 
-        await agent.handle(.kill(instanceId: launch.instance.id, gracePeriodSeconds: 30, reason: "scaling down"))
+        await agent.handle(.kill(KillTask(instanceId: launch.instance.id, gracePeriodSeconds: 30, reason: "scaling down")))
         #expect(await eventually { await log.terminal(launch.instance.id) != nil })
         let status = try #require(await log.terminal(launch.instance.id))
         #expect(await log.states(launch.instance.id) == [.running, .killing, .killed])
@@ -111,7 +111,7 @@ struct AgentProcessTests {
         // The trap must be in place before the kill, or SIGTERM would end the shell.
         #expect(await eventually { fileText(sandbox + "/stdout") == "ready\n" })
 
-        await agent.handle(.kill(instanceId: launch.instance.id, gracePeriodSeconds: 0.3, reason: "restart"))
+        await agent.handle(.kill(KillTask(instanceId: launch.instance.id, gracePeriodSeconds: 0.3, reason: "restart")))
         #expect(await eventually { await log.states(launch.instance.id).contains(.killing) })
         #expect(await eventually { await log.terminal(launch.instance.id) != nil })
         let status = try #require(await log.terminal(launch.instance.id))
@@ -134,7 +134,7 @@ struct AgentProcessTests {
         let full = try #require(await log.fullStates().last)
         #expect(full.map(\.instanceId) == [launch.instance.id])
         #expect(await agent.taskStatuses().count == 1)
-        await agent.handle(.kill(instanceId: launch.instance.id, gracePeriodSeconds: 5, reason: "test over"))
+        await agent.handle(.kill(KillTask(instanceId: launch.instance.id, gracePeriodSeconds: 5, reason: "test over")))
         #expect(await eventually { await log.terminal(launch.instance.id)?.state == .killed })
         let pids = fileText("\(dir.path)/sandboxes/test_app/pids").split(separator: "\n")
         #expect(pids.count == 1)
@@ -144,7 +144,7 @@ struct AgentProcessTests {
         let dir = TemporaryDirectory()
         defer { dir.cleanUp() }
         let (agent, log) = await startAgent(dataDir: dir.path)
-        await agent.handle(.kill(instanceId: "test_app.instance-unknown", gracePeriodSeconds: 1, reason: "cleanup"))
+        await agent.handle(.kill(KillTask(instanceId: "test_app.instance-unknown", gracePeriodSeconds: 1, reason: "cleanup")))
 
         #expect(await eventually { await !log.statuses("test_app.instance-unknown").isEmpty })
         let status = try #require(await log.statuses("test_app.instance-unknown").first)

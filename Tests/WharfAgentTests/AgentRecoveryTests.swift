@@ -30,7 +30,7 @@ struct AgentRecoveryTests {
         #expect(full.first?.message == "re-adopted after agent restart (pid \(pid))")
         #expect(readRecord(dataDir: dir.path, instanceId: launch.instance.id)?.handle.pid == pid)
 
-        await second.handle(.kill(instanceId: launch.instance.id, gracePeriodSeconds: 5, reason: "done"))
+        await second.handle(.kill(KillTask(instanceId: launch.instance.id, gracePeriodSeconds: 5, reason: "done")))
         #expect(await eventually { await secondLog.terminal(launch.instance.id) != nil })
         #expect(await secondLog.states(launch.instance.id) == [.killing, .killed])
         #expect(!isAlive(pid))

@@ -80,7 +80,7 @@ struct CgroupTests {
             #expect(members.contains(Substring(String(pid))))
         }
 
-        await agent.handle(.kill(instanceId: launch.instance.id, gracePeriodSeconds: 5, reason: "done"))
+        await agent.handle(.kill(KillTask(instanceId: launch.instance.id, gracePeriodSeconds: 5, reason: "done")))
         #expect(await eventually { await log.terminal(launch.instance.id)?.state == .killed })
         #expect(await eventually { handle.cgroups.allSatisfy { access($0, F_OK) != 0 } })
     }

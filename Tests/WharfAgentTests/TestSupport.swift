@@ -77,9 +77,11 @@ actor ReportLog {
 let quietLogger = Logger(label: "wharf.agent.tests") { _ in SwiftLogNoOpLogHandler() }
 
 /// An agent on `dataDir` with its report log, started.
-func startAgent(dataDir: String, useCgroups: Bool = false, cgroupParent: String = "wharf-test") async -> (Agent, ReportLog) {
+func startAgent(
+    dataDir: String, host: String = "node1.example.com", useCgroups: Bool = false, cgroupParent: String = "wharf-test"
+) async -> (Agent, ReportLog) {
     let configuration = AgentConfiguration(
-        agentId: "agent-1", host: "node1.example.com", dataDir: dataDir,
+        agentId: "agent-1", host: host, dataDir: dataDir,
         capacity: Resources(cpus: 2, mem: 1024, disk: 1024), useCgroups: useCgroups, cgroupParent: cgroupParent)
     let agent = Agent(configuration: configuration, logger: quietLogger)
     let log = ReportLog.following(agent.reports)

@@ -108,6 +108,32 @@ import WharfModel
         #expect(d.launches.count == 3)
     }
 
+    @Test func newInstancesMustBeHealthyAndReadyBeforeOldOnesGo() {
+        var app = Fixture.app("/web", instances: 1, cpus: 0.1, mem: 10)
+        app.upgradeStrategy = UpgradeStrategy(minimumHealthCapacity: 1, maximumOverCapacity: 1)
+        let agent = Fixture.agent("a0")
+        var v2 = Fixture.upgraded(app, at: Fixture.t0.adding(seconds: 5))
+        v2.healthChecks = [HealthCheck(protocol: .tcp)]
+        v2.readinessChecks = [ReadinessCheck(portName: "default")]
+        var h = Harness(apps: [v2], agents: [agent])
+        let old = Fixture.running(app, id: "old", on: agent, stagedAt: Fixture.t0, healthy: true)
+        var new = Fixture.running(v2, id: "new", on: agent, stagedAt: Fixture.t0.adding(seconds: 6))
+
+        // Health not known yet (checks have not completed): the old instance stays.
+        new.health = TaskHealth(results: [nil], readiness: [ReadinessCheckResult(name: "readinessCheck", ready: false)])
+        h.instances = [old, new]
+        #expect(h.decide().kills.isEmpty)
+        // Healthy but not ready: still stays.
+        new.health?.results = [HealthCheckResult(alive: true)]
+        new.healthy = true
+        h.instances = [old, new]
+        #expect(h.decide().kills.isEmpty)
+        // Healthy and ready: the old one goes.
+        new.health?.readiness = [ReadinessCheckResult(name: "readinessCheck", ready: true)]
+        h.instances = [old, new]
+        #expect(h.decide().kills.map(\.instanceId) == ["old"])
+    }
+
     @Test func scalingDownDuringUpgradeKillsOldSurplus() {
         var app = Fixture.app("/web", instances: 5, cpus: 0.1, mem: 10)
         app.upgradeStrategy = UpgradeStrategy(minimumHealthCapacity: 1, maximumOverCapacity: 0)

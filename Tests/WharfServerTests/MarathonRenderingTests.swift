@@ -107,7 +107,7 @@ struct MarathonRenderingTests {
     @Test("deployments list: Marathon's keys, 1-based currentStep, currentActions with readinessCheckResults")
     func deployments() throws {
         let state = F.state(apps: [F.app("/a")], perApp: 0)
-        let list = try #require(try F.json(DeploymentRenderer.list(Array(state.deployments.values))) as? [[String: Any]])
+        let list = try #require(try F.json(DeploymentRenderer.list(state)) as? [[String: Any]])
         let deployment = try #require(list.first)
         #expect(Set(deployment.keys) == F.deploymentKeys)
         #expect(deployment["affectedApps"] as? [String] == ["/a"])

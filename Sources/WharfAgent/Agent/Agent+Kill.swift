@@ -1,16 +1,21 @@
 import WharfModel
 
 extension Agent {
-    /// Kills the instance's task: TASK_KILLING now, SIGTERM to its process group, SIGKILL after the
-    /// grace period, TASK_KILLED when it is gone.
-    func kill(instanceId: String, gracePeriodSeconds: Double, reason: String) async {
+    /// Kills the instance's task: TASK_KILLING now (its checks stop), SIGTERM to its process group
+    /// after the drain, SIGKILL after the grace period, TASK_KILLED when it is gone. A second kill
+    /// while one is in progress changes nothing.
+    func kill(_ command: KillTask) async {
+        let instanceId = command.instanceId
         guard let task = tasks[instanceId] else {
             report(TaskStatus(
                 instanceId: instanceId, incarnation: 0, state: .gone, message: "unknown to agent", timestamp: .now()))
             return
         }
-        let grace = gracePeriodSeconds > 0 ? gracePeriodSeconds : task.killGracePeriodSeconds
-        let kill = TaskRecord.Kill(reason: reason, gracePeriodSeconds: grace)
+        let grace = command.gracePeriodSeconds > 0 ? command.gracePeriodSeconds : task.killGracePeriodSeconds
+        let kill = TaskRecord.Kill(
+            reason: command.reason, gracePeriodSeconds: grace,
+            drainSeconds: command.drainSeconds > 0 ? command.drainSeconds : nil)
+        let reason = command.reason
         switch task.phase {
         case .ended:
             // Already terminal: repeat the final status so that the control plane settles.
@@ -25,10 +30,11 @@ extension Agent {
         }
     }
 
-    /// Reports TASK_KILLING, records the kill (so that a restarted agent finishes it) and asks the
-    /// runtime to stop the task.
+    /// Reports TASK_KILLING, stops the task's checks, records the kill (so that a restarted agent
+    /// finishes it) and asks the runtime to stop the task, at once or after the kill's drain.
     func stopRunningTask(_ instanceId: String, kill: TaskRecord.Kill, runtime: any Runtime) async {
         tasks[instanceId]?.kill = kill
+        stopChecks(instanceId)
         guard let task = tasks[instanceId], let handle = task.handle else { return }
         if task.status.state != .killing { setStatus(instanceId, .killing, message: kill.reason) }
         if let record = task.record {
@@ -40,6 +46,26 @@ extension Agent {
                 ])
             }
         }
+        guard let drain = kill.drainSeconds, drain > 0 else {
+            await runtime.stop(handle, gracePeriod: .milliseconds(Int64(kill.gracePeriodSeconds * 1000)))
+            return
+        }
+        // Routers stop sending traffic on TASK_KILLING; the task keeps serving what is in flight
+        // until the drain is over. Other commands and exits proceed meanwhile.
+        let taskId = task.taskId
+        tasks[instanceId]?.drain = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(Int64(drain * 1000)))
+            guard !Task.isCancelled else { return }
+            await self?.drained(instanceId, taskId: taskId)
+        }
+    }
+
+    /// Signals a task whose drain is over, unless it ended meanwhile.
+    private func drained(_ instanceId: String, taskId: String) async {
+        guard !isShutDown, let task = tasks[instanceId], task.taskId == taskId, task.phase == .running,
+              let kill = task.kill, let handle = task.handle, let runtime = runtimes[task.runtimeName]
+        else { return }
+        tasks[instanceId]?.drain = nil
         await runtime.stop(handle, gracePeriod: .milliseconds(Int64(kill.gracePeriodSeconds * 1000)))
     }
 
@@ -59,6 +85,9 @@ extension Agent {
         case .running:
             break
         }
+        stopChecks(instanceId)
+        task.drain?.cancel()
+        tasks[instanceId]?.drain = nil
         let (state, message) = Self.outcome(of: exit, task: task)
         setStatus(instanceId, state, message: message, exit: exit)
         do {

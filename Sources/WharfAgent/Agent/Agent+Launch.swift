@@ -46,14 +46,16 @@ extension Agent {
             return
         }
         let sandbox = configuration.sandbox(appId: app.id, taskId: instance.taskId)
+        let environment = TaskEnvironment.variables(
+            for: launch, host: configuration.host, sandbox: sandbox, agentEnvironment: ProcessInfo.processInfo.environment)
         let spec = TaskSpec(
             taskId: instance.taskId, instanceId: instance.id, incarnation: instance.incarnation, appId: app.id,
-            command: command,
-            environment: TaskEnvironment.variables(
-                for: launch, host: configuration.host, sandbox: sandbox,
-                agentEnvironment: ProcessInfo.processInfo.environment),
+            command: command, environment: environment,
             sandbox: sandbox, resources: instance.resources == .zero ? app.resources : instance.resources,
             image: image)
+        let checks = TaskChecks(launch: launch, host: configuration.host, environment: environment)
+        tasks[instance.id]?.checks = checks
+        tasks[instance.id]?.health = checks?.initialHealth
 
         let handle: TaskHandle
         do {
@@ -103,6 +105,7 @@ extension Agent {
             await stopRunningTask(instanceId, kill: kill, runtime: runtime)
         } else {
             setStatus(instanceId, .running, message: "started (pid \(record.handle.pid.map(String.init) ?? "-"))")
+            startChecks(instanceId)
         }
     }
 }

@@ -8,6 +8,7 @@ extension Agent {
             "isolation": "\(info.isolation)", "dataDir": "\(configuration.dataDir)",
         ])
         var endedMeanwhile: [TaskStatus] = []
+        var adopted: [String] = []
         for record in await store.loadAll(logger: logger) {
             var task = ManagedTask(
                 instanceId: record.instanceId, incarnation: record.incarnation, taskId: record.taskId,
@@ -15,17 +16,22 @@ extension Agent {
                 phase: .running,
                 status: TaskStatus(instanceId: record.instanceId, incarnation: record.incarnation, state: .running,
                                    message: "re-adopted after agent restart (pid \(record.handle.pid.map(String.init) ?? "-"))",
-                                   timestamp: .now()),
+                                   timestamp: .now(), health: record.checks?.initialHealth),
                 handle: record.handle, killGracePeriodSeconds: record.killGracePeriodSeconds,
-                startedAt: record.startedAt, kill: record.kill)
+                startedAt: record.startedAt, kill: record.kill, checks: record.checks,
+                health: record.checks?.initialHealth)
             let runtime = runtimes[record.handle.runtime]
             if let runtime, await runtime.adopt(record.handle) {
                 tasks[record.instanceId] = task
                 logger.info("task re-adopted", metadata: task.logMetadata)
-                if let kill = record.kill {
+                if var kill = record.kill {
                     task.status.state = .killing
                     tasks[record.instanceId] = task
+                    // The drain (if any) happened, at least in part, before the restart.
+                    kill.drainSeconds = nil
                     await stopRunningTask(record.instanceId, kill: kill, runtime: runtime)
+                } else {
+                    adopted.append(record.instanceId)
                 }
                 continue
             }
@@ -60,5 +66,7 @@ extension Agent {
         reportContinuation.yield(.registered(info))
         for status in endedMeanwhile { report(status) }
         reportFullState()
+        // Only now, so that no health report precedes the registration.
+        for instanceId in adopted { startChecks(instanceId) }
     }
 }

@@ -14,12 +14,19 @@ extension Agent: Service {
         await shutdown()
     }
 
-    /// Stops supervising (no more exits are observed, no kill escalates) without stopping any task,
-    /// and ends ``reports``. Later commands are ignored.
+    /// Stops supervising (no more exits are observed, no kill escalates, no check runs, drains are
+    /// abandoned: a restarted agent finishes recorded kills) without stopping any task, and ends
+    /// ``reports``. Later commands are ignored.
     public func shutdown() async {
         guard !isShutDown else { return }
         isShutDown = true
+        for id in tasks.keys {
+            stopChecks(id)
+            tasks[id]?.drain?.cancel()
+            tasks[id]?.drain = nil
+        }
         for runtime in runtimes.values { await runtime.detach() }
+        await httpProbe.shutdown()
         logger.info("agent stopped; tasks keep running for the next agent to adopt", metadata: [
             "tasks": "\(tasks.values.filter { $0.phase != .ended }.count)",
         ])

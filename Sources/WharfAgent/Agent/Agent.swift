@@ -14,7 +14,8 @@ public actor Agent {
     /// The agent's id, as in its reports.
     public nonisolated let id: String
     /// Everything the agent reports, in order: `registered` and `fullState` after ``start()``, one
-    /// `status` per task state change, `fullState` per `reconcile`. Ends after ``shutdown()``.
+    /// `status` per task state change and per material change of a task's health (same state, new
+    /// `health`), `fullState` per `reconcile`. Ends after ``shutdown()``.
     public nonisolated let reports: AsyncStream<AgentReport>
 
     let configuration: AgentConfiguration
@@ -23,6 +24,8 @@ public actor Agent {
     /// Runtime names in the order given at initialisation (advertised in `AgentInfo.runtimes`).
     let runtimeOrder: [String]
     let store: TaskRecordStore
+    /// The HTTP client of every HTTP(S) health and readiness check; closed by ``shutdown()``.
+    let httpProbe = HTTPProbe()
     let reportContinuation: AsyncStream<AgentReport>.Continuation
     var tasks: [String: ManagedTask] = [:]
     var startup: Task<Void, Never>?
@@ -92,8 +95,8 @@ public actor Agent {
         switch command {
         case .launch(let launch):
             await self.launch(launch)
-        case .kill(let instanceId, let gracePeriodSeconds, let reason):
-            await kill(instanceId: instanceId, gracePeriodSeconds: gracePeriodSeconds, reason: reason)
+        case .kill(let kill):
+            await self.kill(kill)
         case .reconcile:
             reportFullState()
         }
@@ -115,12 +118,12 @@ public actor Agent {
         reportContinuation.yield(.fullState(agentId: configuration.agentId, taskStatuses()))
     }
 
-    /// Records `state` as the task's status and reports it.
+    /// Records `state` as the task's status (with the task's health, when it has checks) and reports it.
     func setStatus(_ instanceId: String, _ state: TaskState, message: String?, exit: TaskExit? = nil) {
         guard var task = tasks[instanceId] else { return }
         task.status = TaskStatus(
             instanceId: instanceId, incarnation: task.incarnation, state: state, message: message,
-            exitCode: exit?.exitCode, signal: exit?.signal, timestamp: .now())
+            exitCode: exit?.exitCode, signal: exit?.signal, timestamp: .now(), health: task.health)
         if state.isTerminal {
             task.phase = .ended
             task.endedAt = task.status.timestamp

@@ -33,13 +33,22 @@ struct ManagedTask: Sendable {
     /// An exit that arrived while the task was still starting.
     var pendingExit: TaskExit?
     var endedAt: Timestamp?
+    /// The task's health and readiness checks; nil when its app has none.
+    var checks: TaskChecks? = nil
+    /// What the checks found so far, carried by every status of the task; nil without checks.
+    var health: TaskHealth? = nil
+    /// Runs the checks while the task is RUNNING.
+    var monitor: HealthMonitor? = nil
+    /// Waits out the drain of a kill before the task is signalled.
+    var drain: Task<Void, Never>? = nil
 
     /// The persistent form of a started task.
     var record: TaskRecord? {
         guard let handle, let startedAt else { return nil }
         return TaskRecord(
             instanceId: instanceId, incarnation: incarnation, taskId: taskId, appId: appId, appVersion: appVersion,
-            handle: handle, killGracePeriodSeconds: killGracePeriodSeconds, startedAt: startedAt, kill: kill)
+            handle: handle, killGracePeriodSeconds: killGracePeriodSeconds, startedAt: startedAt, kill: kill,
+            checks: checks)
     }
 
     /// Log metadata naming the task.

@@ -7,6 +7,8 @@ struct TaskRecord: Codable, Hashable, Sendable {
     struct Kill: Codable, Hashable, Sendable {
         var reason: String
         var gracePeriodSeconds: Double
+        /// Seconds between TASK_KILLING and SIGTERM; a restarted agent skips what is left of it.
+        var drainSeconds: Double? = nil
     }
 
     var instanceId: String
@@ -19,4 +21,7 @@ struct TaskRecord: Codable, Hashable, Sendable {
     var killGracePeriodSeconds: Double
     var startedAt: Timestamp
     var kill: Kill?
+    /// The task's health and readiness checks, so that a restarted agent resumes them; nil when the
+    /// app has none (and in records of agents before checks existed).
+    var checks: TaskChecks? = nil
 }

@@ -191,15 +191,10 @@ extension ProcessRuntime {
         let cgroup = try TaskCgroup.create(
             support: cgroups, parent: cgroupParent, taskId: spec.taskId, resources: spec.resources,
             hardCpuLimit: hardCpuLimit)
-        var prelude: [String] = []
-        if let cgroup { prelude.append(cgroup.joinScript) }
-        if !ProcessSpawner.canChangeDirectory { prelude.append("cd \(shellQuoted(sandbox)) || exit 125") }
-        let wrapped = prelude.isEmpty
-            ? argv
-            : ["/bin/sh", "-c", (prelude + ["exec \"$@\""]).joined(separator: "; "), "wharf-task"] + argv
+        let wrapped = confined(argv, cgroup: cgroup, workingDirectory: sandbox)
         let request = ProcessSpawner.Request(
             executable: wrapped[0], arguments: wrapped, environment: spec.environment,
-            workingDirectory: sandbox, stdoutPath: sandbox + "/stdout", stderrPath: sandbox + "/stderr")
+            workingDirectory: sandbox, output: .files(stdout: sandbox + "/stdout", stderr: sandbox + "/stderr"))
         let pid: pid_t
         do {
             pid = try ProcessSpawner.spawn(request)
@@ -212,6 +207,18 @@ extension ProcessRuntime {
         return TaskHandle(
             runtime: "process", taskId: spec.taskId, pid: pid, processStartTime: stat?.startTime,
             processGroup: pid, sandbox: sandbox, cgroups: cgroup?.directories ?? [])
+    }
+
+    /// `argv` behind a `/bin/sh` prelude that first moves the process into `cgroup` and, where the
+    /// spawn itself cannot set the working directory, changes to `workingDirectory`; `argv`
+    /// unchanged when neither is needed. A failed prelude exits with 125. Used for tasks and for
+    /// their COMMAND health checks, which run confined with the task.
+    static func confined(_ argv: [String], cgroup: TaskCgroup?, workingDirectory: String) -> [String] {
+        var prelude: [String] = []
+        if let cgroup { prelude.append(cgroup.joinScript) }
+        if !ProcessSpawner.canChangeDirectory { prelude.append("cd \(shellQuoted(workingDirectory)) || exit 125") }
+        guard !prelude.isEmpty else { return argv }
+        return ["/bin/sh", "-c", (prelude + ["exec \"$@\""]).joined(separator: "; "), "wharf-task"] + argv
     }
 
     /// `text` in single quotes for `/bin/sh`.

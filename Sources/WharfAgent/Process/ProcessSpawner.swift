@@ -2,17 +2,25 @@ import Glibc
 
 /// Starts a process with `posix_spawn` in its own session (so that its whole process group can be
 /// signalled), in a working directory, with stdin from `/dev/null` and stdout/stderr appended to
-/// files, default signal dispositions and an empty signal mask, and no inherited descriptors.
+/// files (or sent to a descriptor), default signal dispositions and an empty signal mask, and no
+/// other inherited descriptors.
 enum ProcessSpawner {
     /// One process to start. `executable` must be a path (the caller resolves `PATH`); `arguments`
     /// is the complete argv, `argv[0]` included.
     struct Request: Sendable {
+        /// Where the process's stdout and stderr go.
+        enum Output: Sendable {
+            /// Appended to these files (created when missing): a task's log files.
+            case files(stdout: String, stderr: String)
+            /// Both written to this open descriptor of the caller (a pipe a health check is read from).
+            case descriptor(Int32)
+        }
+
         var executable: String
         var arguments: [String]
         var environment: [String: String]
         var workingDirectory: String
-        var stdoutPath: String
-        var stderrPath: String
+        var output: Output
     }
 
     /// glibc's `POSIX_SPAWN_SETSID` (not exported to Swift without `_GNU_SOURCE`).
@@ -33,8 +41,14 @@ enum ProcessSpawner {
         defer { posix_spawnattr_destroy(&attributes) }
 
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, request.stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, request.stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        switch request.output {
+        case .files(let stdout, let stderr):
+            posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        case .descriptor(let fd):
+            posix_spawn_file_actions_adddup2(&actions, fd, 1)
+            posix_spawn_file_actions_adddup2(&actions, fd, 2)
+        }
         if let closeFrom = GlibcExtensions.addCloseFrom { _ = closeFrom(&actions, 3) }
         if let addChdir = GlibcExtensions.addChdir {
             let rc = addChdir(&actions, request.workingDirectory)
@@ -104,11 +118,15 @@ struct CStringArray {
 enum GlibcExtensions {
     typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
     typealias AddCloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    typealias Pipe2 = @convention(c) (UnsafeMutablePointer<Int32>, Int32) -> Int32
 
     /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29).
     static let addChdir: AddChdir? = symbol("posix_spawn_file_actions_addchdir_np", as: AddChdir.self)
     /// `posix_spawn_file_actions_addclosefrom_np` (glibc 2.34).
     static let addCloseFrom: AddCloseFrom? = symbol("posix_spawn_file_actions_addclosefrom_np", as: AddCloseFrom.self)
+    /// `pipe2` (glibc 2.9): a pipe whose ends are close-on-exec from the start, so that no process
+    /// spawned concurrently by another thread inherits them.
+    static let pipe2: Pipe2? = symbol("pipe2", as: Pipe2.self)
 
     private static func symbol<T>(_ name: String, as type: T.Type) -> T? {
         guard let handle = dlopen(nil, RTLD_NOW), let pointer = dlsym(handle, name) else { return nil }

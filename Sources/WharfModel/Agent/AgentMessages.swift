@@ -17,14 +17,33 @@ public struct LaunchTask: Codable, Hashable, Sendable {
     }
 }
 
+/// How to stop a task: TASK_KILLING at once, SIGTERM after `drainSeconds` (time for routers to stop
+/// sending it traffic), SIGKILL `gracePeriodSeconds` after the SIGTERM.
+public struct KillTask: Codable, Hashable, Sendable {
+    public var instanceId: String
+    /// Seconds between SIGTERM and SIGKILL; non-positive: the agent's default.
+    public var gracePeriodSeconds: Double
+    /// Seconds between TASK_KILLING and SIGTERM.
+    public var drainSeconds: Double
+    /// Why (shown in the task's status message).
+    public var reason: String
+
+    public init(instanceId: String, gracePeriodSeconds: Double, drainSeconds: Double = 0, reason: String) {
+        self.instanceId = instanceId
+        self.gracePeriodSeconds = gracePeriodSeconds
+        self.drainSeconds = drainSeconds
+        self.reason = reason
+    }
+}
+
 /// A command from the control plane to an agent. Every command is idempotent, keyed by instance id:
 /// launching an instance the agent already runs, or killing one it does not know, changes nothing.
 public enum AgentCommand: Codable, Hashable, Sendable {
     /// Start the task (no-op when this instance id and incarnation already run).
     case launch(LaunchTask)
-    /// Stop the task: SIGTERM, then SIGKILL after the grace period. Unknown ids are ignored
-    /// (the agent still reports them as gone so that the control plane can settle).
-    case kill(instanceId: String, gracePeriodSeconds: Double, reason: String)
+    /// Stop the task: TASK_KILLING, drain, SIGTERM, then SIGKILL after the grace period. Unknown ids
+    /// are ignored (the agent still reports them as gone so that the control plane can settle).
+    case kill(KillTask)
     /// Report the state of every task the agent holds (answered with `AgentReport.fullState`).
     case reconcile
 }
@@ -40,12 +59,16 @@ public struct TaskStatus: Codable, Hashable, Sendable {
     public var signal: Int32?
     /// When the agent observed the change.
     public var timestamp: Timestamp
+    /// What the agent's health and readiness checks found; nil when the app has none or none has
+    /// completed yet.
+    public var health: TaskHealth?
+
     /// Health as seen by the agent's checks; nil while unknown or when the app has none.
-    public var healthy: Bool?
+    public var healthy: Bool? { health?.healthy }
 
     public init(
         instanceId: String, incarnation: Int, state: TaskState, message: String? = nil, exitCode: Int32? = nil,
-        signal: Int32? = nil, timestamp: Timestamp, healthy: Bool? = nil
+        signal: Int32? = nil, timestamp: Timestamp, health: TaskHealth? = nil
     ) {
         self.instanceId = instanceId
         self.incarnation = incarnation
@@ -54,7 +77,7 @@ public struct TaskStatus: Codable, Hashable, Sendable {
         self.exitCode = exitCode
         self.signal = signal
         self.timestamp = timestamp
-        self.healthy = healthy
+        self.health = health
     }
 }
 

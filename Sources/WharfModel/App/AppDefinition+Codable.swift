@@ -6,7 +6,7 @@ extension AppDefinition: Codable {
              portDefinitions, requirePorts, backoffSeconds, backoffFactor, maxLaunchDelaySeconds, container,
              healthChecks, readinessChecks, dependencies, upgradeStrategy, labels, acceptedResourceRoles,
              killSelection, unreachableStrategy, taskKillGracePeriodSeconds, networks, role, secrets, tty,
-             version, versionInfo
+             progressDeadlineSeconds, autoRollback, version, versionInfo
         // Deprecated inputs, converted on decoding and never written.
         case ports, uris, ipAddress
     }
@@ -48,6 +48,8 @@ extension AppDefinition: Codable {
         role = try c.value(.role, default: role)
         secrets = try c.value(.secrets, default: [:])
         tty = try c.decodeIfPresent(Bool.self, forKey: .tty)
+        progressDeadlineSeconds = try c.decodeIfPresent(Int.self, forKey: .progressDeadlineSeconds)
+        autoRollback = try c.decodeIfPresent(Bool.self, forKey: .autoRollback)
         version = try c.decodeIfPresent(Timestamp.self, forKey: .version)
         versionInfo = try c.decodeIfPresent(VersionInfo.self, forKey: .versionInfo)
 
@@ -112,6 +114,8 @@ extension AppDefinition {
         try c.encode(killSelection, forKey: .killSelection)
         try c.encode(unreachableStrategy, forKey: .unreachableStrategy)
         try c.encodeIfPresent(taskKillGracePeriodSeconds, forKey: .taskKillGracePeriodSeconds)
+        try c.encodeIfPresent(progressDeadlineSeconds, forKey: .progressDeadlineSeconds)
+        try c.encodeIfPresent(autoRollback, forKey: .autoRollback)
         try c.encode(networks, forKey: .networks)
         try c.encode(role, forKey: .role)
         try c.encode(secrets, forKey: .secrets)

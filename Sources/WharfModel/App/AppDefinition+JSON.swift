@@ -27,6 +27,7 @@ extension AppDefinition {
             w.key(literal: "args")
             w.stringArray(args)
         }
+        if let autoRollback { w.key(literal: "autoRollback"); w.bool(autoRollback) }
         w.key(literal: "backoffFactor"); w.double(backoffFactor)
         w.key(literal: "backoffSeconds"); w.int(backoffSeconds)
         if let cmd { w.key(literal: "cmd"); w.string(cmd) }
@@ -80,6 +81,7 @@ extension AppDefinition {
             for definition in portDefinitions { definition.write(to: &w) }
             w.endArray()
         }
+        if let deadline = progressDeadlineSeconds { w.key(literal: "progressDeadlineSeconds"); w.int(deadline) }
         w.key(literal: "readinessChecks")
         w.beginArray()
         for check in readinessChecks { check.write(to: &w) }

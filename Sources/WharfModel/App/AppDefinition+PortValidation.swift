@@ -76,6 +76,11 @@ extension AppDefinition {
             f.atLeast(check.maxConsecutiveFailures, 0, path + "/maxConsecutiveFailures")
             f.atLeast(check.delaySeconds, 0, path + "/delaySeconds")
             f.lessThan(check.timeoutSeconds, check.intervalSeconds, path + "/timeoutSeconds")
+            for (value, name) in [(check.gracePeriodSeconds, "gracePeriodSeconds"), (check.intervalSeconds, "intervalSeconds"),
+                                  (check.timeoutSeconds, "timeoutSeconds"), (check.delaySeconds, "delaySeconds")] {
+                f.atMost(value, Self.maxSeconds, "\(path)/\(name)")
+            }
+            f.atMost(check.maxConsecutiveFailures, Self.maxInstances, path + "/maxConsecutiveFailures")
             if let ip = check.ipProtocol, ip != "IPv4" {
                 let mesosHTTP = [.mesosHttp, .mesosHttps, .mesosTcp].contains(check.protocol)
                 if ip != "IPv6" {
@@ -98,6 +103,10 @@ extension AppDefinition {
             }
             f.lessThan(check.timeoutSeconds, check.intervalSeconds, path + "/timeoutSeconds")
             if check.timeoutSeconds <= 0 { f.add(path + "/timeoutSeconds", "got \(check.timeoutSeconds), expected more than 0") }
+            f.atMost(check.intervalSeconds, Self.maxSeconds, path + "/intervalSeconds")
+            for (i, code) in check.httpStatusCodesForReady.enumerated() {
+                f.between(code, 100, 999, "\(path)/httpStatusCodesForReady(\(i))")
+            }
             if check.protocol != "HTTP", check.protocol != "HTTPS" {
                 f.add(path + "/protocol", PlayErrorCode.unknownEnumLiteral)
             }

@@ -73,6 +73,10 @@ extension AppDefinition {
         f.atLeast(backoffFactor, 1.0, "/backoffFactor")
         f.atLeast(maxLaunchDelaySeconds, 0, "/maxLaunchDelaySeconds")
         if let grace = taskKillGracePeriodSeconds { f.atLeast(grace, 0, "/taskKillGracePeriodSeconds") }
+        if let deadline = progressDeadlineSeconds {
+            f.atLeast(deadline, 1, "/progressDeadlineSeconds")
+            f.atMost(deadline, Self.maxSeconds, "/progressDeadlineSeconds")
+        }
         // Upper bounds Marathon leaves open: beyond them no node or clock can honour the value, and
         // accepting it would only overflow arithmetic later.
         f.atMost(instances, Self.maxInstances, "/instances")

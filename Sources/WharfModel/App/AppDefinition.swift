@@ -39,6 +39,13 @@ public struct AppDefinition: Hashable, Sendable {
     public var role: String
     public var secrets: [String: SecretDefinition]
     public var tty: Bool?
+    /// Wharf: seconds a deployment of this app may go without progress (a new instance becoming
+    /// healthy and ready, an old one being replaced) before it fails; nil = the server default.
+    /// Not a Marathon field: written only when set.
+    public var progressDeadlineSeconds: Int?
+    /// Wharf: whether a failed deployment of this app is rolled back to the previous definition
+    /// automatically; nil = true. Not a Marathon field: written only when set.
+    public var autoRollback: Bool?
     /// Set by the server when the definition is stored; the id of this version.
     public var version: Timestamp?
     /// Set by the server: when the last scaling and last configuration change happened.
@@ -75,6 +82,8 @@ public struct AppDefinition: Hashable, Sendable {
         self.killSelection = .youngestFirst
         self.unreachableStrategy = .enabled(inactiveAfterSeconds: 0, expungeAfterSeconds: 0)
         self.taskKillGracePeriodSeconds = nil
+        self.progressDeadlineSeconds = nil
+        self.autoRollback = nil
         self.networks = [Network(mode: .host)]
         self.role = "*"
         self.secrets = [:]

@@ -15,6 +15,17 @@ public struct Deployment: Codable, Hashable, Sendable, Identifiable {
     public var target: [PathId: AppDefinition]
     /// Instances the user asked to kill and not replace (`scale=true` kills).
     public var instancesToKill: [String]
+    /// Whether this deployment rolls back a failed one (it is never rolled back itself).
+    public var isRollback: Bool?
+    /// When the deployment last made progress (a step completed, a new instance became healthy and
+    /// ready, an old one went away); nil = since `version`.
+    public var lastProgressAt: Timestamp?
+    /// The best progress measure reached in the current step (see `DeploymentPlanner.progress`).
+    public var bestProgress: Int?
+    /// Failures of new instances (crashes, health-check kills) since the last progress.
+    public var failuresSinceProgress: Int?
+    /// The last of those failures, for the failure reason.
+    public var lastFailure: String?
 
     public init(id: String, version: Timestamp, steps: [DeploymentStep], currentStep: Int = 0,
                 original: [PathId: AppDefinition], target: [PathId: AppDefinition], instancesToKill: [String] = []) {

@@ -36,12 +36,15 @@ public struct Instance: Codable, Hashable, Sendable, Identifiable {
     public var message: String?
     /// Health as last reported; nil when the app has no health checks or none has completed.
     public var healthy: Bool?
+    /// The agent's last health and readiness results; nil when the app has no checks or none has
+    /// reported yet.
+    public var health: TaskHealth?
 
     public init(
         id: String, incarnation: Int = 1, appId: PathId, appVersion: Timestamp, configVersion: Timestamp,
         agentId: String, host: String, ports: [Int], resources: Resources, state: TaskState = .staging,
         goal: Goal = .running, stagedAt: Timestamp, startedAt: Timestamp? = nil, stateSince: Timestamp? = nil,
-        message: String? = nil, healthy: Bool? = nil
+        message: String? = nil, healthy: Bool? = nil, health: TaskHealth? = nil
     ) {
         self.id = id
         self.incarnation = incarnation
@@ -59,6 +62,7 @@ public struct Instance: Codable, Hashable, Sendable, Identifiable {
         self.stateSince = stateSince ?? stagedAt
         self.message = message
         self.healthy = healthy
+        self.health = health
     }
 
     /// Marathon's task id: the instance id plus `._app.<incarnation>`.
@@ -67,8 +71,13 @@ public struct Instance: Codable, Hashable, Sendable, Identifiable {
     /// Whether the instance still holds resources on its agent (not terminal).
     public var isActive: Bool { !state.isTerminal }
 
-    /// Running and, where health is known, healthy. Apps without health checks count running as healthy.
+    /// Running, not being killed, and not known to be unhealthy. Apps without health checks count
+    /// running as healthy; so does an instance whose checks have not completed yet (after a restart,
+    /// for instance) — what must be *known* healthy is decided by `Scheduler.isServing`.
     public var isRunningAndHealthy: Bool { state == .running && goal == .running && healthy != false }
+
+    /// Whether every readiness check of the instance has passed (true when its app has none).
+    public var isReady: Bool { health?.ready ?? true }
 
     /// Builds an instance id for `appId` from a unique suffix (a UUID string).
     public static func makeId(appId: PathId, unique: String) -> String {

@@ -90,6 +90,12 @@ public struct DeployRequest: Sendable {
     public var expectedVersions: [PathId: Timestamp] = [:]
     /// A running deployment this one replaces (a revert): it is removed with this one's commit.
     public var replacesDeployment: String?
+    /// Why `replacesDeployment` ends (its `deployment_failed` reason); default: canceled by this one.
+    public var replacedReason: String?
+    /// The definitions are earlier ones being restored (a revert or rollback): each keeps its
+    /// configuration version, so that instances still running it are kept rather than restarted.
+    /// The resulting deployment is marked as a rollback and never rolled back itself.
+    public var restoresOriginal = false
 
     public init(apps: [PathId: AppDefinition?] = [:], restart: Set<PathId> = [], groups: [PathId: GroupRecord?] = [:],
                 force: Bool = false, instancesToKill: [String] = []) {

@@ -20,7 +20,7 @@ extension ControlPlane {
     }
 
     /// `deploy` for callers that already hold the write gate.
-    private func deployLocked(_ request: DeployRequest) async throws -> DeploymentResult {
+    func deployLocked(_ request: DeployRequest) async throws -> DeploymentResult {
         for id in request.mustNotExist where state.apps[id] != nil {
             throw ControlPlaneError.appAlreadyExists(id)
         }
@@ -40,7 +40,9 @@ extension ControlPlane {
                 continue
             }
             next.id = id
-            target[id] = stamp(next, replacing: current, restart: request.restart.contains(id), now: now)
+            target[id] = request.restoresOriginal
+                ? restore(next, replacing: current, now: now)
+                : stamp(next, replacing: current, restart: request.restart.contains(id), now: now)
         }
         for id in request.restart where request.apps[id] == nil {
             guard let current = state.apps[id] else { throw ControlPlaneError.unknownApp(id) }
@@ -66,11 +68,12 @@ extension ControlPlane {
             throw ControlPlaneError.tooManyDeployments(limit: configuration.maxRunningDeployments)
         }
 
-        let deployment = Deployment(
+        var deployment = Deployment(
             id: UUID().uuidString.lowercased(), version: now, steps: steps, currentStep: 0,
             original: original.filter { affected.contains($0.key) },
             target: target.filter { affected.contains($0.key) },
             instancesToKill: request.instancesToKill)
+        if request.restoresOriginal { deployment.isRollback = true }
 
         // One transaction: new app records and versions, removals, the deployment, cancelled ones.
         var ops: [StoreOperation] = []
@@ -126,7 +129,9 @@ extension ControlPlane {
         for (id, group) in request.groups { state.groups[id] = group ?? nil }
         for d in conflicting {
             state.deployments[d.id] = nil
-            events.publish(DeploymentResultEvent(deployment: d, failureReason: "canceled by deployment \(deployment.id)"))
+            dirtyDeployments.remove(d.id)
+            let reason = d.id == request.replacesDeployment ? request.replacedReason : nil
+            events.publish(DeploymentResultEvent(deployment: d, failureReason: reason ?? "canceled by deployment \(deployment.id)"))
         }
         if !steps.isEmpty { state.deployments[deployment.id] = deployment }
         state.rootVersion = now
@@ -182,17 +187,8 @@ extension ControlPlane {
             wake()
             return nil
         }
-        var apps: [PathId: AppDefinition?] = [:]
-        for appId in deployment.affectedApps {
-            if var previous = deployment.original[appId] {
-                previous.version = nil
-                apps[appId] = .some(previous)
-            } else {
-                apps[appId] = .some(nil)
-            }
-        }
-        var revert = DeployRequest(apps: apps, force: true)
-        revert.replacesDeployment = id
+        var revert = revertRequest(for: deployment)
+        revert.replacedReason = "canceled by the user (reverted)"
         return try await deployLocked(revert)
     }
 
@@ -217,6 +213,18 @@ extension ControlPlane {
         } else {
             app.versionInfo = VersionInfo(lastScalingAt: now, lastConfigChangeAt: now)
         }
+        return app
+    }
+
+    /// Sets a new version on `previous`, an earlier definition being restored, keeping its
+    /// configuration version (`lastConfigChangeAt`) so that its instances count as current.
+    func restore(_ previous: AppDefinition, replacing current: AppDefinition?, now: Timestamp) -> AppDefinition {
+        guard current != nil, let info = previous.versionInfo else {
+            return stamp(previous, replacing: current, restart: false, now: now)
+        }
+        var app = previous
+        app.version = now
+        app.versionInfo = VersionInfo(lastScalingAt: now, lastConfigChangeAt: info.lastConfigChangeAt)
         return app
     }
 

@@ -11,7 +11,9 @@ extension ControlPlane {
         passCount &+= 1
         let now = Timestamp.now()
         await flushQuietly()
+        await killUnhealthyInstances(now: now)
         advanceDeployments(now: now)
+        await failStalledDeployments(now: now)
         resetStableBackoffs(now: now)
 
         // Kills the user asked for with `scale=true` are carried out before the scheduler looks.
@@ -30,6 +32,7 @@ extension ControlPlane {
         var queue: [PathId: QueueEntry] = [:]
         for entry in decisions.waiting { queue[entry.appId] = entry }
         state.queue = queue
+        wakeWhenBackoffEnds(decisions.waiting)
 
         if !decisions.kills.isEmpty {
             try? await decommission(decisions.kills)
@@ -96,8 +99,7 @@ extension ControlPlane {
         }
         for instance in updated {
             logger.info("killing instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "reason": "\(instance.message ?? "")"])
-            await link.send(.kill(instanceId: instance.id, gracePeriodSeconds: killGrace(for: instance.appId), reason: instance.message ?? ""),
-                            to: instance.agentId)
+            await link.send(.kill(killTask(instance, reason: instance.message ?? "")), to: instance.agentId)
         }
         return updated
     }
@@ -130,12 +132,11 @@ extension ControlPlane {
     /// (commands are idempotent), so a kill lost in a restart is not lost forever.
     private func resendStaleKills(now: Timestamp) async {
         for instance in state.instances.values where instance.goal == .decommissioned && instance.isActive {
-            let grace = killGrace(for: instance.appId)
+            let grace = killGrace(for: instance.appId) + configuration.killDrainSeconds
             if let sent = killSentAt[instance.id], now.seconds(since: sent) < grace + 10 { continue }
             guard state.agents[instance.agentId] != nil else { continue }
             killSentAt[instance.id] = now
-            await link.send(.kill(instanceId: instance.id, gracePeriodSeconds: grace, reason: instance.message ?? "killing"),
-                            to: instance.agentId)
+            await link.send(.kill(killTask(instance, reason: instance.message ?? "killing")), to: instance.agentId)
         }
     }
 
@@ -152,6 +153,12 @@ extension ControlPlane {
                                     message: "agent \(instance.agentId) did not re-register", timestamp: now)
             applyLocally(status, to: instance)
         }
+    }
+
+    /// The kill command for `instance`: drain, then SIGTERM, then SIGKILL after the app's grace period.
+    func killTask(_ instance: Instance, reason: String) -> KillTask {
+        KillTask(instanceId: instance.id, gracePeriodSeconds: killGrace(for: instance.appId),
+                 drainSeconds: configuration.killDrainSeconds, reason: reason)
     }
 
     func killGrace(for appId: PathId) -> Double {
@@ -171,6 +178,7 @@ extension ControlPlane {
                     events.publish(DeploymentStepEvent(eventType: "deployment_info", deployment: deployment, step: first))
                 }
             }
+            var stepsDone = false
             while deployment.currentStep <= deployment.steps.count {
                 let step = deployment.steps[deployment.currentStep - 1]
                 let done = step.actions.allSatisfy { action in
@@ -184,11 +192,19 @@ extension ControlPlane {
                 }
                 deployment.currentStep += 1
                 changed = true
+                stepsDone = true
                 if deployment.currentStep <= deployment.steps.count {
                     events.publish(DeploymentStepEvent(eventType: "deployment_info", deployment: deployment,
                                                        step: deployment.steps[deployment.currentStep - 1]))
                 }
             }
+            if stepsDone {
+                deployment.lastProgressAt = now
+                deployment.bestProgress = nil
+                deployment.failuresSinceProgress = nil
+                deployment.lastFailure = nil
+            }
+            if trackProgress(of: &deployment, now: now) { changed = true }
             guard changed else { continue }
             if deployment.currentStep > deployment.steps.count {
                 state.deployments[deployment.id] = nil
@@ -199,6 +215,25 @@ extension ControlPlane {
             }
             dirtyDeployments.insert(deployment.id)
         }
+    }
+
+    /// Schedules a pass for the moment the earliest launch delay among `waiting` runs out, so that
+    /// a delayed replacement starts then rather than at the next resync.
+    private func wakeWhenBackoffEnds(_ waiting: [QueueEntry]) {
+        let ends = waiting.compactMap { entry -> Timestamp? in
+            if case let .backoff(until) = entry.reason { return until }
+            return nil
+        }
+        guard let earliest = ends.min() else { return }
+        if let pending = backoffWake, pending.at <= earliest, pending.at > Timestamp.now() { return }
+        backoffWake?.task.cancel()
+        let delay = max(0, earliest.millis - Timestamp.now().millis) + 1
+        let task = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(delay))
+            guard !Task.isCancelled else { return }
+            self?.wake()
+        }
+        backoffWake = (earliest, task)
     }
 
     /// Forgets the launch delay of apps that have gone long enough without a failure.

@@ -45,8 +45,8 @@ extension ControlPlane {
         guard let instance = state.instances[status.instanceId], instance.agentId == agentId else {
             if !status.state.isTerminal {
                 logger.warning("killing task unknown to the control plane", metadata: ["instance": "\(status.instanceId)", "agent": "\(agentId)"])
-                await link.send(.kill(instanceId: status.instanceId, gracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
-                                      reason: "unknown to the control plane"), to: agentId)
+                await link.send(.kill(KillTask(instanceId: status.instanceId, gracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
+                                               reason: "unknown to the control plane")), to: agentId)
             }
             return
         }
@@ -60,13 +60,13 @@ extension ControlPlane {
     func applyLocally(_ status: TaskStatus, to current: Instance) {
         var instance = current
         let previous = instance.state
-        guard previous != status.state || instance.healthy != status.healthy else { return }
+        guard previous != status.state || (status.health != nil && instance.health != status.health) else { return }
         guard !previous.isTerminal else { return }
 
+        if previous != status.state { instance.stateSince = status.timestamp }
         instance.state = status.state
-        instance.stateSince = status.timestamp
-        instance.healthy = status.healthy
-        if let message = status.message { instance.message = message }
+        applyHealth(status, to: &instance)
+        if let message = status.message, previous != status.state { instance.message = message }
         if status.state == .running && instance.startedAt == nil { instance.startedAt = status.timestamp }
         state.upsert(instance)
         if previous != status.state {
@@ -92,6 +92,7 @@ extension ControlPlane {
             appId: instance.appId, host: instance.host, message: status.message ?? "", state: status.state,
             taskId: instance.taskId, timestamp: status.timestamp, version: instance.appVersion, slaveId: instance.agentId)
         dirtyFailures.insert(instance.appId)
+        if status.state != .gone { noteNewInstanceFailure(instance, message: status.message ?? status.state.rawValue) }
         guard status.state.countsAsLaunchFailure, status.state != .gone, let app = state.apps[instance.appId] else { return }
         var backoff = state.backoff[instance.appId] ?? LaunchBackoff()
         backoff.recordFailure(app: app, now: status.timestamp)

@@ -44,6 +44,8 @@ public actor ControlPlane: Service {
     /// Last timestamp handed out as a version, so versions are strictly increasing.
     var lastVersion = Timestamp(millis: 0)
     var passCount: UInt64 = 0
+    /// The pending wake-up for the earliest launch delay to run out.
+    var backoffWake: (at: Timestamp, task: Task<Void, Never>)?
     /// Whether a write (deploy, kill, cancel, reconciliation pass) is in progress; see `serialized`.
     private var writeHeld = false
     private var writeWaiters: [CheckedContinuation<Void, Never>] = []

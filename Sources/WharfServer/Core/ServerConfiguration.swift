@@ -37,6 +37,16 @@ public struct ServerConfiguration: Sendable {
     /// How long instances on an agent that has not registered since start-up are waited for before
     /// they are declared gone and replaced. Default 60 s.
     public var agentReregistrationSeconds: Double
+    /// Seconds between TASK_KILLING (the instance leaves discovery and routing) and SIGTERM, so
+    /// that routers stop sending it new requests before it stops. Default 0.5 s.
+    public var killDrainSeconds: Double
+    /// A deployment that makes no progress (no new instance becoming healthy and ready, no step
+    /// completing) for this long fails, for apps that do not set `progressDeadlineSeconds`.
+    /// Default 600 s.
+    public var deploymentProgressDeadlineSeconds: Double
+    /// A deployment fails once its new instances have failed this many times (crashed, or killed
+    /// for failing health checks) with no new instance becoming healthy in between. Default 3.
+    public var deploymentMaxTaskFailures: Int
     /// When above 0, run no real agent but this many simulated ones whose tasks run nothing (for
     /// benchmarks and demos at cluster scale). Default 0.
     public var simulatedAgents: Int
@@ -48,7 +58,8 @@ public struct ServerConfiguration: Sendable {
         disk: Double? = nil, defaultKillGracePeriodSeconds: Double = 3, maxRequestBodyBytes: Int = 1 << 20,
         maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5,
         simulatedAgents: Int = 0, agentReregistrationSeconds: Double = 60,
-        hardCpuLimit: Bool = false
+        hardCpuLimit: Bool = false, killDrainSeconds: Double = 0.5, deploymentProgressDeadlineSeconds: Double = 600,
+        deploymentMaxTaskFailures: Int = 3
     ) {
         self.dataDir = dataDir
         self.bindAddress = bindAddress
@@ -67,5 +78,8 @@ public struct ServerConfiguration: Sendable {
         self.simulatedAgents = simulatedAgents
         self.agentReregistrationSeconds = agentReregistrationSeconds
         self.hardCpuLimit = hardCpuLimit
+        self.killDrainSeconds = killDrainSeconds
+        self.deploymentProgressDeadlineSeconds = deploymentProgressDeadlineSeconds
+        self.deploymentMaxTaskFailures = deploymentMaxTaskFailures
     }
 }

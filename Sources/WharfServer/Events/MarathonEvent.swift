@@ -160,3 +160,62 @@ public struct AppTerminatedEvent: MarathonEvent {
     public var timestamp = Timestamp.now()
     public init(appId: PathId) { self.appId = appId }
 }
+
+/// `health_status_changed_event`: an instance became healthy or unhealthy.
+public struct HealthStatusChangedEvent: MarathonEvent {
+    public var eventType = "health_status_changed_event"
+    public var appId: PathId
+    public var instanceId: String
+    public var taskId: String
+    public var version: Timestamp
+    public var alive: Bool
+    public var timestamp: Timestamp
+    public init(instance: Instance, alive: Bool, timestamp: Timestamp) {
+        appId = instance.appId
+        instanceId = instance.id
+        taskId = instance.taskId
+        version = instance.appVersion
+        self.alive = alive
+        self.timestamp = timestamp
+    }
+}
+
+/// `failed_health_check_event`: one health check of an instance failed (after its grace period).
+public struct FailedHealthCheckEvent: MarathonEvent {
+    public var eventType = "failed_health_check_event"
+    public var appId: PathId
+    public var instanceId: String
+    public var taskId: String
+    public var healthCheck: HealthCheck
+    public var timestamp: Timestamp
+    public init(instance: Instance, healthCheck: HealthCheck, timestamp: Timestamp) {
+        appId = instance.appId
+        instanceId = instance.id
+        taskId = instance.taskId
+        self.healthCheck = healthCheck
+        self.timestamp = timestamp
+    }
+}
+
+/// `unhealthy_instance_kill_event`: an instance is killed because a health check failed
+/// `maxConsecutiveFailures` times in a row.
+public struct UnhealthyInstanceKillEvent: MarathonEvent {
+    public var eventType = "unhealthy_instance_kill_event"
+    public var appId: PathId
+    public var taskId: String
+    public var instanceId: String
+    public var version: Timestamp
+    public var reason: String
+    public var host: String
+    public var slaveId: String
+    public var timestamp = Timestamp.now()
+    public init(instance: Instance, reason: String) {
+        appId = instance.appId
+        taskId = instance.taskId
+        instanceId = instance.id
+        version = instance.appVersion
+        self.reason = reason
+        host = instance.host
+        slaveId = instance.agentId
+    }
+}

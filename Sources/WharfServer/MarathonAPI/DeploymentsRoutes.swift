@@ -17,7 +17,7 @@ enum DeploymentsRoutes {
 
     static func list(_ call: MarathonCall) async throws -> Response {
         let state = await call.controlPlane.currentState()
-        return MarathonResponse.json(DeploymentRenderer.list(Array(state.deployments.values)))
+        return MarathonResponse.json(DeploymentRenderer.list(state))
     }
 
     static func cancel(_ call: MarathonCall) async throws -> Response {

@@ -45,8 +45,68 @@ enum OpenAPIDocument {
             w.endObject()
         }
         w.endObject()
+        writeComponents(into: &w)
         w.endObject()
         return w.bytes
+    }
+
+    /// Fields of an app definition that Wharf adds to Marathon's, or whose behaviour it defines:
+    /// (name, JSON type, default, description).
+    static let appFields: [(name: String, type: String, defaultValue: String?, description: String)] = [
+        ("progressDeadlineSeconds", "integer", nil,
+         "Wharf extension. Seconds a deployment of this app may go without progress (a new instance becoming healthy "
+            + "and ready, an old one being replaced, a step completing) before it fails with deployment_failed. "
+            + "Default: the server's --deployment-deadline (600). A deployment also fails once its new instances have "
+            + "failed --deployment-max-failures times (default 3) with none becoming healthy. Omitted from responses when unset."),
+        ("autoRollback", "boolean", "true",
+         "Wharf extension. Whether a failed deployment of this app is rolled back to the previous definition at once "
+            + "(instances still running that definition are kept). Omitted from responses when unset."),
+        ("healthChecks", "array", "[]",
+         "Marathon health checks, run by the agent: HTTP, HTTPS, TCP, COMMAND (and MESOS_* spellings). Defaults: "
+            + "gracePeriodSeconds 300, intervalSeconds 60, timeoutSeconds 20, maxConsecutiveFailures 3 (0 = never kill), "
+            + "delaySeconds 15 (MESOS_* and COMMAND only). Until the first success within the grace period a check is "
+            + "retried every min(intervalSeconds, 1) s. An instance failing maxConsecutiveFailures times in a row is killed and replaced."),
+        ("readinessChecks", "array", "[]",
+         "Marathon readiness checks (HTTP on the port named portName): a deployment kills an old instance only once a "
+            + "new one is healthy and ready."),
+        ("taskKillGracePeriodSeconds", "integer", nil,
+         "Seconds from SIGTERM to SIGKILL. A killed task is TASK_KILLING first and gets SIGTERM after the server's "
+            + "--kill-drain delay (0.5 s). Default: the server's --kill-grace-period (3)."),
+    ]
+
+    private static func writeComponents(into w: inout JSONWriter) {
+        w.key("components")
+        w.beginObject()
+        w.key("schemas")
+        w.beginObject()
+        w.key("AppDefinition")
+        w.beginObject()
+        w.key("type"); w.string("object")
+        w.key("description"); w.string(
+            "Marathon's AppDefinition (types/app.raml) with Marathon's defaults; unknown fields are ignored. "
+                + "Listed here: fields Wharf adds or whose behaviour Wharf defines.")
+        w.key("additionalProperties"); w.bool(true)
+        w.key("properties")
+        w.beginObject()
+        for field in appFields {
+            w.key(field.name)
+            w.beginObject()
+            w.key("type"); w.string(field.type)
+            if let value = field.defaultValue {
+                w.key("default")
+                switch value {
+                case "true": w.bool(true)
+                case "[]": w.emptyArray()
+                default: w.string(value)
+                }
+            }
+            w.key("description"); w.string(field.description)
+            w.endObject()
+        }
+        w.endObject()
+        w.endObject()
+        w.endObject()
+        w.endObject()
     }
 
     private static func writeOperation(_ route: MarathonRoute, into w: inout JSONWriter) {
@@ -97,7 +157,16 @@ enum OpenAPIDocument {
             w.key("required"); w.bool(true)
             w.key("content")
             w.beginObject()
-            w.key("application/json"); w.beginObject(); w.key("schema"); w.beginObject(); w.endObject(); w.endObject()
+            w.key("application/json"); w.beginObject(); w.key("schema"); w.beginObject()
+            if body.contains("App") {
+                if body.hasPrefix("[") {
+                    w.key("type"); w.string("array")
+                    w.key("items"); w.beginObject(); w.key("$ref"); w.string("#/components/schemas/AppDefinition"); w.endObject()
+                } else {
+                    w.key("$ref"); w.string("#/components/schemas/AppDefinition")
+                }
+            }
+            w.endObject(); w.endObject()
             w.endObject()
             w.endObject()
         }

@@ -26,15 +26,21 @@ public final class SimulatedAgentLink: AgentLink {
         let now = Timestamp.now()
         switch command {
         case let .launch(task):
+            // Simulated tasks pass every check at once.
+            let app = task.app
+            let health = app.healthChecks.isEmpty && app.readinessChecks.isEmpty ? nil : TaskHealth(
+                results: app.healthChecks.map { _ in HealthCheckResult(alive: true, firstSuccess: now, lastSuccess: now) },
+                readiness: app.readinessChecks.map { ReadinessCheckResult(name: $0.name, ready: true) })
             let status = TaskStatus(instanceId: task.instance.id, incarnation: task.instance.incarnation,
-                                    state: .running, message: "simulated", timestamp: now)
+                                    state: .running, message: "simulated", timestamp: now, health: health)
             let isNew = tasks.withLock { tasks in
                 guard tasks[task.instance.id] == nil else { return false }
                 tasks[task.instance.id] = (agentId, status)
                 return true
             }
             if isNew { continuation.yield(.status(agentId: agentId, status)) }
-        case let .kill(instanceId, _, reason):
+        case let .kill(kill):
+            let (instanceId, reason) = (kill.instanceId, kill.reason)
             let known = tasks.withLock { $0.removeValue(forKey: instanceId) }
             let incarnation = known?.status.incarnation ?? 1
             continuation.yield(.status(agentId: agentId, TaskStatus(

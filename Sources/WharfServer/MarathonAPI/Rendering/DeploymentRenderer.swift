@@ -1,22 +1,25 @@
 import WharfModel
+import WharfScheduler
 
 /// Writes deployments as `GET /v2/deployments` lists them (`examples/deployments.json`):
 /// `id`, `version`, `affectedApps`, `affectedPods` (always empty: Wharf has no pods), `steps`,
 /// `currentActions` (with `readinessCheckResults`), `currentStep` (1-based, 0 before the first
 /// step) and `totalSteps`.
 enum DeploymentRenderer {
-    /// The JSON array of `deployments`, oldest first.
-    static func list(_ deployments: [Deployment]) -> [UInt8] {
+    /// The JSON array of the deployments of `state`, oldest first.
+    static func list(_ state: ClusterState) -> [UInt8] {
+        let deployments = state.deployments.values
         var w = JSONWriter(capacity: 256 + deployments.count * 400)
         w.beginArray()
         for deployment in deployments.sorted(by: { ($0.version, $0.id) < ($1.version, $1.id) }) {
-            write(deployment, into: &w)
+            write(deployment, state: state, into: &w)
         }
         w.endArray()
         return w.bytes
     }
 
-    static func write(_ deployment: Deployment, into w: inout JSONWriter) {
+    /// One deployment; the readiness results of its current actions come from the instances in `state`.
+    static func write(_ deployment: Deployment, state: ClusterState, into w: inout JSONWriter) {
         w.beginObject()
         w.key("id"); w.string(deployment.id)
         w.key("version"); w.timestamp(deployment.version)
@@ -30,13 +33,41 @@ enum DeploymentRenderer {
             w.beginObject()
             w.key("action"); w.string(action.action.rawValue)
             w.key("app"); w.string(action.app.description)
-            w.key("readinessCheckResults"); w.emptyArray()
+            w.key("readinessCheckResults")
+            writeReadiness(of: state.instances(of: action.app), target: deployment.target[action.app], into: &w)
             w.endObject()
         }
         w.endArray()
         w.key("currentStep"); w.int(deployment.currentStep)
         w.key("totalSteps"); w.int(deployment.steps.count)
         w.endObject()
+    }
+
+    /// `[{"name","taskId","ready","lastResponse"?}]` for the target configuration's instances that
+    /// are running and not yet ready (Marathon drops results once an instance is ready).
+    private static func writeReadiness(of instances: [Instance], target: AppDefinition?, into w: inout JSONWriter) {
+        w.beginArray()
+        if let target {
+            let version = Scheduler.configVersion(of: target)
+            for instance in instances where instance.configVersion == version && instance.goal == .running {
+                for result in instance.health?.readiness ?? [] where !result.ready {
+                    w.beginObject()
+                    w.key("name"); w.string(result.name)
+                    w.key("taskId"); w.string(instance.taskId)
+                    w.key("ready"); w.bool(result.ready)
+                    if let response = result.lastResponse {
+                        w.key("lastResponse")
+                        w.beginObject()
+                        w.key("status"); w.int(response.status)
+                        w.key("contentType"); w.string(response.contentType)
+                        w.key("body"); w.string(response.body)
+                        w.endObject()
+                    }
+                    w.endObject()
+                }
+            }
+        }
+        w.endArray()
     }
 
     /// `[{"actions":[{"action":"StartApplication","app":"/x"}]}]`.

@@ -31,24 +31,33 @@ enum TaskRenderer {
             w.key("startedAt"); w.timestamp(startedAt)
         }
         w.key("version"); w.timestamp(instance.appVersion)
-        if let healthy = instance.healthy {
+        if let health = instance.health {
+            let results = health.results.compactMap { $0 }
+            if !results.isEmpty {
+                w.key("healthCheckResults")
+                w.beginArray()
+                for result in results { write(result, instanceId: instance.id, into: &w) }
+                w.endArray()
+            }
+        } else if let healthy = instance.healthy {
             w.key("healthCheckResults")
             w.beginArray()
-            w.beginObject()
-            w.key("alive"); w.bool(healthy)
-            w.key("consecutiveFailures"); w.int(healthy ? 0 : 1)
-            if healthy {
-                w.key("lastSuccess"); w.timestamp(instance.stateSince)
-            } else {
-                w.key("lastFailure"); w.timestamp(instance.stateSince)
-                if let message = instance.message {
-                    w.key("lastFailureCause"); w.string(message)
-                }
-            }
-            w.key("instanceId"); w.string(instance.id)
-            w.endObject()
+            write(HealthCheckResult(alive: healthy, consecutiveFailures: healthy ? 0 : 1), instanceId: instance.id, into: &w)
             w.endArray()
         }
+        w.endObject()
+    }
+
+    /// One `healthCheckResults` element; unset times and causes are omitted.
+    private static func write(_ result: HealthCheckResult, instanceId: String, into w: inout JSONWriter) {
+        w.beginObject()
+        w.key("alive"); w.bool(result.alive)
+        w.key("consecutiveFailures"); w.int(result.consecutiveFailures)
+        if let at = result.firstSuccess { w.key("firstSuccess"); w.timestamp(at) }
+        if let at = result.lastSuccess { w.key("lastSuccess"); w.timestamp(at) }
+        if let at = result.lastFailure { w.key("lastFailure"); w.timestamp(at) }
+        if let cause = result.lastFailureCause { w.key("lastFailureCause"); w.string(cause) }
+        w.key("instanceId"); w.string(instanceId)
         w.endObject()
     }
 

@@ -1,0 +1,59 @@
+import WharfModel
+import WharfScheduler
+
+extension ControlPlane {
+    /// Takes over the health an agent reported with a status and announces what changed:
+    /// `health_status_changed_event` when the instance's health flips, `failed_health_check_event`
+    /// per check whose failure count grew. A running status without health means the instance's app
+    /// has no checks.
+    func applyHealth(_ status: TaskStatus, to instance: inout Instance) {
+        guard let health = status.health else {
+            if status.state == .running {
+                instance.health = nil
+                instance.healthy = nil
+            }
+            return
+        }
+        let before = instance.health
+        let wasHealthy = instance.healthy
+        instance.health = health
+        instance.healthy = health.healthy
+        guard status.state == .running else { return }
+
+        if let alive = health.healthy, alive != wasHealthy {
+            events.publish(HealthStatusChangedEvent(instance: instance, alive: alive, timestamp: status.timestamp))
+        }
+        let checks = state.apps[instance.appId]?.healthChecks ?? []
+        for (index, result) in health.results.enumerated() {
+            guard let result, !result.alive, index < checks.count else { continue }
+            let previous = before.flatMap { index < $0.results.count ? $0.results[index] : nil }
+            if result.consecutiveFailures > (previous?.consecutiveFailures ?? 0) {
+                events.publish(FailedHealthCheckEvent(instance: instance, healthCheck: checks[index], timestamp: status.timestamp))
+            }
+        }
+    }
+
+    /// Kills instances whose health checks failed `maxConsecutiveFailures` times in a row (the agent
+    /// says so with `killReason`): announced with `unhealthy_instance_kill_event`, recorded as the
+    /// app's `lastTaskFailure`, counted against a deployment that started them. The scheduler
+    /// replaces them.
+    func killUnhealthyInstances(now: Timestamp) async {
+        var kills: [KillDecision] = []
+        for instance in state.instances.values where instance.goal == .running && instance.state == .running {
+            guard let reason = instance.health?.killReason else { continue }
+            kills.append(KillDecision(instanceId: instance.id, reason: reason))
+        }
+        guard !kills.isEmpty else { return }
+        guard let killed = try? await decommission(kills) else { return }
+        for instance in killed {
+            let reason = instance.message ?? "health check failed"
+            logger.warning("killing unhealthy instance", metadata: ["instance": "\(instance.id)", "reason": "\(reason)"])
+            events.publish(UnhealthyInstanceKillEvent(instance: instance, reason: reason))
+            state.lastTaskFailures[instance.appId] = TaskFailure(
+                appId: instance.appId, host: instance.host, message: reason, state: .killed, taskId: instance.taskId,
+                timestamp: now, version: instance.appVersion, slaveId: instance.agentId)
+            dirtyFailures.insert(instance.appId)
+            noteNewInstanceFailure(instance, message: reason)
+        }
+    }
+}
