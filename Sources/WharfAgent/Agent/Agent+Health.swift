@@ -22,7 +22,7 @@ extension Agent {
     }
 
     /// Applies a check's change to the task's health and reports the task's status again (same
-    /// state, same timestamp, new health). Ignored once the task is no longer RUNNING.
+    /// state, new health, stamped with the time of the change). Ignored once the task is no longer RUNNING.
     func healthChanged(_ instanceId: String, taskId: String, _ update: HealthMonitor.Update) {
         guard !isShutDown, var task = tasks[instanceId], task.taskId == taskId, task.phase == .running,
               task.status.state == .running, var health = task.health
@@ -50,7 +50,10 @@ extension Agent {
         task.status.health = health
         tasks[instanceId] = task
         logger.info("task health changed", metadata: metadata)
-        report(task.status)
+        // Stamped now: the status's own timestamp is when the task reached its state.
+        var update = task.status
+        update.timestamp = .now()
+        report(update)
         if health.killReason != nil { stopChecks(instanceId) }
     }
 }

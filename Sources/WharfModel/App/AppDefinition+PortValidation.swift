@@ -104,6 +104,7 @@ extension AppDefinition {
             f.lessThan(check.timeoutSeconds, check.intervalSeconds, path + "/timeoutSeconds")
             if check.timeoutSeconds <= 0 { f.add(path + "/timeoutSeconds", "got \(check.timeoutSeconds), expected more than 0") }
             f.atMost(check.intervalSeconds, Self.maxSeconds, path + "/intervalSeconds")
+            if check.httpStatusCodesForReady.isEmpty { f.add(path + "/httpStatusCodesForReady", "must not be empty") }
             for (i, code) in check.httpStatusCodesForReady.enumerated() {
                 f.between(code, 100, 999, "\(path)/httpStatusCodesForReady(\(i))")
             }
