@@ -107,20 +107,21 @@ public enum DeploymentPlanner {
 
     /// A measure of how far `action` has come, which grows whenever it makes progress: instances of
     /// the target configuration that serve (healthy and ready), minus instances that still have to
-    /// go (any instance of a stopped app; old-configuration or surplus ones otherwise).
+    /// go (any instance of a stopped app; old-configuration, killed or surplus ones otherwise).
     public static func progress(_ action: DeploymentAction, app: AppDefinition?, instances: [Instance]) -> Int {
         let mine = instances.filter { $0.appId == action.app && $0.isActive }
         guard let app, action.action != .stopApplication else { return -mine.count }
         let version = Scheduler.configVersion(of: app)
+        let target = max(0, app.instances)
+        var current = 0
         var serving = 0
-        var leaving = 0
-        for instance in mine {
-            if instance.goal == .running && instance.configVersion == version {
-                if Scheduler.isServing(instance, of: app) { serving += 1 }
-            } else {
-                leaving += 1
-            }
+        for instance in mine where instance.goal == .running && instance.configVersion == version {
+            current += 1
+            if Scheduler.isServing(instance, of: app) { serving += 1 }
         }
-        return min(serving, max(0, app.instances)) - leaving
+        // Everything beyond the `target` instances to keep has to go: old configurations, instances
+        // being killed, a current-configuration surplus. Each exit is progress.
+        let leaving = mine.count - min(current, target)
+        return min(serving, target) - leaving
     }
 }

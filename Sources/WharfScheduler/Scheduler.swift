@@ -35,7 +35,7 @@ public struct Scheduler: Sendable {
     /// completion wait for.
     public static func isServing(_ instance: Instance, of app: AppDefinition) -> Bool {
         guard instance.isRunningAndHealthy, instance.isReady else { return false }
-        let checked = instance.health != nil
+        let checked = !(instance.health?.results.isEmpty ?? true)
             || (!app.healthChecks.isEmpty && instance.configVersion == configVersion(of: app))
         return checked ? instance.healthy == true : true
     }

@@ -55,7 +55,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("kill-drain"), help: ArgumentHelp("Seconds between TASK_KILLING (out of routing) and SIGTERM [WHARF_KILL_DRAIN] (default 0.5).", valueName: "seconds"))
     var killDrain: String?
 
-    @Option(name: .customLong("deployment-deadline"), help: ArgumentHelp("Seconds without progress after which a deployment fails, for apps without progressDeadlineSeconds [WHARF_DEPLOYMENT_DEADLINE] (default 600).", valueName: "seconds"))
+    @Option(name: .customLong("deployment-deadline"), help: ArgumentHelp("Seconds without progress after which a deployment fails, for apps without progressDeadlineSeconds [WHARF_DEPLOYMENT_DEADLINE] (default 600, longer for apps whose health-check or kill grace periods need it).", valueName: "seconds"))
     var deploymentDeadline: String?
 
     @Option(name: .customLong("deployment-max-failures"), help: ArgumentHelp("Failures of a deployment's new instances, with none becoming healthy, after which it fails [WHARF_DEPLOYMENT_MAX_FAILURES] (default 3).", valueName: "n"))

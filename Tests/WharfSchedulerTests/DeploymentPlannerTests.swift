@@ -104,4 +104,23 @@ import WharfModel
         ended.state = .killed
         #expect(DeploymentPlanner.isActionComplete(stop, app: nil, instances: [ended]))
     }
+
+    @Test func progressGrowsAsKilledInstancesExitDuringAScaleDown() {
+        let app = Fixture.app("/web", instances: 3)
+        let agent = Fixture.agent("a0")
+        var instances = (0..<5).map { Fixture.running(app, id: "i\($0)", on: agent, stagedAt: Fixture.t0) }
+        let action = DeploymentAction(action: .scaleApplication, app: app.id)
+        func progress() -> Int { DeploymentPlanner.progress(action, app: app, instances: instances) }
+
+        let start = progress()
+        instances[3].goal = .decommissioned
+        instances[4].goal = .decommissioned
+        #expect(progress() == start, "deciding the kills is not yet progress")
+        instances.removeLast()
+        #expect(progress() > start, "an exit is progress")
+        instances.removeLast()
+        #expect(progress() == 3)
+        #expect(DeploymentPlanner.isActionComplete(action, app: app, instances: instances))
+    }
 }
+

@@ -49,11 +49,12 @@ final class ScriptedAgentLink: AgentLink {
                                                      state: state, message: message, timestamp: now, health: health))
             }
             let checks = task.app.healthChecks.count
+            let readiness = task.app.readinessChecks.map { ReadinessCheckResult(name: $0.name, ready: true) }
             switch behaviour(task.app) {
             case let .run(healthy):
-                let health = checks == 0 ? nil : TaskHealth(results: (0..<checks).map { _ in
+                let health = checks == 0 && readiness.isEmpty ? nil : TaskHealth(results: (0..<checks).map { _ in
                     healthy.map { HealthCheckResult(alive: $0, consecutiveFailures: $0 ? 0 : 1) }
-                })
+                }, readiness: readiness)
                 continuation.yield(status(.running, health: health))
             case let .crash(message):
                 continuation.yield(status(.running))
@@ -201,5 +202,51 @@ struct DeploymentFailureTests {
         #expect((json["reason"] as? String)?.contains("HTTP 503") == true)
         try await h.waitUntil { link.launches(of: "sick") >= 2 }
         #expect(await h.state.lastTaskFailures[app.id]?.message.contains("failed 3 times") == true)
+    }
+
+    @Test("a new app whose deployment fails is kept (with its lastTaskFailure), not rolled back out of existence")
+    func newAppIsNotDeleted() async throws {
+        let h = try await Self.start(link: Self.crashBad())
+        defer { Task { await h.stop() } }
+        var app = sleepApp("/fresh", instances: 2)
+        app.cmd = "bad"
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil(timeout: 15, "the deployment to fail") { await h.state.deployments.isEmpty }
+        let state = await h.state
+        #expect(state.apps[app.id]?.cmd == "bad")
+        #expect(state.lastTaskFailures[app.id] != nil)
+    }
+
+    @Test("changing only the deployment policy restarts nothing")
+    func policyChangeRestartsNothing() async throws {
+        let h = try await Self.start(link: Self.crashBad())
+        defer { Task { await h.stop() } }
+        let app = sleepApp("/policy", instances: 2)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 2) }
+        let before = Set(await h.running(app.id).map(\.id))
+        let config = await h.state.apps[app.id]?.versionInfo?.lastConfigChangeAt
+        var relaxed = app
+        relaxed.progressDeadlineSeconds = 60
+        relaxed.autoRollback = false
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: relaxed]))
+        let state = await h.state
+        #expect(state.deployments.isEmpty)
+        #expect(state.apps[app.id]?.autoRollback == false)
+        #expect(state.apps[app.id]?.versionInfo?.lastConfigChangeAt == config)
+        #expect(Set(await h.running(app.id).map(\.id)) == before)
+    }
+
+    @Test("an app with readiness checks and no health checks completes its deployment once ready")
+    func readinessOnly() async throws {
+        let link = ScriptedAgentLink { _ in .run(healthy: nil) }
+        let h = try await Self.start(link: link)
+        defer { Task { await h.stop() } }
+        var app = sleepApp("/ready", instances: 1)
+        app.portDefinitions = [PortDefinition(port: 0, protocol: "tcp", name: "http")]
+        app.readinessChecks = [ReadinessCheck(portName: "http", intervalSeconds: 2, timeoutSeconds: 1)]
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        // The scripted agent reports readiness as ready at once.
+        try await h.waitUntil(timeout: 5) { await h.settled(app.id, running: 1) }
     }
 }

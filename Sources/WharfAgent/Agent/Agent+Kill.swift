@@ -11,10 +11,12 @@ extension Agent {
                 instanceId: instanceId, incarnation: 0, state: .gone, message: "unknown to agent", timestamp: .now()))
             return
         }
-        let grace = command.gracePeriodSeconds > 0 ? command.gracePeriodSeconds : task.killGracePeriodSeconds
+        // Bounded to a year (and NaN-safe) so that no stored or sent value can overflow a timer.
+        let requested = command.gracePeriodSeconds > 0 ? command.gracePeriodSeconds : task.killGracePeriodSeconds
+        let grace = min(requested.isFinite ? requested : 0, Double(HealthCheckState.maxSeconds))
         let kill = TaskRecord.Kill(
             reason: command.reason, gracePeriodSeconds: grace,
-            drainSeconds: command.drainSeconds > 0 ? command.drainSeconds : nil)
+            drainSeconds: command.drainSeconds > 0 ? min(command.drainSeconds, Double(HealthCheckState.maxSeconds)) : nil)
         let reason = command.reason
         switch task.phase {
         case .ended:

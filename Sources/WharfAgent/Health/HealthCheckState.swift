@@ -15,6 +15,13 @@ struct HealthCheckState: Sendable {
     /// Set once the check failed `maxConsecutiveFailures` times in a row; checking stops then.
     private(set) var killReason: String?
 
+    /// Longest wait honoured (one year): definitions stored before such bounds were validated must
+    /// not overflow a timer.
+    static let maxSeconds = 31_536_000
+
+    /// `seconds` within 1 s ... ``maxSeconds``.
+    static func bounded(_ seconds: Int) -> Int { min(max(1, seconds), maxSeconds) }
+
     init(check: HealthCheck, index: Int, taskStartedAt: Timestamp) {
         self.check = check
         self.index = index
@@ -26,23 +33,23 @@ struct HealthCheckState: Sendable {
     /// (MESOS_*, COMMAND).
     func initialDelay(now: Timestamp) -> Double {
         guard check.protocol.isMesosCheck else { return 0 }
-        return max(0, Double(check.delaySeconds) - now.seconds(since: taskStartedAt))
+        return max(0, Double(min(check.delaySeconds, Self.maxSeconds)) - now.seconds(since: taskStartedAt))
     }
 
     /// Seconds between the start of one attempt and the next: at most one second while a starting
     /// task has not passed yet and is within its grace period (so that it becomes healthy soon),
     /// `intervalSeconds` otherwise (at least one second).
     func interval(now: Timestamp) -> Double {
-        let interval = Double(max(1, check.intervalSeconds))
+        let interval = Double(Self.bounded(check.intervalSeconds))
         return result?.firstSuccess == nil && isInGracePeriod(now: now) ? min(interval, 1) : interval
     }
 
     /// Per-attempt time limit (at least one second).
-    var timeout: Duration { .seconds(max(1, check.timeoutSeconds)) }
+    var timeout: Duration { .seconds(Self.bounded(check.timeoutSeconds)) }
 
     /// Whether `now` lies within `gracePeriodSeconds` of the task's start.
     func isInGracePeriod(now: Timestamp) -> Bool {
-        now.seconds(since: taskStartedAt) < Double(check.gracePeriodSeconds)
+        now.seconds(since: taskStartedAt) < Double(min(check.gracePeriodSeconds, Self.maxSeconds))
     }
 
     /// Applies one attempt's outcome. Returns whether the result changed in a way the control plane

@@ -89,7 +89,7 @@ struct HealthMonitor: Sendable {
         }
         let url = HTTPProbe.url(
             secure: check.protocol.uppercased() == "HTTPS", host: target.checks.host, port: port, path: check.path)
-        let timeout = Duration.seconds(max(1, check.timeoutSeconds))
+        let timeout = Duration.seconds(HealthCheckState.bounded(check.timeoutSeconds))
         var last = ReadinessCheckResult(name: check.name, ready: false)
         while !Task.isCancelled {
             let began = ContinuousClock.now
@@ -112,7 +112,7 @@ struct HealthMonitor: Sendable {
                 await onUpdate(.readiness(index: index, result: result))
             }
             if result.ready { return }
-            await pause(seconds: Double(max(1, check.intervalSeconds)), since: began)
+            await pause(seconds: Double(HealthCheckState.bounded(check.intervalSeconds)), since: began)
         }
     }
 

@@ -1,11 +1,14 @@
 extension AppDefinition {
     /// `self` without the fields that do not affect running tasks' configuration: `instances`,
-    /// `version` and `versionInfo`.
+    /// `version`, `versionInfo`, and Wharf's deployment policy (`progressDeadlineSeconds`,
+    /// `autoRollback`), which only governs how deployments are judged.
     private var configuration: AppDefinition {
         var copy = self
         copy.instances = 0
         copy.version = nil
         copy.versionInfo = nil
+        copy.progressDeadlineSeconds = nil
+        copy.autoRollback = nil
         return copy
     }
 
@@ -16,7 +19,8 @@ extension AppDefinition {
         instances != old.instances && configuration == old.configuration
     }
 
-    /// Whether going from `old` to `self` changes anything but `instances`/`version`/`versionInfo`,
+    /// Whether going from `old` to `self` changes anything but `instances`/`version`/`versionInfo`
+    /// (and the deployment policy),
     /// so that running tasks must be replaced by a rolling restart (`isUpgrade` in Marathon).
     public func needsRestart(from old: AppDefinition) -> Bool {
         configuration != old.configuration

@@ -192,8 +192,9 @@ extension ControlPlane {
         return try await deployLocked(revert)
     }
 
-    /// Sets a new version on `next`: unchanged definitions keep theirs; scale-only changes move
-    /// `lastScalingAt`; anything else (or a forced restart) is a new configuration.
+    /// Sets a new version on `next`: unchanged definitions keep theirs; scale-only (and
+    /// deployment-policy-only) changes move `lastScalingAt`; anything else (or a forced restart) is a
+    /// new configuration.
     func stamp(_ next: AppDefinition, replacing current: AppDefinition?, restart: Bool, now: Timestamp) -> AppDefinition {
         var app = next
         guard let current, let currentInfo = current.versionInfo else {
@@ -206,9 +207,8 @@ extension ControlPlane {
         comparable.version = current.version
         comparable.versionInfo = current.versionInfo
         if comparable == current && !restart { return current }
-        comparable.instances = current.instances
         app.version = now
-        if comparable == current && !restart {
+        if !restart && !app.needsRestart(from: current) {
             app.versionInfo = VersionInfo(lastScalingAt: now, lastConfigChangeAt: currentInfo.lastConfigChangeAt)
         } else {
             app.versionInfo = VersionInfo(lastScalingAt: now, lastConfigChangeAt: now)

@@ -3,11 +3,15 @@ import WharfScheduler
 
 extension ControlPlane {
     /// Counts a failure (crash, health-check kill) of `instance` against every running deployment
-    /// that is bringing up its configuration.
+    /// that started it: its app is in the deployment's current step, it runs the target
+    /// configuration and it was staged after the deployment began (older instances that happen to
+    /// share the configuration, as in a scale or a rollback, are not the deployment's doing).
     func noteNewInstanceFailure(_ instance: Instance, message: String) {
         for var deployment in state.deployments.values {
-            guard let target = deployment.target[instance.appId],
-                  Scheduler.configVersion(of: target) == instance.configVersion else { continue }
+            guard deployment.currentActions.contains(where: { $0.app == instance.appId }),
+                  let target = deployment.target[instance.appId],
+                  Scheduler.configVersion(of: target) == instance.configVersion,
+                  instance.stagedAt >= deployment.version else { continue }
             deployment.failuresSinceProgress = (deployment.failuresSinceProgress ?? 0) + 1
             deployment.lastFailure = "\(instance.taskId): \(message)"
             state.deployments[deployment.id] = deployment
@@ -46,9 +50,9 @@ extension ControlPlane {
                 reason = "\(failures) new instances of \(apps.map(\.description).joined(separator: ", ")) failed "
                     + "without one becoming healthy and ready; last: \(deployment.lastFailure ?? "unknown")"
             } else {
-                let deadlines = apps.compactMap { deployment.target[$0]?.progressDeadlineSeconds }.map(Double.init)
-                let deadline = deadlines.min() ?? configuration.deploymentProgressDeadlineSeconds
-                let since = deployment.lastProgressAt ?? deployment.version
+                let deadline = progressDeadline(of: deployment)
+                // Time this control plane was not running is not the deployment's fault.
+                let since = max(deployment.lastProgressAt ?? deployment.version, startedAt)
                 guard now.seconds(since: since) >= deadline else { continue }
                 reason = "no progress for \(Int(deadline)) s in step \(deployment.currentStep) of \(deployment.steps.count) ("
                     + deployment.currentActions.map { "\($0.action.rawValue) \($0.app)" }.joined(separator: ", ") + ")"
@@ -57,6 +61,29 @@ extension ControlPlane {
             await failDeployment(deployment, reason: reason)
         }
     }
+
+    /// Seconds the current step of `deployment` may go without progress: the smallest
+    /// `progressDeadlineSeconds` its apps set, else the server's `--deployment-deadline`, else
+    /// 600 s stretched where an app legitimately needs longer to show progress (a health-check grace
+    /// period and the failures that must follow it, a kill grace period).
+    func progressDeadline(of deployment: Deployment) -> Double {
+        let apps = deployment.currentActions.compactMap { deployment.target[$0.app] ?? deployment.original[$0.app] }
+        if let explicit = apps.compactMap(\.progressDeadlineSeconds).min() { return Double(explicit) }
+        if let configured = configuration.deploymentProgressDeadlineSeconds { return configured }
+        var deadline = Self.defaultProgressDeadlineSeconds
+        for app in apps {
+            for check in app.healthChecks {
+                let patience = Double(check.gracePeriodSeconds)
+                    + Double(check.intervalSeconds) * Double(max(1, check.maxConsecutiveFailures) + 1)
+                deadline = max(deadline, patience)
+            }
+            deadline = max(deadline, killGrace(for: app.id) + configuration.killDrainSeconds + 10)
+        }
+        return deadline
+    }
+
+    /// The progress deadline when neither the app nor the server sets one.
+    static let defaultProgressDeadlineSeconds = 600.0
 
     /// Ends `deployment` as failed (`deployment_failed` with `reason`) and, when allowed, replaces it
     /// by a rollback to the definitions it started from. Old instances of those definitions are still
@@ -68,10 +95,13 @@ extension ControlPlane {
             events.publish(DeploymentStepEvent(eventType: "deployment_step_failure", deployment: deployment,
                                                step: deployment.steps[deployment.currentStep - 1]))
         }
-        let rollback = deployment.isRollback != true
-            && deployment.affectedApps.allSatisfy { deployment.target[$0]?.autoRollback != false }
+        // Only changed apps are rolled back: an app the deployment created or removed stays as the
+        // user asked (Wharf never deletes or resurrects an app on its own).
+        let changed = deployment.affectedApps.filter { deployment.original[$0] != nil && deployment.target[$0] != nil }
+        let rollback = deployment.isRollback != true && !changed.isEmpty
+            && changed.allSatisfy { deployment.target[$0]?.autoRollback != false }
         if rollback {
-            var revert = revertRequest(for: deployment)
+            var revert = revertRequest(for: deployment, apps: changed)
             revert.replacedReason = reason
             do {
                 let result = try await deployLocked(revert)
@@ -92,12 +122,13 @@ extension ControlPlane {
         events.publish(DeploymentResultEvent(deployment: deployment, failureReason: reason))
     }
 
-    /// A deployment that restores every app `deployment` affects to its definition before it —
+    /// A deployment that restores the apps `deployment` affects (or only `affected`) to their
+    /// definitions before it —
     /// keeping that definition's configuration version, so that its surviving instances stay — and
     /// replaces `deployment`.
-    func revertRequest(for deployment: Deployment) -> DeployRequest {
+    func revertRequest(for deployment: Deployment, apps affected: [PathId]? = nil) -> DeployRequest {
         var apps: [PathId: AppDefinition?] = [:]
-        for appId in deployment.affectedApps {
+        for appId in affected ?? deployment.affectedApps {
             apps[appId] = .some(deployment.original[appId])
         }
         var revert = DeployRequest(apps: apps, force: true)

@@ -23,7 +23,7 @@ extension ControlPlane {
         if let alive = health.healthy, alive != wasHealthy {
             events.publish(HealthStatusChangedEvent(instance: instance, alive: alive, timestamp: status.timestamp))
         }
-        let checks = state.apps[instance.appId]?.healthChecks ?? []
+        let checks = definition(of: instance)?.healthChecks ?? []
         for (index, result) in health.results.enumerated() {
             guard let result, !result.alive, index < checks.count else { continue }
             let previous = before.flatMap { index < $0.results.count ? $0.results[index] : nil }
@@ -31,6 +31,19 @@ extension ControlPlane {
                 events.publish(FailedHealthCheckEvent(instance: instance, healthCheck: checks[index], timestamp: status.timestamp))
             }
         }
+    }
+
+    /// The definition `instance` was launched with, as far as it is still at hand: the current one,
+    /// or one a running deployment started from or goes to.
+    func definition(of instance: Instance) -> AppDefinition? {
+        let current = state.apps[instance.appId]
+        if let current, Scheduler.configVersion(of: current) == instance.configVersion { return current }
+        for deployment in state.deployments.values {
+            for app in [deployment.original[instance.appId], deployment.target[instance.appId]] {
+                if let app, Scheduler.configVersion(of: app) == instance.configVersion { return app }
+            }
+        }
+        return current
     }
 
     /// Kills instances whose health checks failed `maxConsecutiveFailures` times in a row (the agent
@@ -45,7 +58,8 @@ extension ControlPlane {
         }
         guard !kills.isEmpty else { return }
         guard let killed = try? await decommission(kills) else { return }
-        for instance in killed {
+        // A task that ended while the kills were being stored has been settled already.
+        for instance in killed where state.instances[instance.id] != nil {
             let reason = instance.message ?? "health check failed"
             logger.warning("killing unhealthy instance", metadata: ["instance": "\(instance.id)", "reason": "\(reason)"])
             events.publish(UnhealthyInstanceKillEvent(instance: instance, reason: reason))

@@ -120,6 +120,8 @@ public actor ControlPlane: Service {
         } onGracefulShutdown: {
             self.wakeContinuation.finish()
         }
+        backoffWake?.task.cancel()
+        backoffWake = nil
         await serialized { await flushQuietly() }
         events.shutdown()
     }

@@ -41,9 +41,10 @@ public struct ServerConfiguration: Sendable {
     /// that routers stop sending it new requests before it stops. Default 0.5 s.
     public var killDrainSeconds: Double
     /// A deployment that makes no progress (no new instance becoming healthy and ready, no step
-    /// completing) for this long fails, for apps that do not set `progressDeadlineSeconds`.
-    /// Default 600 s.
-    public var deploymentProgressDeadlineSeconds: Double
+    /// completing) for this long fails, for apps that do not set `progressDeadlineSeconds`. When
+    /// nil (the default): 600 s, stretched where an app's health-check grace period or kill grace
+    /// period needs longer; an explicit value applies as given.
+    public var deploymentProgressDeadlineSeconds: Double?
     /// A deployment fails once its new instances have failed this many times (crashed, or killed
     /// for failing health checks) with no new instance becoming healthy in between. Default 3.
     public var deploymentMaxTaskFailures: Int
@@ -58,7 +59,7 @@ public struct ServerConfiguration: Sendable {
         disk: Double? = nil, defaultKillGracePeriodSeconds: Double = 3, maxRequestBodyBytes: Int = 1 << 20,
         maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5,
         simulatedAgents: Int = 0, agentReregistrationSeconds: Double = 60,
-        hardCpuLimit: Bool = false, killDrainSeconds: Double = 0.5, deploymentProgressDeadlineSeconds: Double = 600,
+        hardCpuLimit: Bool = false, killDrainSeconds: Double = 0.5, deploymentProgressDeadlineSeconds: Double? = nil,
         deploymentMaxTaskFailures: Int = 3
     ) {
         self.dataDir = dataDir

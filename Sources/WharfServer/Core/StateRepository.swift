@@ -63,6 +63,12 @@ struct StoredDeployment: Codable {
     var original: [StoredApp]
     var target: [StoredApp]
     var instancesToKill: [String]
+    // Failure tracking; absent in records written before deployments could fail.
+    var isRollback: Bool?
+    var lastProgressAt: Timestamp?
+    var bestProgress: Int?
+    var failuresSinceProgress: Int?
+    var lastFailure: String?
 
     init(_ d: Deployment) {
         id = d.id
@@ -72,14 +78,25 @@ struct StoredDeployment: Codable {
         original = d.original.values.map { StoredApp($0) }
         target = d.target.values.map { StoredApp($0) }
         instancesToKill = d.instancesToKill
+        isRollback = d.isRollback
+        lastProgressAt = d.lastProgressAt
+        bestProgress = d.bestProgress
+        failuresSinceProgress = d.failuresSinceProgress
+        lastFailure = d.lastFailure
     }
 
     var deployment: Deployment {
-        Deployment(
+        var d = Deployment(
             id: id, version: version, steps: steps, currentStep: currentStep,
             original: Dictionary(original.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { a, _ in a }),
             target: Dictionary(target.map { ($0.definition.id, $0.definition) }, uniquingKeysWith: { a, _ in a }),
             instancesToKill: instancesToKill)
+        d.isRollback = isRollback
+        d.lastProgressAt = lastProgressAt
+        d.bestProgress = bestProgress
+        d.failuresSinceProgress = failuresSinceProgress
+        d.lastFailure = lastFailure
+        return d
     }
 }
 

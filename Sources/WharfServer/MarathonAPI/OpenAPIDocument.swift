@@ -56,7 +56,8 @@ enum OpenAPIDocument {
         ("progressDeadlineSeconds", "integer", nil,
          "Wharf extension. Seconds a deployment of this app may go without progress (a new instance becoming healthy "
             + "and ready, an old one being replaced, a step completing) before it fails with deployment_failed. "
-            + "Default: the server's --deployment-deadline (600). A deployment also fails once its new instances have "
+            + "Default: the server's --deployment-deadline; without it 600, stretched to the app's health-check grace "
+            + "period plus intervalSeconds x (maxConsecutiveFailures + 1) and to its kill grace period when longer. A deployment also fails once its new instances have "
             + "failed --deployment-max-failures times (default 3) with none becoming healthy. Omitted from responses when unset."),
         ("autoRollback", "boolean", "true",
          "Wharf extension. Whether a failed deployment of this app is rolled back to the previous definition at once "
