@@ -16,6 +16,8 @@ final class ScriptedAgentLink: AgentLink {
         case crash(String)
         /// TASK_RUNNING, then a health report asking for the kill with `reason`.
         case failChecks(String)
+        /// TASK_RUNNING healthy, then health unknown again (as a restarted agent reports re-adopted tasks).
+        case healthyThenUnknown
     }
 
     let reports: AsyncStream<AgentReport>
@@ -59,6 +61,9 @@ final class ScriptedAgentLink: AgentLink {
             case let .crash(message):
                 continuation.yield(status(.running))
                 continuation.yield(status(.failed, message))
+            case .healthyThenUnknown:
+                continuation.yield(status(.running, health: TaskHealth(results: [HealthCheckResult(alive: true)])))
+                continuation.yield(status(.running, health: TaskHealth(results: [nil])))
             case let .failChecks(reason):
                 continuation.yield(status(.running, health: TaskHealth(results: [nil])))
                 continuation.yield(status(.running, health: TaskHealth(
@@ -248,5 +253,23 @@ struct DeploymentFailureTests {
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         // The scripted agent reports readiness as ready at once.
         try await h.waitUntil(timeout: 5) { await h.settled(app.id, running: 1) }
+    }
+
+    @Test("health reported unknown again (agent restart) keeps the last known result")
+    func unknownKeepsLastResult() async throws {
+        let link = ScriptedAgentLink { _ in .healthyThenUnknown }
+        let h = try await Self.start(link: link)
+        defer { Task { await h.stop() } }
+        let events = h.controlPlane.events.subscribe(types: ["health_status_changed_event"])
+        var app = sleepApp("/steady", instances: 1)
+        app.healthChecks = [HealthCheck(protocol: .tcp, intervalSeconds: 1, timeoutSeconds: 0)]
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        try await h.waitUntil { await h.settled(app.id, running: 1) }
+        var iterator = events.makeAsyncIterator()
+        let first = try #require(await iterator.next())
+        #expect(first.eventType == "health_status_changed_event")
+        let instance = try #require(await h.running(app.id).first)
+        #expect(instance.healthy == true)
+        #expect(instance.health?.results.first??.alive == true)
     }
 }

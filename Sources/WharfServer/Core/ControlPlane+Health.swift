@@ -5,9 +5,9 @@ extension ControlPlane {
     /// Takes over the health an agent reported with a status and announces what changed:
     /// `health_status_changed_event` when the instance's health flips, `failed_health_check_event`
     /// per check whose failure count grew. A running status without health means the instance's app
-    /// has no checks.
+    /// has no checks. Results the agent does not know yet (after its restart) keep their last value.
     func applyHealth(_ status: TaskStatus, to instance: inout Instance) {
-        guard let health = status.health else {
+        guard var health = status.health else {
             if status.state == .running {
                 instance.health = nil
                 instance.healthy = nil
@@ -16,6 +16,19 @@ extension ControlPlane {
         }
         let before = instance.health
         let wasHealthy = instance.healthy
+        // A restarted agent re-runs the checks of re-adopted tasks and reports them unknown until
+        // they complete: keep the last known results meanwhile rather than flapping to unknown.
+        if let before, before.results.count == health.results.count {
+            for index in health.results.indices where health.results[index] == nil {
+                health.results[index] = before.results[index]
+            }
+        }
+        // Readiness is a one-time gate: once ready, an instance stays ready.
+        if let before, before.readiness.count == health.readiness.count {
+            for index in health.readiness.indices where before.readiness[index].ready {
+                health.readiness[index] = before.readiness[index]
+            }
+        }
         instance.health = health
         instance.healthy = health.healthy
         guard status.state == .running else { return }
