@@ -61,6 +61,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("deployment-max-failures"), help: ArgumentHelp("Failures of a deployment's new instances, with none becoming healthy, after which it fails [WHARF_DEPLOYMENT_MAX_FAILURES] (default 3).", valueName: "n"))
     var deploymentMaxFailures: String?
 
+    @Option(name: .customLong("docker-socket"), help: ArgumentHelp("Unix socket of the Docker Engine for container.type DOCKER apps; 'none' to run processes only [WHARF_DOCKER_SOCKET] (default /var/run/docker.sock).", valueName: "path"))
+    var dockerSocket: String?
+
     func validate() throws {
         _ = try settings()
     }
@@ -85,6 +88,7 @@ struct DevCommand: AsyncParsableCommand {
             "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
             "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit, "kill-drain": killDrain,
             "deployment-deadline": deploymentDeadline, "deployment-max-failures": deploymentMaxFailures,
+            "docker-socket": dockerSocket,
         ], environment: environment)
         return try DevSettings(source)
     }

@@ -100,6 +100,16 @@ struct DevSettings {
             default: throw ValidationError("\(origin) '\(text)' must be true or false")
             }
         }
+        if let (text, origin) = source.value("docker-socket") {
+            if text.isEmpty || text.lowercased() == "none" {
+                config.dockerSocket = ""
+            } else {
+                guard !text.contains(where: \.isNewline) else {
+                    throw ValidationError("\(origin) '\(text)' is not a socket path")
+                }
+                config.dockerSocket = Self.absolutePath(text)
+            }
+        }
         configuration = config
 
         logLevel = .info

@@ -9,7 +9,8 @@ extension Agent {
         else { return }
         let taskId = task.taskId
         let target = HealthMonitor.Target(
-            checks: checks, sandbox: handle.sandbox, cgroups: handle.cgroups, startedAt: startedAt)
+            checks: checks, sandbox: handle.sandbox, cgroups: handle.cgroups, startedAt: startedAt,
+            runCommand: containerCheckRunner(handle))
         tasks[instanceId]?.monitor = HealthMonitor(target: target, http: httpProbe, logger: logger) { [weak self] update in
             await self?.healthChanged(instanceId, taskId: taskId, update)
         }

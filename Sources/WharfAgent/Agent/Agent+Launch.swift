@@ -41,18 +41,24 @@ extension Agent {
             command = .shell(cmd)
         } else if let args = app.args, !args.isEmpty {
             command = .exec(args)
+        } else if image != nil {
+            // A container without cmd or args runs its image's own command.
+            command = .exec([])
         } else {
             setStatus(instance.id, .failed, message: RuntimeError.noCommand.description)
             return
         }
         let sandbox = configuration.sandbox(appId: app.id, taskId: instance.taskId)
-        let environment = TaskEnvironment.variables(
-            for: launch, host: configuration.host, sandbox: sandbox, agentEnvironment: ProcessInfo.processInfo.environment)
+        let environment = image == nil
+            ? TaskEnvironment.variables(
+                for: launch, host: configuration.host, sandbox: sandbox, agentEnvironment: ProcessInfo.processInfo.environment)
+            : Self.containerEnvironment(for: launch, host: configuration.host, sandbox: DockerContainerConfig.sandboxMountPoint)
         let spec = TaskSpec(
             taskId: instance.taskId, instanceId: instance.id, incarnation: instance.incarnation, appId: app.id,
             command: command, environment: environment,
             sandbox: sandbox, resources: instance.resources == .zero ? app.resources : instance.resources,
-            image: image)
+            image: image, container: app.container, networks: app.networks, ports: instance.ports,
+            labels: app.labels, tty: app.tty ?? false)
         let checks = TaskChecks(launch: launch, host: configuration.host, environment: environment)
         tasks[instance.id]?.checks = checks
         tasks[instance.id]?.health = checks?.initialHealth
@@ -98,13 +104,13 @@ extension Agent {
         tasks[instanceId]?.phase = .running
         if let exit = task.pendingExit {
             if task.kill == nil {
-                setStatus(instanceId, .running, message: "started (pid \(record.handle.pid.map(String.init) ?? "-"))")
+                setStatus(instanceId, .running, message: "started (\(Self.startedDetail(record.handle)))")
             }
             await taskEnded(exit)
         } else if let kill = task.kill {
             await stopRunningTask(instanceId, kill: kill, runtime: runtime)
         } else {
-            setStatus(instanceId, .running, message: "started (pid \(record.handle.pid.map(String.init) ?? "-"))")
+            setStatus(instanceId, .running, message: "started (\(Self.startedDetail(record.handle)))")
             startChecks(instanceId)
         }
     }

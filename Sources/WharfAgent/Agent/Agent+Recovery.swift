@@ -4,6 +4,7 @@ extension Agent {
     /// Adopts the tasks recorded by an earlier agent process that are still alive, settles those
     /// that ended while no agent watched them, then announces the agent.
     func recover() async {
+        await connectRuntimes()
         logger.info("agent starting", metadata: [
             "isolation": "\(info.isolation)", "dataDir": "\(configuration.dataDir)",
         ])
@@ -15,7 +16,7 @@ extension Agent {
                 appId: record.appId, appVersion: record.appVersion, runtimeName: record.handle.runtime,
                 phase: .running,
                 status: TaskStatus(instanceId: record.instanceId, incarnation: record.incarnation, state: .running,
-                                   message: "re-adopted after agent restart (pid \(record.handle.pid.map(String.init) ?? "-"))",
+                                   message: "re-adopted after agent restart (\(Self.startedDetail(record.handle)))",
                                    timestamp: .now(), health: record.checks?.initialHealth),
                 handle: record.handle, killGracePeriodSeconds: record.killGracePeriodSeconds,
                 startedAt: record.startedAt, kill: record.kill, checks: record.checks,
@@ -63,6 +64,7 @@ extension Agent {
         if !orphans.isEmpty {
             logger.warning("killed task processes no record knew", metadata: ["tasks": "\(orphans.sorted())"])
         }
+        await sweepUnknownContainers()
         reportContinuation.yield(.registered(info))
         for status in endedMeanwhile { report(status) }
         reportFullState()

@@ -20,9 +20,11 @@ public actor Agent {
 
     let configuration: AgentConfiguration
     let logger: Logger
-    let runtimes: [String: any Runtime]
+    /// The runtimes by name; those that turn out unusable at start-up (no Docker engine) are
+    /// dropped by ``start()``.
+    var runtimes: [String: any Runtime]
     /// Runtime names in the order given at initialisation (advertised in `AgentInfo.runtimes`).
-    let runtimeOrder: [String]
+    var runtimeOrder: [String]
     let store: TaskRecordStore
     /// The HTTP client of every HTTP(S) health and readiness check; closed by ``shutdown()``.
     let httpProbe = HTTPProbe()
@@ -32,14 +34,22 @@ public actor Agent {
     var isShutDown = false
 
     /// An agent running tasks as processes, confined by cgroups when available (detected here and
-    /// logged by ``start()``).
+    /// logged by ``start()``), and, when `configuration.dockerSocket` is set and a Docker Engine
+    /// answers there at ``start()``, Docker apps as containers.
     public init(configuration: AgentConfiguration, logger: Logger) {
         let cgroups: CgroupSupport = configuration.useCgroups
             ? CgroupSupport.detect(parent: configuration.cgroupParent)
             : .unavailable(reason: "disabled by configuration")
-        let runtime = ProcessRuntime(cgroups: cgroups, cgroupParent: configuration.cgroupParent,
-                                     hardCpuLimit: configuration.hardCpuLimit, logger: logger)
-        self.init(configuration: configuration, runtimes: [runtime], logger: logger)
+        var runtimes: [any Runtime] = [
+            ProcessRuntime(cgroups: cgroups, cgroupParent: configuration.cgroupParent,
+                           hardCpuLimit: configuration.hardCpuLimit, logger: logger),
+        ]
+        if let socket = configuration.dockerSocket {
+            runtimes.append(DockerRuntime(
+                socketPath: socket, agentDataDir: configuration.dataDir, hardCpuLimit: configuration.hardCpuLimit,
+                logger: logger))
+        }
+        self.init(configuration: configuration, runtimes: runtimes, logger: logger)
     }
 
     /// An agent with the given runtimes (each under its ``Runtime/name``). The first one's isolation

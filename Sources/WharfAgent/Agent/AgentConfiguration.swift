@@ -29,6 +29,10 @@ public struct AgentConfiguration: Sendable {
     /// Whether `cpus` is also a hard CFS quota rather than only a relative weight. Default false,
     /// as Mesos (`--cgroups_enable_cfs`): tasks may use idle CPU beyond their share.
     public var hardCpuLimit: Bool
+    /// Unix socket of the Docker Engine that runs `container.type: DOCKER` apps
+    /// (`/var/run/docker.sock`); nil: no docker runtime. When nothing answers there at start-up the
+    /// agent offers only the process runtime (and logs why).
+    public var dockerSocket: String?
 
     public init(
         agentId: String,
@@ -42,7 +46,8 @@ public struct AgentConfiguration: Sendable {
         useCgroups: Bool = true,
         cgroupParent: String = "wharf",
         terminalRetentionSeconds: Double = 600,
-        hardCpuLimit: Bool = false
+        hardCpuLimit: Bool = false,
+        dockerSocket: String? = nil
     ) {
         self.agentId = agentId
         self.host = host
@@ -57,6 +62,7 @@ public struct AgentConfiguration: Sendable {
         self.cgroupParent = cgroupParent
         self.terminalRetentionSeconds = terminalRetentionSeconds
         self.hardCpuLimit = hardCpuLimit
+        self.dockerSocket = dockerSocket
     }
 
     /// `<dataDir>/sandboxes/<app safe name>/<taskId>`: a task's working directory and log files.

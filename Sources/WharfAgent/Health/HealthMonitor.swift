@@ -24,7 +24,13 @@ struct HealthMonitor: Sendable {
         var cgroups: [String]
         /// When the task started (the grace period and `delaySeconds` count from here).
         var startedAt: Timestamp
+        /// Runs COMMAND checks elsewhere than on the host (inside the task's container); nil: on
+        /// the host, in the task's sandbox and cgroups.
+        var runCommand: CommandRunner? = nil
     }
+
+    /// Runs one COMMAND check attempt, bounded by the given time-out.
+    typealias CommandRunner = @Sendable (_ command: String, _ timeout: Duration) async -> ProbeOutcome
 
     /// Bytes of a readiness check's response body kept with `preserveLastResponse`.
     static let preservedBodyLimit = 4096
@@ -139,6 +145,7 @@ struct HealthMonitor: Sendable {
                 guard let command = check.command, !command.isEmpty else {
                     return .failure("COMMAND check without a command")
                 }
+                if let runCommand = target.runCommand { return await runCommand(command, timeout) }
                 return await CommandProbe.run(
                     command, environment: target.checks.environment ?? [:], sandbox: target.sandbox,
                     cgroups: target.cgroups, timeout: timeout)

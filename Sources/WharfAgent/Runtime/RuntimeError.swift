@@ -11,6 +11,9 @@ public enum RuntimeError: Error, Hashable, Sendable, CustomStringConvertible {
     case noCommand
     /// The spec asks for something this runtime cannot do (a container image for the process runtime).
     case unsupported(String)
+    /// The container engine refused or failed a step (image pull, create, start); the text says
+    /// which and carries the engine's or registry's message.
+    case engineFailed(String)
 
     public var description: String {
         switch self {
@@ -24,6 +27,8 @@ public enum RuntimeError: Error, Hashable, Sendable, CustomStringConvertible {
             return "spawn failed: the app has neither cmd nor args"
         case .unsupported(let what):
             return "spawn failed: \(what)"
+        case .engineFailed(let message):
+            return message
         }
     }
 }

@@ -16,11 +16,15 @@ public struct TaskExit: Hashable, Sendable {
     public var termination: Termination
     /// Whether the runtime had been asked to stop the task before it ended.
     public var stopRequested: Bool
+    /// The runtime's own account of the end when the termination alone would mislead (a container
+    /// that vanished while its engine was down); replaces ``description`` when set.
+    public var detail: String?
 
-    public init(handle: TaskHandle, termination: Termination, stopRequested: Bool) {
+    public init(handle: TaskHandle, termination: Termination, stopRequested: Bool, detail: String? = nil) {
         self.handle = handle
         self.termination = termination
         self.stopRequested = stopRequested
+        self.detail = detail
     }
 
     /// The exit code, when the process exited by itself.
@@ -38,6 +42,7 @@ public struct TaskExit: Hashable, Sendable {
     /// A human-readable description: `exited with code 3`, `killed by signal 9 (SIGKILL)`,
     /// `out of memory (killed by signal 9 (SIGKILL))`.
     public var description: String {
+        if let detail { return detail }
         switch termination {
         case .exited(let code):
             switch code {

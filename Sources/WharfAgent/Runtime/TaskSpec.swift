@@ -8,6 +8,8 @@ public struct TaskSpec: Hashable, Sendable {
         /// Marathon's `cmd`: run by `/bin/sh -c`.
         case shell(String)
         /// Marathon's `args`: `args[0]` is looked up in the task's `PATH` and executed with `args`.
+        /// For a container, `args` are the image's command (its entrypoint is kept); empty runs the
+        /// image's own command.
         case exec([String])
     }
 
@@ -25,10 +27,23 @@ public struct TaskSpec: Hashable, Sendable {
     public var resources: Resources
     /// The container image when the app asks for one; runtimes without images refuse such specs.
     public var image: String?
+    /// The app's `container` (image settings, volumes, port mappings); nil for plain processes.
+    public var container: Container?
+    /// The app's `networks` (host, container/bridge, container), already normalised by the model.
+    public var networks: [Network]
+    /// Host ports assigned to the instance, in `portDefinitions` order or, on container networks,
+    /// in `container.portMappings` order (one per mapping).
+    public var ports: [Int]
+    /// The app's labels (given to containers as labels).
+    public var labels: [String: String]
+    /// Whether the app asks for a TTY (`tty`).
+    public var tty: Bool
 
     public init(
         taskId: String, instanceId: String, incarnation: Int, appId: PathId, command: Command,
-        environment: [String: String], sandbox: String, resources: Resources, image: String? = nil
+        environment: [String: String], sandbox: String, resources: Resources, image: String? = nil,
+        container: Container? = nil, networks: [Network] = [Network(mode: .host)], ports: [Int] = [],
+        labels: [String: String] = [:], tty: Bool = false
     ) {
         self.taskId = taskId
         self.instanceId = instanceId
@@ -39,5 +54,10 @@ public struct TaskSpec: Hashable, Sendable {
         self.sandbox = sandbox
         self.resources = resources
         self.image = image
+        self.container = container
+        self.networks = networks
+        self.ports = ports
+        self.labels = labels
+        self.tty = tty
     }
 }

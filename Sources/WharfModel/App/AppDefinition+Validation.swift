@@ -154,27 +154,4 @@ extension AppDefinition {
             }
         }
     }
-
-    private func validateContainer(_ f: inout FailureCollector) {
-        guard let container else { return }
-        if container.type == .docker {
-            if let docker = container.docker {
-                if docker.image.isEmpty { f.add("/container/docker/image", "must not be empty") }
-            } else {
-                f.add("/container/docker", "must not be empty")
-            }
-            if networks.filter({ $0.mode == .container }).count > 1 {
-                f.add("/", "may only specify a single container network when using the Docker container engine")
-            }
-        }
-        for (index, volume) in container.volumes.enumerated() {
-            if volume.containerPath.isEmpty { f.add("/container/volumes(\(index))/containerPath", "must not be empty") }
-            if volume.mode != "RO", volume.mode != "RW" {
-                f.add("/container/volumes(\(index))/mode", "is not one of (RO,RW)")
-            }
-            if let size = volume.persistentSize, size <= 0 {
-                f.add("/container/volumes(\(index))/persistent/size", "got \(size), expected more than 0")
-            }
-        }
-    }
 }

@@ -51,6 +51,10 @@ public struct ServerConfiguration: Sendable {
     /// When above 0, run no real agent but this many simulated ones whose tasks run nothing (for
     /// benchmarks and demos at cluster scale). Default 0.
     public var simulatedAgents: Int
+    /// Unix socket of the Docker Engine that runs `container.type: DOCKER` apps on the local
+    /// agent. When nothing answers there the agent runs processes only (Docker apps wait in the
+    /// queue); empty: do not look for an engine. Default `/var/run/docker.sock`.
+    public var dockerSocket: String
 
     public init(
         dataDir: String = "./.wharf", bindAddress: String = "0.0.0.0", apiPort: Int = 8080,
@@ -60,7 +64,7 @@ public struct ServerConfiguration: Sendable {
         maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5,
         simulatedAgents: Int = 0, agentReregistrationSeconds: Double = 60,
         hardCpuLimit: Bool = false, killDrainSeconds: Double = 0.5, deploymentProgressDeadlineSeconds: Double? = nil,
-        deploymentMaxTaskFailures: Int = 3
+        deploymentMaxTaskFailures: Int = 3, dockerSocket: String = "/var/run/docker.sock"
     ) {
         self.dataDir = dataDir
         self.bindAddress = bindAddress
@@ -82,5 +86,6 @@ public struct ServerConfiguration: Sendable {
         self.killDrainSeconds = killDrainSeconds
         self.deploymentProgressDeadlineSeconds = deploymentProgressDeadlineSeconds
         self.deploymentMaxTaskFailures = deploymentMaxTaskFailures
+        self.dockerSocket = dockerSocket
     }
 }

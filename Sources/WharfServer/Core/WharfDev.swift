@@ -33,7 +33,8 @@ public enum WharfDev {
                     agentId: "local", host: configuration.advertisedHost, dataDir: dataDir, capacity: capacity,
                     portRanges: configuration.taskPorts,
                     defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
-                    hardCpuLimit: configuration.hardCpuLimit),
+                    hardCpuLimit: configuration.hardCpuLimit,
+                    dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket),
                 logger: logger)
             link = LocalAgentLink(agent: agent)
             isolation = await agent.info.isolation

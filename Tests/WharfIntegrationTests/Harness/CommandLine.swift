@@ -13,6 +13,13 @@ struct CommandResult: Sendable, CustomStringConvertible {
 func runWharfCLI(
     _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)
 ) async throws -> CommandResult {
+    try await runCommand(WharfProcess.binaryPath, arguments, environment: environment, timeout: timeout)
+}
+
+/// Runs `executable` (an absolute path) with `arguments` to completion, in the package root.
+func runCommand(
+    _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Duration = .seconds(120)
+) async throws -> CommandResult {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -22,7 +29,7 @@ func runWharfCLI(
     _ = FileManager.default.createFile(atPath: errPath, contents: nil)
 
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: WharfProcess.binaryPath)
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     process.currentDirectoryURL = WharfProcess.packageRoot
     process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
@@ -31,7 +38,7 @@ func runWharfCLI(
     process.standardInput = FileHandle.nullDevice
     try process.run()
     do {
-        try await waitUntil("wharf \(arguments.joined(separator: " ")) exits", timeout: timeout, every: .milliseconds(20)) {
+        try await waitUntil("\(executable) \(arguments.joined(separator: " ")) exits", timeout: timeout, every: .milliseconds(20)) {
             !process.isRunning
         }
     } catch {

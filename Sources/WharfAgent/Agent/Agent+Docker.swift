@@ -1,0 +1,55 @@
+import WharfModel
+
+extension Agent {
+    /// Connects the Docker runtime (when configured) to its engine; when no engine answers, the
+    /// runtime is dropped, so that the agent offers only `process`, and the reason is logged.
+    func connectRuntimes() async {
+        for (name, runtime) in runtimes {
+            guard let docker = runtime as? DockerRuntime else { continue }
+            if let reason = await docker.connect() {
+                runtimes[name] = nil
+                runtimeOrder.removeAll { $0 == name }
+                logger.warning("no Docker engine: Docker apps cannot run on this agent", metadata: [
+                    "socket": "\(docker.socketPath)", "reason": "\(reason)",
+                ])
+            }
+        }
+    }
+
+    /// Removes the containers this agent created that no live task owns (the agent died between
+    /// creating a container and recording its task, or the record was given up).
+    func sweepUnknownContainers() async {
+        guard let docker = runtimes["docker"] as? DockerRuntime else { return }
+        let live = Set(tasks.values.filter { $0.phase != .ended }.compactMap { $0.handle?.containerId })
+        let removed = await docker.removeUnknownContainers(keeping: live)
+        if !removed.isEmpty {
+            logger.warning("removed containers no task record knew", metadata: ["containers": "\(removed.sorted())"])
+        }
+    }
+
+    /// The environment of a container task: Marathon's task variables (ports, `HOST`, labels, the
+    /// app's `env`) without what the agent's own environment would add (`PATH`, `HOME`, ...: the
+    /// image has its own). `MESOS_SANDBOX` is set by the runtime to the mount point in the container.
+    static func containerEnvironment(for launch: LaunchTask, host: String, sandbox: String) -> [String: String] {
+        var environment = TaskEnvironment.variables(for: launch, host: host, sandbox: sandbox, agentEnvironment: [:])
+        if case .value = launch.app.env["PATH"] {} else { environment["PATH"] = nil }
+        return environment
+    }
+
+    /// How a started or adopted task is named in its RUNNING message: `pid 123`, `container 0123456789ab`.
+    static func startedDetail(_ handle: TaskHandle) -> String {
+        if let container = handle.containerId { return "container \(container.prefix(12))" }
+        return "pid \(handle.pid.map(String.init) ?? "-")"
+    }
+
+    /// Runs COMMAND checks of a container task inside its container; nil for other tasks (their
+    /// checks run on the host, in the task's sandbox and cgroups).
+    func containerCheckRunner(_ handle: TaskHandle) -> HealthMonitor.CommandRunner? {
+        guard let containerId = handle.containerId, let docker = runtimes[handle.runtime] as? DockerRuntime else {
+            return nil
+        }
+        return { command, timeout in
+            await docker.runCheck(containerId: containerId, command: command, timeout: timeout)
+        }
+    }
+}

@@ -1,0 +1,316 @@
+import Foundation
+import Logging
+import WharfModel
+
+/// Runs Marathon `container.type: DOCKER` apps as containers of a local Docker Engine, as Mesos'
+/// Docker containerizer does: the image is pulled when missing (or always with `forcePullImage`),
+/// the container is created (see ``DockerContainerConfig``) and started, its output is copied into
+/// the task's sandbox (`stdout`, `stderr`), and when it ends its exit code (or the OOM killer) is
+/// reported and the container removed.
+///
+/// Every container is labelled with the agent's data directory, so that the start-up sweep
+/// (``removeUnknownContainers(keeping:)``) only ever removes containers of this agent. An engine
+/// that goes away is waited for: no exit is reported until the engine says how the container
+/// ended. ``detach()`` leaves containers running for the next agent to ``adopt(_:)``.
+public actor DockerRuntime: Runtime {
+    /// Always `docker`.
+    public nonisolated let name = "docker"
+    /// The engine enforces the limits (cgroups of its own).
+    public nonisolated let isolation = "docker"
+    /// Exits of supervised containers.
+    public nonisolated let exits: AsyncStream<TaskExit>
+
+    /// The engine's unix socket.
+    public nonisolated let socketPath: String
+    private let agentDataDir: String
+    private let hardCpuLimit: Bool
+    private let logger: Logger
+    private let continuation: AsyncStream<TaskExit>.Continuation
+    /// The connected engine; nil until ``connect()`` succeeded and after ``detach()``.
+    var engine: DockerEngine?
+    private var supervised: [String: Supervised] = [:]
+    private var detached = false
+
+    private struct Supervised {
+        var handle: TaskHandle
+        var containerId: String
+        var stopRequested = false
+        var supervisor: Task<Void, Never>?
+        var stopper: Task<Void, Never>?
+    }
+
+    /// - Parameters:
+    ///   - socketPath: the engine's unix socket (`/var/run/docker.sock`).
+    ///   - agentDataDir: the agent's data directory; labels the containers this agent owns.
+    ///   - hardCpuLimit: whether `cpus` is also a hard limit (`NanoCpus`), not only a weight.
+    ///   - logger: receives pull, start, stop and exit events with `task` metadata.
+    public init(socketPath: String, agentDataDir: String, hardCpuLimit: Bool = false, logger: Logger) {
+        self.socketPath = socketPath
+        self.agentDataDir = agentDataDir
+        self.hardCpuLimit = hardCpuLimit
+        self.logger = logger
+        (exits, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+    }
+
+    /// Connects to the engine and negotiates the API version. Returns nil when the runtime is
+    /// ready, otherwise why it is not (nothing answers at the socket, engine too old).
+    public func connect() async -> String? {
+        if engine != nil { return nil }
+        do {
+            let engine = try await DockerEngine.connect(socketPath: socketPath)
+            self.engine = engine
+            logger.info("Docker engine found", metadata: [
+                "socket": "\(socketPath)", "engine": "\(engine.engineVersion)", "api": "\(engine.version)",
+            ])
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    // MARK: - Runtime
+
+    public func start(_ spec: TaskSpec) async throws -> TaskHandle {
+        guard let engine else { throw RuntimeError.unsupported("no Docker engine at \(socketPath)") }
+        guard let image = spec.image ?? spec.container?.docker?.image, !image.isEmpty else {
+            throw RuntimeError.unsupported("the docker runtime needs container.docker.image")
+        }
+        let sandbox = spec.sandbox
+        let files = try await BlockingIO.run { () throws(RuntimeError) -> SandboxLogFiles in
+            let code = FileIO.makeDirectories(sandbox)
+            guard code == 0 else { throw .sandboxFailed(path: sandbox, errno: code) }
+            return try SandboxLogFiles(sandbox: sandbox)
+        }
+        let config = try DockerContainerConfig.make(
+            spec, image: image, agentDataDir: agentDataDir, hardCpuLimit: hardCpuLimit)
+        var metadata: Logger.Metadata = ["task": "\(spec.taskId)", "image": "\(image)"]
+
+        do throws(DockerEngineError) {
+            let forced = spec.container?.docker?.forcePullImage ?? false
+            let present = forced ? false : try await engine.imageExists(image)
+            if !present {
+                logger.info("pulling image", metadata: metadata)
+                try await engine.pull(image)
+            }
+        } catch {
+            throw RuntimeError.engineFailed("pulling image \(image) failed: \(error.message)")
+        }
+
+        let name = DockerContainerConfig.containerName(taskId: spec.taskId)
+        let containerId: String
+        do throws(DockerEngineError) {
+            containerId = try await createContainer(name: name, config, engine: engine)
+        } catch {
+            throw RuntimeError.engineFailed("creating container for image \(image) failed: \(error.message)")
+        }
+        do throws(DockerEngineError) {
+            try await engine.startContainer(containerId)
+        } catch {
+            try? await engine.removeContainer(containerId)
+            throw RuntimeError.engineFailed("starting container \(name) failed: \(error.message)")
+        }
+        metadata["container"] = "\(containerId.prefix(12))"
+        logger.info("task container started", metadata: metadata)
+        let handle = TaskHandle(runtime: self.name, taskId: spec.taskId, sandbox: sandbox,
+                                containerId: containerId)
+        supervise(handle, containerId: containerId, files: files, logsSince: nil, tty: spec.tty, engine: engine)
+        return handle
+    }
+
+    /// Creates the container; a leftover container of this agent with the same name (from a launch
+    /// the agent never recorded) is removed first.
+    private func createContainer(
+        name: String, _ config: DockerAPI.ContainerCreate, engine: DockerEngine
+    ) async throws(DockerEngineError) -> String {
+        do {
+            return try await engine.createContainer(name: name, config)
+        } catch where error.status == 409 {
+            let existing = try await engine.inspectContainer(name)
+            guard existing.Config?.Labels?[DockerContainerConfig.Label.agent] == agentDataDir else { throw error }
+            try await engine.removeContainer(existing.Id)
+            return try await engine.createContainer(name: name, config)
+        }
+    }
+
+    public func stop(_ handle: TaskHandle, gracePeriod: Duration) async {
+        guard var task = supervised[handle.taskId], !task.stopRequested, let engine else { return }
+        task.stopRequested = true
+        let seconds = Self.seconds(gracePeriod)
+        let id = task.containerId
+        let taskId = handle.taskId
+        logger.info("stopping task container", metadata: ["task": "\(taskId)", "gracePeriod": "\(seconds)"])
+        task.stopper = Task { [logger] in
+            var delay = Duration.milliseconds(250)
+            while !Task.isCancelled {
+                do throws(DockerEngineError) {
+                    if seconds == 0 {
+                        try await engine.killContainer(id)
+                    } else {
+                        try await engine.stopContainer(id, seconds: seconds)
+                    }
+                    return
+                } catch where error.isNotFound {
+                    return
+                } catch {
+                    logger.warning("cannot stop task container, retrying", metadata: [
+                        "task": "\(taskId)", "error": "\(error)",
+                    ])
+                    try? await Task.sleep(for: delay)
+                    delay = min(delay * 2, .seconds(5))
+                }
+            }
+        }
+        supervised[handle.taskId] = task
+    }
+
+    public func adopt(_ handle: TaskHandle) async -> Bool {
+        guard let engine, let id = handle.containerId else { return false }
+        var delay = Duration.milliseconds(250)
+        var inspected: DockerAPI.ContainerInspect?
+        for attempt in 0..<6 {
+            do throws(DockerEngineError) {
+                inspected = try await engine.inspectContainer(id)
+                break
+            } catch where error.isNotFound {
+                return false
+            } catch {
+                if attempt == 5 {
+                    logger.warning("cannot inspect container to adopt", metadata: [
+                        "task": "\(handle.taskId)", "error": "\(error)",
+                    ])
+                    return false
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(2))
+            }
+        }
+        guard let inspected, inspected.State.Running else {
+            try? await engine.removeContainer(id)
+            return false
+        }
+        let files: SandboxLogFiles
+        do {
+            files = try await BlockingIO.run { () throws(RuntimeError) -> SandboxLogFiles in
+                let code = FileIO.makeDirectories(handle.sandbox)
+                guard code == 0 else { throw .sandboxFailed(path: handle.sandbox, errno: code) }
+                return try SandboxLogFiles(sandbox: handle.sandbox)
+            }
+        } catch {
+            logger.warning("cannot open the sandbox of a container to adopt", metadata: [
+                "task": "\(handle.taskId)", "error": "\(error)",
+            ])
+            return false
+        }
+        logger.info("task container adopted", metadata: ["task": "\(handle.taskId)", "container": "\(id.prefix(12))"])
+        supervise(handle, containerId: id, files: files, logsSince: Date().timeIntervalSince1970,
+                  tty: inspected.Config?.Tty ?? false, engine: engine)
+        return true
+    }
+
+    public func detach() async {
+        detached = true
+        for task in supervised.values {
+            task.supervisor?.cancel()
+            task.stopper?.cancel()
+        }
+        supervised = [:]
+        continuation.finish()
+        await engine?.shutdown()
+        engine = nil
+    }
+
+    // MARK: - Sweeping
+
+    /// Removes every container labelled as this agent's (managed, same data directory) whose id is
+    /// not in `keep`: containers of tasks the agent never recorded or no longer knows. Containers of
+    /// other agents and containers Wharf did not create are never touched. Returns the names removed.
+    public func removeUnknownContainers(keeping keep: Set<String>) async -> [String] {
+        guard let engine else { return [] }
+        let labels = ["\(DockerContainerConfig.Label.managed)=true", "\(DockerContainerConfig.Label.agent)=\(agentDataDir)"]
+        let found: [DockerAPI.ContainerSummary]
+        do {
+            found = try await engine.listContainers(labels: labels)
+        } catch {
+            logger.warning("cannot list containers to sweep", metadata: ["error": "\(error)"])
+            return []
+        }
+        var removed: [String] = []
+        for container in found where !keep.contains(container.Id) {
+            // The engine filtered by label already; checked again so that a filter it ignored
+            // could never widen the sweep.
+            guard container.Labels?[DockerContainerConfig.Label.agent] == agentDataDir,
+                  container.Labels?[DockerContainerConfig.Label.managed] == "true"
+            else { continue }
+            do {
+                try await engine.removeContainer(container.Id)
+                removed.append(container.Names?.first.map { String($0.drop { $0 == "/" }) } ?? container.Id)
+            } catch {
+                logger.warning("cannot remove unknown container", metadata: ["container": "\(container.Id)", "error": "\(error)"])
+            }
+        }
+        return removed
+    }
+
+    // MARK: - Supervision
+
+    private func supervise(
+        _ handle: TaskHandle, containerId: String, files: SandboxLogFiles, logsSince: Double?, tty: Bool,
+        engine: DockerEngine
+    ) {
+        let taskId = handle.taskId
+        var task = Supervised(handle: handle, containerId: containerId)
+        task.supervisor = Task { [weak self, logger] in
+            let monitor = DockerContainerMonitor(
+                engine: engine, containerId: containerId, taskId: taskId, logger: logger)
+            let logs = Task { await monitor.copyOutput(to: files, since: logsSince, tty: tty) }
+            let ended = await monitor.waitForEnd()
+            guard let ended else {
+                logs.cancel()
+                return
+            }
+            // The output stream ends with the container; a little time for the rest to arrive.
+            let flushed = Task {
+                try? await Task.sleep(for: .seconds(2))
+                logs.cancel()
+            }
+            await logs.value
+            flushed.cancel()
+            await self?.ended(taskId: taskId, containerId: containerId, ended)
+        }
+        supervised[taskId] = task
+    }
+
+    /// Reports the end of a supervised container, then removes it.
+    private func ended(taskId: String, containerId: String, _ end: DockerContainerMonitor.End) async {
+        guard !detached, let task = supervised.removeValue(forKey: taskId) else { return }
+        task.stopper?.cancel()
+        let exit: TaskExit
+        switch end {
+        case .exited(let code, let outOfMemory):
+            exit = TaskExit(
+                handle: task.handle,
+                termination: outOfMemory ? .signaled(signal: 9, outOfMemory: true) : .exited(code: Int32(truncatingIfNeeded: code)),
+                stopRequested: task.stopRequested)
+        case .vanished(let detail):
+            exit = TaskExit(handle: task.handle, termination: .unknown, stopRequested: task.stopRequested, detail: detail)
+        }
+        logger.info("task container ended", metadata: [
+            "task": "\(taskId)", "container": "\(containerId.prefix(12))", "exit": "\(exit.description)",
+        ])
+        continuation.yield(exit)
+        if let engine {
+            do {
+                try await engine.removeContainer(containerId)
+            } catch {
+                logger.warning("cannot remove ended container", metadata: ["container": "\(containerId)", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Whole seconds of `duration`, rounded up (`docker stop -t` takes seconds).
+    static func seconds(_ duration: Duration) -> Int {
+        guard duration > .zero else { return 0 }
+        let (seconds, attoseconds) = duration.components
+        return Int(clamping: seconds) + (attoseconds > 0 ? 1 : 0)
+    }
+}

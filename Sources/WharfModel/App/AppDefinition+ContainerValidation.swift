@@ -1,0 +1,76 @@
+import Foundation
+
+extension AppDefinition {
+    /// `container`: Marathon's rules (`AppValidation.validContainer`, `validOldContainerAPI`) plus what
+    /// Wharf's Docker runtime needs to be able to run the app: an image reference Docker accepts,
+    /// `docker.parameters` from the supported subset with usable values, volume paths that stay in bounds.
+    func validateContainer(_ f: inout FailureCollector) {
+        guard let container else { return }
+        if container.type == .docker {
+            if container.docker == nil { f.add("/container/docker", "must not be empty") }
+            if networks.filter({ $0.mode == .container }).count > 1 {
+                f.add("/", "may only specify a single container network when using the Docker container engine")
+            }
+        }
+        if let docker = container.docker {
+            Self.validateImage(docker.image, &f)
+            if container.type == .mesos {
+                // Marathon: the Mesos containerizer does not take `docker run` options.
+                if !docker.parameters.isEmpty { f.add("/container/docker/parameters", "must be empty") }
+            } else {
+                Self.validateParameters(docker.parameters, &f)
+            }
+        }
+        for (index, volume) in container.volumes.enumerated() {
+            let path = "/container/volumes(\(index))"
+            if volume.containerPath.isEmpty { f.add(path + "/containerPath", "must not be empty") }
+            if volume.mode != "RO", volume.mode != "RW" { f.add(path + "/mode", "is not one of (RO,RW)") }
+            if let size = volume.persistentSize {
+                if size <= 0 { f.add(path + "/persistent/size", "got \(size), expected more than 0") }
+                if volume.containerPath.contains("/") { f.add(path + "/containerPath", "value must not contain \"/\"") }
+            }
+            guard let hostPath = volume.hostPath else { continue }
+            // Relative paths are inside the task's sandbox (Mesos' rule, which the runtimes follow):
+            // they must not climb out of it.
+            if hostPath.isEmpty {
+                f.add(path + "/hostPath", "must not be empty")
+            } else if Self.escapesSandbox(hostPath) {
+                f.add(path + "/hostPath", "a relative path must stay inside the task's sandbox (no '..'), got '\(hostPath)'")
+            }
+            if Self.escapesSandbox(volume.containerPath) {
+                f.add(path + "/containerPath", "a relative path must stay inside the task's sandbox (no '..'), got '\(volume.containerPath)'")
+            }
+        }
+    }
+
+    /// A relative path with a `..` component.
+    private static func escapesSandbox(_ path: String) -> Bool {
+        !path.hasPrefix("/") && path.split(separator: "/").contains("..")
+    }
+
+    private static func validateImage(_ image: String, _ f: inout FailureCollector) {
+        let path = "/container/docker/image"
+        guard !image.isEmpty else {
+            f.add(path, "must not be empty")
+            return
+        }
+        do {
+            _ = try DockerImageReference(parsing: image)
+        } catch {
+            f.add(path, "'\(image)' is not a valid Docker image reference (\(error.description))")
+        }
+    }
+
+    private static func validateParameters(_ parameters: [DockerSettings.Parameter], _ f: inout FailureCollector) {
+        for (index, parameter) in parameters.enumerated() {
+            let path = "/container/docker/parameters(\(index))"
+            // `--label` is accepted as `label`, as `docker run` spells it.
+            let name = parameter.key.hasPrefix("--") ? String(parameter.key.dropFirst(2)) : parameter.key
+            guard let key = DockerParameterKey(rawValue: name) else {
+                f.add(path + "/key", "unsupported docker parameter '\(parameter.key)'; supported: \(DockerParameterKey.supportedList)")
+                continue
+            }
+            if let problem = key.problem(with: parameter.value) { f.add(path + "/value", problem) }
+        }
+    }
+}

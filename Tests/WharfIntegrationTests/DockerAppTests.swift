@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// `container.type: DOCKER` apps on the machine's Docker engine. Skipped by name without an engine,
+/// except in CI (`WHARF_REQUIRE_DOCKER=1`), where a missing engine fails them.
+@Suite("Docker apps", .enabled(if: DockerEngine.isAvailable || DockerEngine.isRequired, "no Docker engine with \(DockerEngine.testImage)"))
+struct DockerAppTests {
+    /// busybox httpd on container port 80, BRIDGE networking, host port assigned by Wharf.
+    static func web(_ id: String, instances: Int, image: String = DockerEngine.testImage) -> JSON {
+        ["id": .string(id), "cmd": "httpd -f -p 80 -h /www", "instances": .number(Double(instances)),
+         "cpus": 0.1, "mem": 32,
+         "container": ["type": "DOCKER", "docker": ["image": .string(image), "network": "BRIDGE"],
+                       "portMappings": [["containerPort": 80, "hostPort": 0, "protocol": "tcp"]]]]
+    }
+
+    /// Runs `body` against a wharf dev and removes the containers it created afterwards.
+    func withDockerWharf(_ body: (WharfProcess) async throws -> Void) async throws {
+        try #require(DockerEngine.isAvailable, "WHARF_REQUIRE_DOCKER=1 but no Docker engine answers with \(DockerEngine.testImage)")
+        try await withWharf { wharf in
+            let outcome: Result<Void, Error>
+            do { outcome = .success(try await body(wharf)) } catch { outcome = .failure(error) }
+            await DockerEngine.removeContainers(of: wharf.dataDir)
+            try outcome.get()
+        }
+    }
+
+    @Test("a BRIDGE app answers on its mapped host ports; scaling up and down starts and removes containers")
+    func bridgeAppAndScaling() async throws {
+        try await withDockerWharf { wharf in
+            let created = try await wharf.api.post("/v2/apps", Self.web("/dweb", instances: 2))
+            #expect(created.status == 201, "\(created)")
+            let tasks = try await wharf.api.waitForRunning("/dweb", count: 2, timeout: .seconds(120))
+            for task in tasks {
+                let port = try #require(task["ports"]?[0]?.int, "\(task)")
+                try await waitUntil("container answers on host port \(port)", timeout: .seconds(30)) {
+                    try await httpStatus(port: port) == 200
+                }
+            }
+            #expect(try await DockerEngine.containers(of: wharf.dataDir, all: false).count == 2)
+
+            _ = try await wharf.api.put(MarathonClient.appPath("/dweb"), ["instances": 3])
+            _ = try await wharf.api.waitForRunning("/dweb", count: 3, timeout: .seconds(120))
+            try await waitUntil("3 containers run") { try await DockerEngine.containers(of: wharf.dataDir, all: false).count == 3 }
+
+            _ = try await wharf.api.put(MarathonClient.appPath("/dweb"), ["instances": 1])
+            try await waitUntil("1 container left, stopped ones removed", timeout: .seconds(60)) {
+                try await DockerEngine.containers(of: wharf.dataDir).count == 1
+            }
+            let deleted = try await wharf.api.delete(MarathonClient.appPath("/dweb"))
+            #expect(deleted.status == 200, "\(deleted)")
+            try await waitUntil("no container left", timeout: .seconds(60)) {
+                try await DockerEngine.containers(of: wharf.dataDir).isEmpty
+            }
+        }
+    }
+
+    @Test("kill -9 of wharf and restart: running containers are re-adopted, none duplicated")
+    func readoptionAfterKillNine() async throws {
+        try await withDockerWharf { wharf in
+            _ = try await wharf.api.post("/v2/apps", Self.web("/dkeep", instances: 2))
+            let before = taskIds(try await wharf.api.waitForRunning("/dkeep", count: 2, timeout: .seconds(120)))
+            let containersBefore = Set(try await DockerEngine.containers(of: wharf.dataDir, all: false))
+            #expect(containersBefore.count == 2)
+
+            try await wharf.kill9()
+            try await wharf.restart()
+
+            try await waitUntil("the same 2 tasks run again", timeout: .seconds(60)) {
+                taskIds(try await wharf.api.runningTasks(of: "/dkeep")) == before
+            }
+            #expect(Set(try await DockerEngine.containers(of: wharf.dataDir)) == containersBefore)
+            _ = try await wharf.api.delete(MarathonClient.appPath("/dkeep"))
+            try await waitUntil("containers removed with the app", timeout: .seconds(60)) {
+                try await DockerEngine.containers(of: wharf.dataDir).isEmpty
+            }
+        }
+    }
+
+    @Test("an image that cannot be pulled fails the task with the registry's reason and backs off")
+    func pullFailure() async throws {
+        try await withDockerWharf { wharf in
+            var app = Self.web("/dmissing", instances: 1, image: "127.0.0.1:1/wharf-missing:1")
+            app["backoffSeconds"] = 30
+            _ = try await wharf.api.post("/v2/apps", app)
+            let failure = try await poll("lastTaskFailure of /dmissing", timeout: .seconds(60)) { () -> JSON? in
+                try await wharf.api.app("/dmissing")?["lastTaskFailure"]
+            }
+            #expect(failure["state"]?.string == "TASK_FAILED", "\(failure)")
+            #expect((failure["message"]?.string ?? "").contains("127.0.0.1:1"), "\(failure)")
+            let queue = try await wharf.api.get("/v2/queue")
+            #expect(queue.json["queue"]?.array?.contains { $0["app"]?["id"]?.string == "/dmissing" } == true, "\(queue)")
+            #expect(try await DockerEngine.containers(of: wharf.dataDir).isEmpty)
+        }
+    }
+
+    @Test("a host-path volume keeps its data across a restart of the app")
+    func volumePersists() async throws {
+        let hostDir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-volume-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: hostDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: hostDir) }
+        try await withDockerWharf { wharf in
+            let app: JSON = [
+                "id": "/dvolume", "cmd": "echo $MESOS_TASK_ID >> /data/log; exec sleep 100000", "instances": 1,
+                "cpus": 0.1, "mem": 16,
+                "container": ["type": "DOCKER", "docker": ["image": .string(DockerEngine.testImage)],
+                              "volumes": [["hostPath": .string(hostDir), "containerPath": "/data", "mode": "RW"]]],
+            ]
+            _ = try await wharf.api.post("/v2/apps", app)
+            let first = taskIds(try await wharf.api.waitForRunning("/dvolume", count: 1, timeout: .seconds(120)))
+            let restarted = try await wharf.api.post(MarathonClient.appPath("/dvolume", "/restart"))
+            #expect(restarted.status == 200, "\(restarted)")
+            let second = try await poll("a new task after the restart", timeout: .seconds(120)) { () -> Set<String>? in
+                let running = taskIds(try await wharf.api.runningTasks(of: "/dvolume"))
+                return running.count == 1 && running != first ? running : nil
+            }
+            try await waitUntil("both tasks wrote to the volume", timeout: .seconds(30)) {
+                let log = (try? String(contentsOfFile: hostDir + "/log", encoding: .utf8)) ?? ""
+                return first.union(second).allSatisfy { log.contains($0) }
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+@testable import WharfModel
+
+/// A Docker app with `image`, bridge networking and the given `docker.parameters`/`volumes` JSON.
+private func dockerApp(image: String = "busybox", parameters: String = "[]", volumes: String = "[]",
+                       portMappings: String = #"[{"containerPort": 80}]"#) -> String {
+    #"""
+    {"id": "/a", "networks": [{"mode": "container/bridge"}],
+     "container": {"type": "DOCKER", "docker": {"image": "\#(image)", "parameters": \#(parameters)},
+                   "volumes": \#(volumes), "portMappings": \#(portMappings)}}
+    """#
+}
+
+private func parameter(_ key: String, _ value: String) -> String { #"[{"key": "\#(key)", "value": "\#(value)"}]"# }
+
+@Suite("Container validation")
+struct ContainerValidationTests {
+    @Test(arguments: [
+        "busybox", "busybox:1.36", "library/busybox", "wharf-test/busybox:1", "127.0.0.1:5000/myapp:1",
+        "localhost/fake_docker_url", "localhost:5000/a/b/c:v1.2-rc_3", "registry.example.com/team/app__x.y-z:latest",
+        "ghcr.io/owner/repo@sha256:" + String(repeating: "a1", count: 32),
+        "redis:7@sha256:" + String(repeating: "0", count: 64), "a--b", "MyRegistry/app",
+    ])
+    func validImages(image: String) {
+        #expect(failures(dockerApp(image: image)).isEmpty, "\(image) should be accepted")
+    }
+
+    @Test(arguments: [
+        ("Busybox", "repository name must be lowercase"),
+        ("127.0.0.1:5000/MyApp:1", "repository name must be lowercase"),
+        ("busybox:", "tag '' must be"),
+        ("busybox:-x", "tag '-x' must be"),
+        ("busybox:" + String(repeating: "t", count: 129), "must be 1-128 characters"),
+        ("busybox@sha256:abc", "digest 'sha256:abc' must be sha256:"),
+        ("busybox@md5:" + String(repeating: "0", count: 64), "must be sha256:"),
+        ("bad_.name", "repository name component 'bad_.name'"),
+        ("-busy", "repository name component '-busy'"),
+        ("a//b", "repository name component ''"),
+        ("my image", "must not contain whitespace"),
+        ("host_name.io/app", "registry 'host_name.io'"),
+        ("localhost:99999/app", "registry 'localhost:99999'"),
+        (":1", "repository name is empty"),
+        (String(repeating: "a", count: 256), "must not be more than 255 characters"),
+    ])
+    func invalidImages(image: String, reason: String) throws {
+        let f = failures(dockerApp(image: image))
+        let failure = try #require(f.first { $0.path == "/container/docker/image" }, "\(image) should be refused")
+        let message = try #require(failure.errors.first)
+        #expect(message.hasPrefix("'\(image)' is not a valid Docker image reference (invalid reference format: "))
+        #expect(message.contains(reason), "\(message)")
+    }
+
+    @Test func imageReferenceParts() throws {
+        let r = try DockerImageReference(parsing: "127.0.0.1:5000/team/myapp:1@sha256:" + String(repeating: "f", count: 64))
+        #expect(r.registry == "127.0.0.1:5000")
+        #expect(r.path == "team/myapp")
+        #expect(r.repository == "127.0.0.1:5000/team/myapp")
+        #expect(r.tag == "1")
+        #expect(r.digest == "sha256:" + String(repeating: "f", count: 64))
+        let hub = try DockerImageReference(parsing: "library/redis")
+        #expect(hub.registry == nil && hub.path == "library/redis" && hub.tag == nil && hub.digest == nil)
+        let port = try DockerImageReference(parsing: "localhost:5000/app")
+        #expect(port.registry == "localhost:5000" && port.tag == nil)
+    }
+
+    @Test func emptyImageKeepsMarathonsMessage() {
+        let f = failures(dockerApp(image: ""))
+        #expect(f.filter { $0.path == "/container/docker/image" }.flatMap(\.errors) == ["must not be empty"])
+        #expect(has(failures(#"{"id": "/a", "container": {"type": "MESOS", "docker": {"image": ""}}}"#), "/container/docker/image", "must not be empty"))
+    }
+
+    @Test func unsupportedParameterIsNamed() {
+        let f = failures(dockerApp(parameters: #"[{"key": "label", "value": "a=b"}, {"key": "privileged", "value": "true"}]"#))
+        #expect(has(f, "/container/docker/parameters(1)/key",
+                    "unsupported docker parameter 'privileged'; supported: label, env, memory-swap, ulimit, cap-add, cap-drop, user, workdir, init, hostname, add-host, dns, shm-size, read-only"))
+        #expect(!f.contains { $0.path.hasPrefix("/container/docker/parameters(0)") })
+        #expect(failures(dockerApp(parameters: parameter("--label", "a=b"))).isEmpty, "docker run's spelling is accepted")
+    }
+
+    @Test(arguments: [
+        ("label", "com.example.team=web"), ("label", "flag"), ("env", "A=b=c"), ("env", "EMPTY="),
+        ("memory-swap", "1g"), ("memory-swap", "-1"), ("memory-swap", "512m"), ("memory-swap", "1.5G"), ("memory-swap", "1024"),
+        ("ulimit", "nofile=1024:2048"), ("ulimit", "nproc=512"), ("ulimit", "core=-1"), ("ulimit", "memlock=-1:-1"),
+        ("cap-add", "NET_ADMIN"), ("cap-add", "cap_sys_ptrace"), ("cap-drop", "ALL"),
+        ("user", "nobody"), ("user", "1000:1000"), ("workdir", "/srv/app"), ("init", "true"), ("read-only", "false"),
+        ("hostname", "web-1.example"), ("add-host", "db:10.0.0.5"), ("add-host", "gw:host-gateway"), ("add-host", "v6:::1"),
+        ("dns", "1.1.1.1"), ("dns", "2001:db8::53"), ("shm-size", "64m"),
+    ])
+    func validParameterValues(key: String, value: String) {
+        #expect(failures(dockerApp(parameters: parameter(key, value))).isEmpty, "\(key)=\(value) should be accepted")
+    }
+
+    @Test(arguments: [
+        ("label", "=x", "label must be key or key=value with a non-empty key"),
+        ("env", "NOVALUE", "env 'NOVALUE' must be KEY=VALUE with a non-empty KEY"),
+        ("env", "=v", "env '=v' must be KEY=VALUE"),
+        ("memory-swap", "lots", "memory-swap 'lots' must be a size such as 512m or 1g, or -1"),
+        ("memory-swap", "-2", "memory-swap '-2' must be a size"),
+        ("shm-size", "-1", "shm-size '-1' must be a positive size such as 64m or 1g"),
+        ("shm-size", "0", "shm-size '0' must be a positive size"),
+        ("ulimit", "nofile", "ulimit 'nofile' must be name=soft[:hard]"),
+        ("ulimit", "nofile=a:b", "ulimit 'nofile=a:b' must be name=soft[:hard]"),
+        ("ulimit", "nofile=2048:1024", "soft <= hard"),
+        ("ulimit", "files=1", "name one of core, cpu,"),
+        ("cap-add", "FLY", "unknown Linux capability 'FLY'"),
+        ("user", "a b", "user 'a b' must be user or user:group"),
+        ("user", "a:b:c", "must be user or user:group"),
+        ("workdir", "srv", "workdir 'srv' must be an absolute path"),
+        ("init", "yes", "init must be true or false, got 'yes'"),
+        ("read-only", "1", "read-only must be true or false, got '1'"),
+        ("hostname", "bad_host", "hostname 'bad_host' must be a valid host name"),
+        ("add-host", "db", "add-host 'db' must be host:ip"),
+        ("add-host", "db:300.1.1.1", "add-host 'db:300.1.1.1' must be host:ip with a valid host name and IP address"),
+        ("dns", "resolver.local", "dns 'resolver.local' must be an IP address"),
+        ("dns", "1::2::3", "must be an IP address"),
+    ])
+    func invalidParameterValues(key: String, value: String, message: String) throws {
+        let f = failures(dockerApp(parameters: parameter(key, value)))
+        let failure = try #require(f.first { $0.path == "/container/docker/parameters(0)/value" }, "\(key)=\(value) should be refused")
+        #expect(failure.errors.contains { $0.contains(message) }, "\(failure.errors)")
+    }
+
+    @Test func sizesAndUlimitsParseForTheRuntime() {
+        #expect(DockerParameterKey.bytes("512m") == 536_870_912)
+        #expect(DockerParameterKey.bytes("1g") == 1 << 30)
+        #expect(DockerParameterKey.bytes("1.5k") == 1536)
+        #expect(DockerParameterKey.bytes("64 MiB") == 64 << 20)
+        #expect(DockerParameterKey.bytes("100") == 100)
+        #expect(DockerParameterKey.bytes("") == nil && DockerParameterKey.bytes("m") == nil && DockerParameterKey.bytes("1.2.3g") == nil)
+        #expect(DockerParameterKey.ulimit("nofile=1024:2048") == .init(name: "nofile", soft: 1024, hard: 2048))
+        #expect(DockerParameterKey.ulimit("nproc=64") == .init(name: "nproc", soft: 64, hard: 64))
+        #expect(DockerParameterKey.ulimit("core=-1:10") == nil)
+    }
+
+    @Test func mesosContainersTakeNoDockerParameters() {
+        let f = failures(#"{"id": "/a", "cmd": "x y", "container": {"type": "MESOS", "docker": {"image": "busybox", "parameters": [{"key": "foo", "value": "1"}]}}}"#)
+        #expect(has(f, "/container/docker/parameters", "must be empty"))
+        #expect(!f.contains { $0.path.hasPrefix("/container/docker/parameters(") })
+    }
+
+    @Test func dockerVolumePaths() {
+        let f = failures(dockerApp(volumes: #"""
+        [{"containerPath": "/data", "hostPath": "/var/lib/app", "mode": "RW"},
+         {"containerPath": "cache", "hostPath": "cache", "mode": "RO"},
+         {"containerPath": "/x", "hostPath": "", "mode": "RW"},
+         {"containerPath": "/y", "hostPath": "/y", "mode": "rw"},
+         {"containerPath": "a/../../etc", "hostPath": "../../etc", "mode": "RO"},
+         {"containerPath": "/z/../z", "hostPath": "/srv/../srv", "mode": "RO"}]
+        """#))
+        // Relative paths are inside the sandbox (Mesos' Docker containerizer): allowed.
+        #expect(!f.contains { $0.path.hasPrefix("/container/volumes(0)") || $0.path.hasPrefix("/container/volumes(1)") })
+        #expect(has(f, "/container/volumes(2)/hostPath", "must not be empty"))
+        #expect(has(f, "/container/volumes(3)/mode", "is not one of (RO,RW)"))
+        #expect(has(f, "/container/volumes(4)/hostPath", "a relative path must stay inside the task's sandbox (no '..'), got '../../etc'"))
+        #expect(has(f, "/container/volumes(4)/containerPath", "a relative path must stay inside the task's sandbox (no '..'), got 'a/../../etc'"))
+        #expect(!f.contains { $0.path.hasPrefix("/container/volumes(5)") })
+    }
+
+    @Test func mesosVolumesKeepMarathonsRules() {
+        // Mesos resolves a relative hostPath inside the sandbox: allowed there, as in Marathon.
+        #expect(failures(#"{"id": "/a", "cmd": "x y", "container": {"type": "MESOS", "volumes": [{"containerPath": "cache", "hostPath": "cache", "mode": "RW"}]}}"#).isEmpty)
+        let f = failures(#"{"id": "/a", "cmd": "x y", "unreachableStrategy": "disabled", "upgradeStrategy": {"minimumHealthCapacity": 0.5, "maximumOverCapacity": 0}, "container": {"type": "MESOS", "volumes": [{"containerPath": "a/b", "mode": "RW", "persistent": {"size": 0}}]}}"#)
+        #expect(has(f, "/container/volumes(0)/containerPath", "value must not contain \"/\""))
+        #expect(has(f, "/container/volumes(0)/persistent/size", "got 0, expected more than 0"))
+    }
+
+    @Test func bridgePortMappingsFollowMarathon() {
+        // containerPort 0 under BRIDGE means "the same as the host port" (Marathon's ports.md), so it stays valid.
+        #expect(failures(dockerApp(portMappings: #"[{"containerPort": 0, "hostPort": 0}]"#)).isEmpty)
+        let f = failures(dockerApp(portMappings: #"[{"containerPort": 65536, "hostPort": -1, "servicePort": 70000, "protocol": "sctp"}]"#))
+        #expect(has(f, "/container/portMappings(0)/containerPort", "got 65536, expected between 0 and 65535"))
+        #expect(has(f, "/container/portMappings(0)/hostPort", "got -1, expected between 0 and 65535"))
+        #expect(has(f, "/container/portMappings(0)/servicePort", "got 70000, expected between 0 and 65535"))
+        #expect(has(f, "/container/portMappings(0)/protocol", "is not one of (tcp,udp,udp,tcp)"))
+    }
+
+    @Test func allContainerProblemsAreReportedTogether() throws {
+        do {
+            _ = try AppDefinition.decodeValidated(json: data(dockerApp(image: "Bad", parameters: parameter("foo", "1"),
+                                                                       volumes: #"[{"containerPath": "../x", "hostPath": "/h"}]"#)))
+            Issue.record("expected a validation error")
+        } catch {
+            #expect(error.status == 422)
+            #expect(Set(error.failures.map(\.path)) == ["/container/docker/image", "/container/docker/parameters(0)/key",
+                                                        "/container/volumes(0)/containerPath"])
+        }
+    }
+}
