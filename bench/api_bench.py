@@ -87,6 +87,12 @@ class Wharf:
                             os.kill(int(entry), signal.SIGKILL)
                 except OSError:
                     pass
+        # Containers too (docker mode), found by the label the agent puts on them.
+        if shutil.which("docker"):
+            ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=io.wharf.agent={self.dir}"],
+                                 capture_output=True, text=True).stdout.split()
+            if ids:
+                subprocess.run(["docker", "rm", "-f"] + ids, capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -182,6 +188,83 @@ def bench_burst(args):
         wharf.stop()
 
 
+DOCKER_IMAGE = "wharf-test/busybox:1"  # built by scripts/docker-test-images
+
+
+def docker(*arguments):
+    result = subprocess.run(["docker", *arguments], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"docker {' '.join(arguments)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
+def docker_app(app_id, instances):
+    return {"id": app_id, "cmd": "sleep 3600", "cpus": 0.01, "mem": 16, "instances": instances,
+            "container": {"type": "DOCKER", "docker": {"image": DOCKER_IMAGE},
+                          "portMappings": [{"containerPort": 80, "hostPort": 0}]}}
+
+
+def bench_docker(args):
+    """Docker tasks (image present): POST -> TASK_RUNNING against `docker run -d` of the same
+    container, interleaved; then one app scaled to N containers and back to 0."""
+    docker("image", "inspect", DOCKER_IMAGE)
+    wharf = Wharf(args.wharf, [])
+    try:
+        watcher = EventWatcher(wharf.port)
+        watcher.start()
+        time.sleep(0.3)
+        wharf_ms, peer_ms = [], []
+        for i in range(args.samples):
+            app_id = f"/dbench/launch-{i}"
+            start = time.perf_counter()
+            status, body = wharf.request("POST", "/v2/apps", docker_app(app_id, 1))
+            if status != 201:
+                raise SystemExit(f"POST failed: {status} {body[:300]}")
+            if watcher.wait_for(app_id, 60) is None:
+                raise SystemExit(f"{app_id} never reached TASK_RUNNING")
+            wharf_ms.append((watcher.running[app_id] - start) * 1000)
+            wharf.request("DELETE", "/v2/apps" + app_id)
+            wharf.wait_no_deployments(60)
+
+            # Peer: the same container started by the docker CLI (-d returns once it runs).
+            start = time.perf_counter()
+            cid = docker("run", "-d", "-p", "80", "--cpu-shares", "10", "-m", "16m", DOCKER_IMAGE,
+                         "/bin/sh", "-c", "sleep 3600")
+            peer_ms.append((time.perf_counter() - start) * 1000)
+            docker("rm", "-f", cid)
+
+        results = {
+            "samples": args.samples,
+            "wharf_docker_launch_p50_ms": percentile(wharf_ms, 50), "wharf_docker_launch_p99_ms": percentile(wharf_ms, 99),
+            "docker_run_p50_ms": percentile(peer_ms, 50), "docker_run_p99_ms": percentile(peer_ms, 99),
+            "ratio_p50": percentile(wharf_ms, 50) / percentile(peer_ms, 50),
+        }
+
+        n = args.scale
+        app_id = "/dbench/scaled"
+        start = time.perf_counter()
+        status, body = wharf.request("POST", "/v2/apps", docker_app(app_id, n))
+        if status != 201 or not wharf.wait_no_deployments(300):
+            raise SystemExit(f"scaling {app_id} to {n} failed: {status} {body[:300]}")
+        results[f"scale_up_{n}_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        status, body = wharf.request("PUT", "/v2/apps" + app_id, {"instances": 0})
+        if status != 200 or not wharf.wait_no_deployments(300):
+            raise SystemExit(f"scaling {app_id} to 0 failed: {status} {body[:300]}")
+        results[f"scale_down_{n}_s"] = time.perf_counter() - start
+
+        # Peer: the same N containers started one after another, then removed, by the CLI.
+        start = time.perf_counter()
+        ids = [docker("run", "-d", "-p", "80", DOCKER_IMAGE, "/bin/sh", "-c", "sleep 3600") for _ in range(n)]
+        results[f"peer_docker_run_{n}_sequential_s"] = time.perf_counter() - start
+        start = time.perf_counter()
+        docker("rm", "-f", *ids)
+        results[f"peer_docker_rm_{n}_s"] = time.perf_counter() - start
+        return results
+    finally:
+        wharf.stop()
+
+
 def bench_apps(args):
     wharf = Wharf(args.wharf, ["--simulated-agents", str(args.agents), "--cpus", "64", "--mem", "262144"])
     try:
@@ -229,10 +312,14 @@ def main():
     apps.add_argument("--instances", type=int, default=10)
     apps.add_argument("--agents", type=int, default=100)
     apps.add_argument("--requests", type=int, default=200)
+    docker_mode = sub.add_parser("docker", help="Docker task POST -> TASK_RUNNING vs docker run -d; scale N up/down")
+    docker_mode.add_argument("--samples", type=int, default=20)
+    docker_mode.add_argument("--scale", type=int, default=20)
     burst = sub.add_parser("burst", help="POST one app of N instances -> all running")
     burst.add_argument("--sizes", type=int, nargs="+", default=[50, 100, 500])
     args = parser.parse_args()
-    results = {"launch": bench_launch, "apps": bench_apps, "burst": bench_burst}[args.mode](args)
+    results = {"launch": bench_launch, "apps": bench_apps, "burst": bench_burst,
+               "docker": bench_docker}[args.mode](args)
     for key, value in results.items():
         print(f"{key:32} {value:.2f}" if isinstance(value, float) else f"{key:32} {value}")
     if args.out:

@@ -18,6 +18,8 @@ final class ScriptedAgentLink: AgentLink {
         case failChecks(String)
         /// TASK_RUNNING healthy, then health unknown again (as a restarted agent reports re-adopted tasks).
         case healthyThenUnknown
+        /// TASK_STARTING once per message (image-pull progress), then TASK_RUNNING.
+        case starting([String])
     }
 
     let reports: AsyncStream<AgentReport>
@@ -61,6 +63,9 @@ final class ScriptedAgentLink: AgentLink {
             case let .crash(message):
                 continuation.yield(status(.running))
                 continuation.yield(status(.failed, message))
+            case let .starting(messages):
+                for message in messages { continuation.yield(status(.starting, message)) }
+                continuation.yield(status(.running))
             case .healthyThenUnknown:
                 continuation.yield(status(.running, health: TaskHealth(results: [HealthCheckResult(alive: true)])))
                 continuation.yield(status(.running, health: TaskHealth(results: [nil])))
@@ -271,5 +276,22 @@ struct DeploymentFailureTests {
         let instance = try #require(await h.running(app.id).first)
         #expect(instance.healthy == true)
         #expect(instance.health?.results.first??.alive == true)
+    }
+
+    @Test("progress of a starting task (image pull) is published as TASK_STARTING status updates")
+    func pullProgressEvents() async throws {
+        let messages = ["pulling r/x:1", "pulling r/x:1: a1 Downloading 1MB/2MB", "pulling r/x:1: a1 Pull complete"]
+        let h = try await Self.start(link: ScriptedAgentLink { _ in .starting(messages) })
+        defer { Task { await h.stop() } }
+        let events = h.controlPlane.events.subscribe(types: ["status_update_event"])
+        let app = sleepApp("/pulled", instances: 1)
+        _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
+        var seen: [String] = []
+        for await frame in events {
+            let json = try #require(try JSONSerialization.jsonObject(with: frame.json) as? [String: Any])
+            if json["taskStatus"] as? String == "TASK_STARTING", let message = json["message"] as? String { seen.append(message) }
+            if json["taskStatus"] as? String == "TASK_RUNNING" { break }
+        }
+        #expect(seen == messages)
     }
 }

@@ -16,6 +16,14 @@ extension Agent {
         }
     }
 
+    /// Reports image-pull progress of a starting task as TASK_STARTING statuses with the progress
+    /// as their message (the control plane shows them as `status_update_event`s).
+    func pullProgressed(taskId: String, message: String) {
+        let instanceId = Instance.instanceId(fromTaskId: taskId)
+        guard let task = tasks[instanceId], task.taskId == taskId, task.phase == .starting else { return }
+        setStatus(instanceId, .starting, message: message)
+    }
+
     /// Removes the containers this agent created that no live task owns (the agent died between
     /// creating a container and recording its task, or the record was given up).
     func sweepUnknownContainers() async {

@@ -72,6 +72,15 @@ public actor Agent {
                     await self.taskEnded(exit)
                 }
             }
+            if let docker = runtime as? DockerRuntime {
+                let progress = docker.pullProgress
+                Task { [weak self] in
+                    for await (taskId, message) in progress {
+                        guard let self else { return }
+                        await self.pullProgressed(taskId: taskId, message: message)
+                    }
+                }
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Logging
 import WharfModel
@@ -19,6 +20,10 @@ public actor DockerRuntime: Runtime {
     public nonisolated let isolation = "docker"
     /// Exits of supervised containers.
     public nonisolated let exits: AsyncStream<TaskExit>
+    /// Progress of image pulls: `(taskId, message)`, at most one per second per task, e.g.
+    /// `pulling 127.0.0.1:5000/myapp:1: 3f4e… Downloading [=====>   ] 12.1MB/40MB`.
+    public nonisolated let pullProgress: AsyncStream<(taskId: String, message: String)>
+    private let pullContinuation: AsyncStream<(taskId: String, message: String)>.Continuation
 
     /// The engine's unix socket.
     public nonisolated let socketPath: String
@@ -50,6 +55,7 @@ public actor DockerRuntime: Runtime {
         self.hardCpuLimit = hardCpuLimit
         self.logger = logger
         (exits, continuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        (pullProgress, pullContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(256))
     }
 
     /// Connects to the engine and negotiates the API version. Returns nil when the runtime is
@@ -90,7 +96,19 @@ public actor DockerRuntime: Runtime {
             let present = forced ? false : try await engine.imageExists(image)
             if !present {
                 logger.info("pulling image", metadata: metadata)
-                try await engine.pull(image)
+                let progress = pullContinuation
+                let taskId = spec.taskId
+                let lastSent = Mutex<ContinuousClock.Instant?>(nil)
+                progress.yield((taskId, "pulling \(image)"))
+                try await engine.pull(image) { line in
+                    let now = ContinuousClock.now
+                    let due = lastSent.withLock { last in
+                        guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
+                        last = now
+                        return true
+                    }
+                    if due { progress.yield((taskId, "pulling \(image): \(line)")) }
+                }
             }
         } catch {
             throw RuntimeError.engineFailed("pulling image \(image) failed: \(error.message)")
@@ -215,6 +233,7 @@ public actor DockerRuntime: Runtime {
         }
         supervised = [:]
         continuation.finish()
+        pullContinuation.finish()
         await engine?.shutdown()
         engine = nil
     }

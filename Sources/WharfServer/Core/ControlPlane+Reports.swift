@@ -60,6 +60,13 @@ extension ControlPlane {
     func applyLocally(_ status: TaskStatus, to current: Instance) {
         var instance = current
         let previous = instance.state
+        // Progress of a starting task (an image pull): shown on the event stream, not stored.
+        if previous == status.state, status.state == .starting, let message = status.message, message != instance.message {
+            instance.message = message
+            state.upsert(instance)
+            publishStatus(instance, message: message, timestamp: status.timestamp)
+            return
+        }
         guard previous != status.state || (status.health != nil && instance.health != status.health) else { return }
         guard !previous.isTerminal else { return }
 
