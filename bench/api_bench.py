@@ -200,6 +200,7 @@ def docker(*arguments):
 
 def docker_app(app_id, instances):
     return {"id": app_id, "cmd": "sleep 3600", "cpus": 0.01, "mem": 16, "instances": instances,
+            "networks": [{"mode": "container/bridge"}],
             "container": {"type": "DOCKER", "docker": {"image": DOCKER_IMAGE},
                           "portMappings": [{"containerPort": 80, "hostPort": 0}]}}
 
