@@ -2,18 +2,51 @@ import WharfModel
 
 extension Agent {
     /// Connects the Docker runtime (when configured) to its engine; when no engine answers, the
-    /// runtime is dropped, so that the agent offers only `process`, and the reason is logged.
+    /// runtime is not offered (the agent runs only processes) and the reason is logged. The engine
+    /// is polled from then on (``watchRuntimeAvailability()``).
     func connectRuntimes() async {
-        for (name, runtime) in runtimes {
-            guard let docker = runtime as? DockerRuntime else { continue }
+        for name in runtimeOrder {
+            guard let docker = runtimes[name] as? DockerRuntime else { continue }
             if let reason = await docker.connect() {
-                runtimes[name] = nil
-                runtimeOrder.removeAll { $0 == name }
-                logger.warning("no Docker engine: Docker apps cannot run on this agent", metadata: [
+                unavailableRuntimes[name] = reason
+                logger.warning("no Docker engine: Docker apps cannot run on this agent for now", metadata: [
                     "socket": "\(docker.socketPath)", "reason": "\(reason)",
                 ])
             }
         }
+    }
+
+    /// Polls the Docker engine every `runtimeCheckSeconds`; when it goes away or comes back, the
+    /// agent announces itself again with the runtimes it can offer now (`registered` + `fullState`),
+    /// so that the scheduler stops or resumes placing DOCKER apps here. Containers keep running
+    /// meanwhile and their supervision resumes when the engine answers again.
+    func watchRuntimeAvailability() {
+        let dockers = runtimeOrder.compactMap { name in (runtimes[name] as? DockerRuntime).map { (name, $0) } }
+        guard availabilityWatch == nil, !dockers.isEmpty else { return }
+        let interval = Duration.milliseconds(Int64(configuration.runtimeCheckSeconds * 1000))
+        availabilityWatch = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { return }
+                for (name, docker) in dockers {
+                    let reason = await docker.availability()
+                    await self?.runtime(name, availability: reason)
+                }
+            }
+        }
+    }
+
+    /// Records whether runtime `name` is usable (`reason` nil) and re-announces the agent on change.
+    func runtime(_ name: String, availability reason: String?) {
+        guard !isShutDown, (unavailableRuntimes[name] == nil) != (reason == nil) else { return }
+        unavailableRuntimes[name] = reason
+        if let reason {
+            logger.warning("runtime unavailable; no longer offered", metadata: ["runtime": "\(name)", "reason": "\(reason)"])
+        } else {
+            logger.info("runtime available again; offered", metadata: ["runtime": "\(name)"])
+        }
+        reportContinuation.yield(.registered(info))
+        reportFullState()
     }
 
     /// Reports image-pull progress of a starting task as TASK_STARTING statuses with the progress
@@ -27,7 +60,7 @@ extension Agent {
     /// Removes the containers this agent created that no live task owns (the agent died between
     /// creating a container and recording its task, or the record was given up).
     func sweepUnknownContainers() async {
-        guard let docker = runtimes["docker"] as? DockerRuntime else { return }
+        guard let docker = runtimes["docker"] as? DockerRuntime, unavailableRuntimes["docker"] == nil else { return }
         let live = Set(tasks.values.filter { $0.phase != .ended }.compactMap { $0.handle?.containerId })
         let removed = await docker.removeUnknownContainers(keeping: live)
         if !removed.isEmpty {

@@ -70,5 +70,6 @@ extension Agent {
         reportFullState()
         // Only now, so that no health report precedes the registration.
         for instanceId in adopted { startChecks(instanceId) }
+        watchRuntimeAvailability()
     }
 }

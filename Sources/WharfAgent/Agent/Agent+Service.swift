@@ -20,6 +20,8 @@ extension Agent: Service {
     public func shutdown() async {
         guard !isShutDown else { return }
         isShutDown = true
+        availabilityWatch?.cancel()
+        availabilityWatch = nil
         for id in tasks.keys {
             stopChecks(id)
             tasks[id]?.drain?.cancel()

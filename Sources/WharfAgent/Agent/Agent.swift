@@ -20,11 +20,16 @@ public actor Agent {
 
     let configuration: AgentConfiguration
     let logger: Logger
-    /// The runtimes by name; those that turn out unusable at start-up (no Docker engine) are
-    /// dropped by ``start()``.
-    var runtimes: [String: any Runtime]
-    /// Runtime names in the order given at initialisation (advertised in `AgentInfo.runtimes`).
-    var runtimeOrder: [String]
+    /// The runtimes by name.
+    let runtimes: [String: any Runtime]
+    /// Runtime names in the order given at initialisation (advertised in `AgentInfo.runtimes`,
+    /// except the unavailable ones).
+    let runtimeOrder: [String]
+    /// Runtimes that cannot run tasks now (no Docker engine answers), with the reason; not offered.
+    var unavailableRuntimes: [String: String] = [:]
+    /// Polls runtimes whose availability can change (the Docker engine) and re-announces the agent
+    /// when it does.
+    var availabilityWatch: Task<Void, Never>?
     let store: TaskRecordStore
     /// The HTTP client of every HTTP(S) health and readiness check; closed by ``shutdown()``.
     let httpProbe = HTTPProbe()
@@ -88,7 +93,8 @@ public actor Agent {
     public var info: AgentInfo {
         AgentInfo(
             id: configuration.agentId, host: configuration.host, capacity: configuration.capacity,
-            portRanges: configuration.portRanges, attributes: configuration.attributes, runtimes: runtimeOrder,
+            portRanges: configuration.portRanges, attributes: configuration.attributes,
+            runtimes: runtimeOrder.filter { unavailableRuntimes[$0] == nil },
             isolation: runtimeOrder.first.flatMap { runtimes[$0]?.isolation } ?? "none")
     }
 

@@ -29,6 +29,9 @@ public struct AgentConfiguration: Sendable {
     /// Whether `cpus` is also a hard CFS quota rather than only a relative weight. Default false,
     /// as Mesos (`--cgroups_enable_cfs`): tasks may use idle CPU beyond their share.
     public var hardCpuLimit: Bool
+    /// How often the Docker engine is checked, to stop or resume offering the docker runtime.
+    /// Default 2 s.
+    public var runtimeCheckSeconds: Double = 2
     /// Unix socket of the Docker Engine that runs `container.type: DOCKER` apps
     /// (`/var/run/docker.sock`); nil: no docker runtime. When nothing answers there at start-up the
     /// agent offers only the process runtime (and logs why).

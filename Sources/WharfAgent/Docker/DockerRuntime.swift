@@ -1,6 +1,7 @@
-import Synchronization
 import Foundation
 import Logging
+import NIOCore
+import Synchronization
 import WharfModel
 
 /// Runs Marathon `container.type: DOCKER` apps as containers of a local Docker Engine, as Mesos'
@@ -68,6 +69,18 @@ public actor DockerRuntime: Runtime {
             logger.info("Docker engine found", metadata: [
                 "socket": "\(socketPath)", "engine": "\(engine.engineVersion)", "api": "\(engine.version)",
             ])
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    /// Whether the engine answers now: nil when it does (connecting first when the runtime never
+    /// has), otherwise why not. Cheap (`/_ping`); the agent polls it to offer or withdraw the runtime.
+    public func availability() async -> String? {
+        guard let engine else { return await connect() }
+        do throws(DockerEngineError) {
+            try await engine.perform(.get, "/_ping", deadline: NIODeadline.now() + TimeAmount.seconds(3))
             return nil
         } catch {
             return error.message

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+import WharfAgent
+import WharfModel
+
+/// A unix-socket proxy to the real engine that a test can start and stop, standing in for an
+/// engine that goes away and comes back.
+private final class EngineProxy {
+    let socketPath: String
+    private var process: Process?
+
+    init(socketPath: String) { self.socketPath = socketPath }
+
+    static let script = #"""
+        import os, socket, sys, threading
+        path, target = sys.argv[1], sys.argv[2]
+        if os.path.exists(path): os.unlink(path)
+        server = socket.socket(socket.AF_UNIX); server.bind(path); server.listen(64)
+        def pipe(a, b):
+            try:
+                while True:
+                    data = a.recv(65536)
+                    if not data: break
+                    b.sendall(data)
+            except OSError: pass
+            finally:
+                for s in (a, b):
+                    try: s.shutdown(socket.SHUT_RDWR)
+                    except OSError: pass
+        while True:
+            client, _ = server.accept()
+            upstream = socket.socket(socket.AF_UNIX); upstream.connect(target)
+            threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        """#
+
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", Self.script, socketPath, DockerAvailability.socketPath]
+        try process.run()
+        self.process = process
+    }
+
+    /// Kills the proxy and removes its socket. (Polls rather than `waitUntilExit()`, which can spin
+    /// inside Swift concurrency on Linux.)
+    func stop() async {
+        if let process {
+            // SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM.
+            kill(process.processIdentifier, SIGKILL)
+            for _ in 0..<200 where process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        }
+        process = nil
+        unlink(socketPath)
+    }
+}
+
+@Suite("Docker engine availability", .serialized, .enabled(if: DockerAvailability.isAvailable, "no Docker engine at /var/run/docker.sock"))
+struct DockerAvailabilityTests {
+    @Test("the docker runtime is offered only while an engine answers, and re-announced when that changes")
+    func offeredWhileTheEngineAnswers() async throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let proxy = EngineProxy(socketPath: dir.path + "/engine.sock")
+        var configuration = AgentConfiguration(
+            agentId: "agent-1", host: "127.0.0.1", dataDir: dir.path + "/data",
+            capacity: Resources(cpus: 2, mem: 1024, disk: 1024), useCgroups: false, dockerSocket: proxy.socketPath)
+        configuration.runtimeCheckSeconds = 0.2
+        let agent = Agent(configuration: configuration, logger: quietLogger)
+        let log = ReportLog.following(agent.reports)
+        await agent.start()
+        #expect(await eventually { await log.registrations.first?.runtimes == ["process"] }, "docker offered without an engine")
+        try proxy.start()
+        #expect(await eventually { await log.registrations.last?.runtimes == ["process", "docker"] },
+                "not re-announced with docker once the engine answered")
+        #expect(await agent.info.runtimes == ["process", "docker"])
+        let fullStatesBefore = await log.fullStates().count
+        await proxy.stop()
+        #expect(await eventually { await log.registrations.last?.runtimes == ["process"] },
+                "still offering docker after the engine went away")
+        #expect(await log.fullStates().count > fullStatesBefore, "a re-announcement must carry the agent's tasks")
+        await agent.shutdown()
+    }
+}
