@@ -81,4 +81,48 @@ struct DockerAvailabilityTests {
         #expect(await log.fullStates().count > fullStatesBefore, "a re-announcement must carry the agent's tasks")
         await agent.shutdown()
     }
+
+    @Test("tasks recorded while the engine is away are held, then re-adopted when it answers")
+    func heldUntilTheEngineAnswers() async throws {
+        let dir = TemporaryDirectory()
+        defer { removeTestContainers(dataDir: dir.path + "/data"); dir.cleanUp() }
+        let proxy = EngineProxy(socketPath: dir.path + "/engine.sock")
+        var configuration = AgentConfiguration(
+            agentId: "agent-1", host: "127.0.0.1", dataDir: dir.path + "/data",
+            capacity: Resources(cpus: 2, mem: 1024, disk: 1024), useCgroups: false, dockerSocket: proxy.socketPath)
+        configuration.runtimeCheckSeconds = 0.2
+
+        try proxy.start()
+        #expect(await eventually { FileManager.default.fileExists(atPath: proxy.socketPath) })
+        let first = Agent(configuration: configuration, logger: quietLogger)
+        let firstLog = ReportLog.following(first.reports)
+        await first.start()
+        let launch = makeLaunch(makeDockerApp("held", cmd: "sleep 1000"))
+        await first.handle(.launch(launch))
+        #expect(await eventually { await firstLog.states(launch.instance.id) == [.running] })
+        let containers = agentContainers(dataDir: dir.path + "/data")
+        #expect(containers.count == 1)
+        await first.shutdown()
+        await proxy.stop()
+
+        // Restarted while the engine is away: the task is held as running, not reported gone.
+        let second = Agent(configuration: configuration, logger: quietLogger)
+        let secondLog = ReportLog.following(second.reports)
+        await second.start()
+        #expect(await eventually { await secondLog.fullStates().count == 1 })
+        #expect(await secondLog.fullStates().first?.map(\.state) == [.running])
+        #expect(await secondLog.registrations.first?.runtimes == ["process"])
+
+        try proxy.start()
+        #expect(await eventually { await secondLog.registrations.last?.runtimes == ["process", "docker"] })
+        #expect(await secondLog.terminal(launch.instance.id) == nil, "the held task was reported ended")
+        #expect(agentContainers(dataDir: dir.path + "/data") == containers, "the container was not kept")
+
+        await second.handle(.kill(KillTask(instanceId: launch.instance.id, gracePeriodSeconds: 1, reason: "done")))
+        #expect(await eventually { await secondLog.terminal(launch.instance.id)?.state == .killed })
+        #expect(await eventually { agentContainers(dataDir: dir.path + "/data").isEmpty })
+        await second.shutdown()
+        await proxy.stop()
+    }
 }
+

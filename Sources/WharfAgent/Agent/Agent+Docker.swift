@@ -37,13 +37,15 @@ extension Agent {
     }
 
     /// Records whether runtime `name` is usable (`reason` nil) and re-announces the agent on change.
-    func runtime(_ name: String, availability reason: String?) {
+    func runtime(_ name: String, availability reason: String?) async {
         guard !isShutDown, (unavailableRuntimes[name] == nil) != (reason == nil) else { return }
         unavailableRuntimes[name] = reason
         if let reason {
             logger.warning("runtime unavailable; no longer offered", metadata: ["runtime": "\(name)", "reason": "\(reason)"])
         } else {
             logger.info("runtime available again; offered", metadata: ["runtime": "\(name)"])
+            await adoptAwaitedTasks(of: name)
+            await sweepUnknownContainers()
         }
         reportContinuation.yield(.registered(info))
         reportFullState()

@@ -21,6 +21,15 @@ extension Agent {
                 handle: record.handle, killGracePeriodSeconds: record.killGracePeriodSeconds,
                 startedAt: record.startedAt, kill: record.kill, checks: record.checks,
                 health: record.checks?.initialHealth)
+            if let reason = unavailableRuntimes[record.handle.runtime] {
+                // The engine is away, not the container: hold the task as it was and adopt it once
+                // the runtime answers again (``adoptAwaitedTasks(of:)``).
+                task.status.message = "waiting for the \(record.handle.runtime) runtime to re-adopt the task (\(reason))"
+                tasks[record.instanceId] = task
+                awaitingAdoption[record.instanceId] = record
+                logger.warning("task held until its runtime answers", metadata: task.logMetadata)
+                continue
+            }
             let runtime = runtimes[record.handle.runtime]
             if let runtime, await runtime.adopt(record.handle) {
                 tasks[record.instanceId] = task
@@ -36,26 +45,13 @@ extension Agent {
                 }
                 continue
             }
-            task.phase = .ended
-            task.endedAt = .now()
-            task.status = TaskStatus(
-                instanceId: record.instanceId, incarnation: record.incarnation,
-                state: record.kill == nil ? .failed : .killed,
+            let status = await settleEndedWhileAway(
+                record, task: task,
                 message: runtime == nil
                     ? "agent has no \(record.handle.runtime) runtime to adopt the task after a restart"
                     : record.kill.map { "\($0.reason) (process exited while the agent was down)" }
-                        ?? "process exited while the agent was down",
-                timestamp: task.endedAt!)
-            tasks[record.instanceId] = task
-            endedMeanwhile.append(task.status)
-            logger.warning("task ended while the agent was down", metadata: task.logMetadata)
-            do {
-                try await store.delete(instanceId: record.instanceId)
-            } catch {
-                logger.error("cannot remove stale task record", metadata: [
-                    "instance": "\(record.instanceId)", "error": "\(error)",
-                ])
-            }
+                        ?? "process exited while the agent was down")
+            endedMeanwhile.append(status)
         }
         // Tasks started but never recorded (the agent died in between) are killed: the control
         // plane does not know them as running, and an unrecorded process would run twice.
@@ -72,4 +68,50 @@ extension Agent {
         for instanceId in adopted { startChecks(instanceId) }
         watchRuntimeAvailability()
     }
+
+    /// Marks a recorded task as ended while nobody supervised it (failed, or killed when a kill was
+    /// in progress), forgets its record and returns the terminal status (not yet reported).
+    func settleEndedWhileAway(_ record: TaskRecord, task: ManagedTask, message: String) async -> TaskStatus {
+        var task = task
+        task.phase = .ended
+        task.endedAt = .now()
+        task.status = TaskStatus(
+            instanceId: record.instanceId, incarnation: record.incarnation,
+            state: task.kill == nil ? .failed : .killed, message: message, timestamp: task.endedAt!)
+        tasks[record.instanceId] = task
+        logger.warning("task ended while the agent was down", metadata: task.logMetadata)
+        do {
+            try await store.delete(instanceId: record.instanceId)
+        } catch {
+            logger.error("cannot remove stale task record", metadata: [
+                "instance": "\(record.instanceId)", "error": "\(error)",
+            ])
+        }
+        return task.status
+    }
+
+    /// Adopts the tasks held at start-up because runtime `name` did not answer, now that it does:
+    /// supervised (and checked, or killed when a kill was asked for meanwhile) when their container
+    /// still runs, reported ended otherwise.
+    func adoptAwaitedTasks(of name: String) async {
+        guard let runtime = runtimes[name] else { return }
+        for (instanceId, record) in awaitingAdoption where record.handle.runtime == name {
+            awaitingAdoption[instanceId] = nil
+            guard let task = tasks[instanceId], task.phase == .running else { continue }
+            if await runtime.adopt(record.handle) {
+                logger.info("task re-adopted", metadata: task.logMetadata)
+                if var kill = tasks[instanceId]?.kill {
+                    kill.drainSeconds = nil
+                    await stopRunningTask(instanceId, kill: kill, runtime: runtime)
+                } else {
+                    setStatus(instanceId, .running, message: "re-adopted (\(Self.startedDetail(record.handle)))")
+                    startChecks(instanceId)
+                }
+            } else {
+                report(await settleEndedWhileAway(
+                    record, task: task, message: "container exited while the agent and its Docker engine were away"))
+            }
+        }
+    }
 }
+

@@ -27,6 +27,8 @@ public actor Agent {
     let runtimeOrder: [String]
     /// Runtimes that cannot run tasks now (no Docker engine answers), with the reason; not offered.
     var unavailableRuntimes: [String: String] = [:]
+    /// Recorded tasks of runtimes that did not answer at start-up, adopted once they do.
+    var awaitingAdoption: [String: TaskRecord] = [:]
     /// Polls runtimes whose availability can change (the Docker engine) and re-announces the agent
     /// when it does.
     var availabilityWatch: Task<Void, Never>?
