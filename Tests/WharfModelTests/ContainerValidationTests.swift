@@ -146,7 +146,8 @@ struct ContainerValidationTests {
          {"containerPath": "/x", "hostPath": "", "mode": "RW"},
          {"containerPath": "/y", "hostPath": "/y", "mode": "rw"},
          {"containerPath": "a/../../etc", "hostPath": "../../etc", "mode": "RO"},
-         {"containerPath": "/z/../z", "hostPath": "/srv/../srv", "mode": "RO"}]
+         {"containerPath": "/z/../z", "hostPath": "/srv/../srv", "mode": "RO"},
+         {"containerPath": "/data:z", "hostPath": "/mnt/a:b", "mode": "RW"}]
         """#))
         // Relative paths are inside the sandbox (Mesos' Docker containerizer): allowed.
         #expect(!f.contains { $0.path.hasPrefix("/container/volumes(0)") || $0.path.hasPrefix("/container/volumes(1)") })
@@ -155,6 +156,9 @@ struct ContainerValidationTests {
         #expect(has(f, "/container/volumes(4)/hostPath", "a relative path must stay inside the task's sandbox (no '..'), got '../../etc'"))
         #expect(has(f, "/container/volumes(4)/containerPath", "a relative path must stay inside the task's sandbox (no '..'), got 'a/../../etc'"))
         #expect(!f.contains { $0.path.hasPrefix("/container/volumes(5)") })
+        // Docker's bind syntax is host:container:mode.
+        #expect(has(f, "/container/volumes(6)/hostPath", "must not contain ':' (got '/mnt/a:b')"))
+        #expect(has(f, "/container/volumes(6)/containerPath", "must not contain ':' (got '/data:z')"))
     }
 
     @Test func mesosVolumesKeepMarathonsRules() {

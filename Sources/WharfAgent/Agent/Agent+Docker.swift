@@ -23,14 +23,21 @@ extension Agent {
     func watchRuntimeAvailability() {
         let dockers = runtimeOrder.compactMap { name in (runtimes[name] as? DockerRuntime).map { (name, $0) } }
         guard availabilityWatch == nil, !dockers.isEmpty else { return }
-        let interval = Duration.milliseconds(Int64(configuration.runtimeCheckSeconds * 1000))
+        let seconds = configuration.runtimeCheckSeconds
+        let interval = Duration.milliseconds(Int64((seconds.isFinite ? min(max(seconds, 0.05), 3600) : 2) * 1000))
         availabilityWatch = Task { [weak self] in
+            // One slow answer (an engine busy with a large pull) does not withdraw the runtime:
+            // three failures in a row do.
+            var failures: [String: Int] = [:]
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 guard !Task.isCancelled else { return }
                 for (name, docker) in dockers {
                     let reason = await docker.availability()
-                    await self?.runtime(name, availability: reason)
+                    failures[name] = reason == nil ? 0 : (failures[name] ?? 0) + 1
+                    if reason == nil || failures[name]! >= 3 {
+                        await self?.runtime(name, availability: reason)
+                    }
                 }
             }
         }
@@ -55,7 +62,9 @@ extension Agent {
     /// as their message (the control plane shows them as `status_update_event`s).
     func pullProgressed(taskId: String, message: String) {
         let instanceId = Instance.instanceId(fromTaskId: taskId)
-        guard let task = tasks[instanceId], task.taskId == taskId, task.phase == .starting else { return }
+        guard let task = tasks[instanceId], task.taskId == taskId, task.phase == .starting, task.kill == nil,
+              task.status.state == .starting
+        else { return }
         setStatus(instanceId, .starting, message: message)
     }
 
@@ -63,8 +72,9 @@ extension Agent {
     /// creating a container and recording its task, or the record was given up).
     func sweepUnknownContainers() async {
         guard let docker = runtimes["docker"] as? DockerRuntime, unavailableRuntimes["docker"] == nil else { return }
-        let live = Set(tasks.values.filter { $0.phase != .ended }.compactMap { $0.handle?.containerId })
-        let removed = await docker.removeUnknownContainers(keeping: live)
+        let held = tasks.values.filter { $0.phase != .ended }
+        let removed = await docker.removeUnknownContainers(
+            keeping: Set(held.compactMap { $0.handle?.containerId }), tasks: Set(held.map(\.taskId)))
         if !removed.isEmpty {
             logger.warning("removed containers no task record knew", metadata: ["containers": "\(removed.sorted())"])
         }

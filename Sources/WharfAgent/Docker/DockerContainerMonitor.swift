@@ -30,12 +30,14 @@ struct DockerContainerMonitor: Sendable {
     func waitForEnd() async -> End? {
         var delay = Duration.milliseconds(100)
         while !Task.isCancelled {
+            var waitFailed = false
             do throws(DockerEngineError) {
                 _ = try await engine.waitContainer(containerId)
             } catch where error.isNotFound {
                 return .vanished(vanishedMessage)
             } catch {
                 guard !Task.isCancelled else { return nil }
+                waitFailed = true
                 logger.warning("lost the wait on a task container; checking it again", metadata: [
                     "task": "\(taskId)", "error": "\(error)",
                 ])
@@ -53,7 +55,13 @@ struct DockerContainerMonitor: Sendable {
                     delay = min(delay * 2, Self.maximumRetryDelay)
                 }
             }
-            delay = .milliseconds(100)
+            if waitFailed {
+                // A wait that fails at once on a running container must not become a busy loop.
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, Self.maximumRetryDelay)
+            } else {
+                delay = .milliseconds(100)
+            }
         }
         return nil
     }

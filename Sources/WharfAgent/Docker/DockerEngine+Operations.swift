@@ -35,6 +35,9 @@ extension DockerEngine {
                     let line = pending.readSlice(length: length + 1).map { Data($0.readableBytesView) } ?? Data()
                     try Self.handlePullLine(line, progress: progress)
                 }
+                pending.discardReadBytes()
+                // A line that never ends is not progress JSON: drop it rather than grow without bound.
+                if pending.readableBytes > 1 << 20 { pending.clear() }
             }
             if pending.readableBytes > 0 { try Self.handlePullLine(Data(pending.readableBytesView), progress: progress) }
         } catch let error as DockerEngineError {

@@ -256,7 +256,7 @@ public actor DockerRuntime: Runtime {
     /// Removes every container labelled as this agent's (managed, same data directory) whose id is
     /// not in `keep`: containers of tasks the agent never recorded or no longer knows. Containers of
     /// other agents and containers Wharf did not create are never touched. Returns the names removed.
-    public func removeUnknownContainers(keeping keep: Set<String>) async -> [String] {
+    public func removeUnknownContainers(keeping keep: Set<String>, tasks keepTasks: Set<String> = []) async -> [String] {
         guard let engine else { return [] }
         let labels = ["\(DockerContainerConfig.Label.managed)=true", "\(DockerContainerConfig.Label.agent)=\(agentDataDir)"]
         let found: [DockerAPI.ContainerSummary]
@@ -273,6 +273,8 @@ public actor DockerRuntime: Runtime {
             guard container.Labels?[DockerContainerConfig.Label.agent] == agentDataDir,
                   container.Labels?[DockerContainerConfig.Label.managed] == "true"
             else { continue }
+            // A task being started has its container before the agent knows the container's id.
+            if let taskId = container.Labels?[DockerContainerConfig.Label.taskId], keepTasks.contains(taskId) { continue }
             do {
                 try await engine.removeContainer(container.Id)
                 removed.append(container.Names?.first.map { String($0.drop { $0 == "/" }) } ?? container.Id)

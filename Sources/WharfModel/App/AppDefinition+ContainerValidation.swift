@@ -37,6 +37,13 @@ extension AppDefinition {
             } else if Self.escapesSandbox(hostPath) {
                 f.add(path + "/hostPath", "a relative path must stay inside the task's sandbox (no '..'), got '\(hostPath)'")
             }
+            // Docker binds are `host:container:mode`: a colon inside either path would be read as a separator.
+            if container.type == .docker {
+                if hostPath.contains(":") { f.add(path + "/hostPath", "must not contain ':' (got '\(hostPath)')") }
+                if volume.containerPath.contains(":") {
+                    f.add(path + "/containerPath", "must not contain ':' (got '\(volume.containerPath)')")
+                }
+            }
             if Self.escapesSandbox(volume.containerPath) {
                 f.add(path + "/containerPath", "a relative path must stay inside the task's sandbox (no '..'), got '\(volume.containerPath)'")
             }
