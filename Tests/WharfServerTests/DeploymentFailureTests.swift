@@ -257,7 +257,7 @@ struct DeploymentFailureTests {
         app.readinessChecks = [ReadinessCheck(portName: "http", intervalSeconds: 2, timeoutSeconds: 1)]
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         // The scripted agent reports readiness as ready at once.
-        try await h.waitUntil(timeout: 5) { await h.settled(app.id, running: 1) }
+        try await h.waitUntil(timeout: 30) { await h.settled(app.id, running: 1) }
     }
 
     @Test("health reported unknown again (agent restart) keeps the last known result")

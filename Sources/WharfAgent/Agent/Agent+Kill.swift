@@ -13,10 +13,10 @@ extension Agent {
         }
         // Bounded to a year (and NaN-safe) so that no stored or sent value can overflow a timer.
         let requested = command.gracePeriodSeconds > 0 ? command.gracePeriodSeconds : task.killGracePeriodSeconds
-        let grace = min(requested.isFinite ? requested : 0, Double(HealthCheckState.maxSeconds))
+        let grace = min(requested.isFinite ? requested : 0, Double(AppDefinition.maxSeconds))
         let kill = TaskRecord.Kill(
             reason: command.reason, gracePeriodSeconds: grace,
-            drainSeconds: command.drainSeconds > 0 ? min(command.drainSeconds, Double(HealthCheckState.maxSeconds)) : nil)
+            drainSeconds: command.drainSeconds > 0 ? min(command.drainSeconds, Double(AppDefinition.maxSeconds)) : nil)
         let reason = command.reason
         switch task.phase {
         case .ended:

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import WharfModel
 
 /// The engine operations the docker runtime needs, one method per API call.
 extension DockerEngine {
@@ -60,13 +61,12 @@ extension DockerEngine {
     /// `name` and `tag` of an image reference for `POST /images/create`: `redis` → (`redis`,
     /// `latest`), `host:5000/app:1` → (`host:5000/app`, `1`), `app@sha256:…` → (the whole, nil).
     static func splitReference(_ image: String) -> (name: String, tag: String?) {
-        if image.contains("@") { return (image, nil) }
-        let lastComponent = image.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
-        if let colon = lastComponent.lastIndex(of: ":") {
-            let tag = String(lastComponent[lastComponent.index(after: colon)...])
-            return (String(image.dropLast(tag.count + 1)), tag)
+        // Validation parsed the reference already (`DockerImageReference`); a stored definition that
+        // predates it is passed through whole.
+        guard let reference = try? DockerImageReference(parsing: image), reference.digest == nil else {
+            return (image, image.contains("@") ? nil : "latest")
         }
-        return (image, "latest")
+        return (reference.repository, reference.tag ?? "latest")
     }
 
     /// An image reference as it may appear in a URL path (`/` and `:` kept).

@@ -15,12 +15,9 @@ struct HealthCheckState: Sendable {
     /// Set once the check failed `maxConsecutiveFailures` times in a row; checking stops then.
     private(set) var killReason: String?
 
-    /// Longest wait honoured (one year): definitions stored before such bounds were validated must
-    /// not overflow a timer.
-    static let maxSeconds = 31_536_000
-
-    /// `seconds` within 1 s ... ``maxSeconds``.
-    static func bounded(_ seconds: Int) -> Int { min(max(1, seconds), maxSeconds) }
+    /// `seconds` within 1 s ... `AppDefinition.maxSeconds` (a year): definitions stored before that
+    /// bound was validated must not overflow a timer.
+    static func bounded(_ seconds: Int) -> Int { min(max(1, seconds), AppDefinition.maxSeconds) }
 
     init(check: HealthCheck, index: Int, taskStartedAt: Timestamp) {
         self.check = check
@@ -33,7 +30,7 @@ struct HealthCheckState: Sendable {
     /// (MESOS_*, COMMAND).
     func initialDelay(now: Timestamp) -> Double {
         guard check.protocol.isMesosCheck else { return 0 }
-        return max(0, Double(min(check.delaySeconds, Self.maxSeconds)) - now.seconds(since: taskStartedAt))
+        return max(0, Double(min(check.delaySeconds, AppDefinition.maxSeconds)) - now.seconds(since: taskStartedAt))
     }
 
     /// Seconds between the start of one attempt and the next: at most one second while a starting
@@ -49,7 +46,7 @@ struct HealthCheckState: Sendable {
 
     /// Whether `now` lies within `gracePeriodSeconds` of the task's start.
     func isInGracePeriod(now: Timestamp) -> Bool {
-        now.seconds(since: taskStartedAt) < Double(min(check.gracePeriodSeconds, Self.maxSeconds))
+        now.seconds(since: taskStartedAt) < Double(min(check.gracePeriodSeconds, AppDefinition.maxSeconds))
     }
 
     /// Applies one attempt's outcome. Returns whether the result changed in a way the control plane
