@@ -36,16 +36,32 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
+        // Service discovery: the catalog of routable endpoints, the DNS server, Consul's read API model.
+        .target(name: "WharfDiscovery", dependencies: [
+            "WharfModel",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // Edge router: HTTP reverse proxy and TCP proxy over a live route table.
+        .target(name: "WharfRouter", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Control plane: Marathon API, event bus, agent link, deployments, reconciler.
         .target(name: "WharfServer", dependencies: [
-            "WharfModel", "WharfScheduler", "WharfStore", "WharfAgent",
+            "WharfModel", "WharfScheduler", "WharfStore", "WharfAgent", "WharfDiscovery", "WharfRouter",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .executableTarget(name: "wharf", dependencies: [
-            "WharfServer", "WharfAgent", "WharfModel", "WharfScheduler",
+            "WharfServer", "WharfAgent", "WharfModel", "WharfScheduler", "WharfDiscovery", "WharfRouter",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -55,6 +71,18 @@ let package = Package(
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"]),
         .testTarget(name: "WharfStoreTests", dependencies: ["WharfStore", "WharfModel"]),
         .testTarget(name: "WharfAgentTests", dependencies: ["WharfAgent", "WharfModel"]),
+        .testTarget(name: "WharfDiscoveryTests", dependencies: [
+            "WharfDiscovery", "WharfModel",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        .testTarget(name: "WharfRouterTests", dependencies: [
+            "WharfRouter",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "WharfServerTests", dependencies: ["WharfServer", "WharfModel", "WharfScheduler", "WharfStore"]),
         .testTarget(name: "WharfIntegrationTests", dependencies: [
             "WharfModel",

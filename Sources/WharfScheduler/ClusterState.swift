@@ -17,7 +17,7 @@ final class ClusterState {
     private var usedPorts: [[Int]]
     private let seed: UInt64
 
-    init(agents: [AgentInfo], instances: [Instance], seed: UInt64) {
+    init(agents: [AgentInfo], instances: [Instance], seed: UInt64, reservedPorts: [Int] = []) {
         self.agents = agents
         self.seed = seed
         var index: [String: Int] = [:]
@@ -27,7 +27,7 @@ final class ClusterState {
         var cpus = agents.map(\.capacity.cpus)
         var mem = agents.map(\.capacity.mem)
         var disk = agents.map(\.capacity.disk)
-        var used = [[Int]](repeating: [], count: agents.count)
+        var used = [[Int]](repeating: reservedPorts, count: agents.count)
         for instance in instances where instance.isActive {
             guard let i = index[instance.agentId] else { continue }
             cpus[i] -= instance.resources.cpus

@@ -60,7 +60,7 @@ public struct Scheduler: Sendable {
             }
         }
 
-        let cluster = ClusterState(agents: view.agents, instances: view.instances, seed: view.seed)
+        let cluster = ClusterState(agents: view.agents, instances: view.instances, seed: view.seed, reservedPorts: view.reservedPorts)
         let placer = Placer(cluster: cluster, seed: view.seed, algorithm: algorithm)
 
         for app in apps {

@@ -18,9 +18,13 @@ public struct SchedulerView: Sendable {
     /// Seed of the placement shuffle: the same view and seed give the same decisions. Vary it between
     /// calls (e.g. a counter) so that ties are not always broken towards the same agents.
     public var seed: UInt64
+    /// Host ports no task may get on any agent: the service ports an edge router on every agent
+    /// listens on. Default none.
+    public var reservedPorts: [Int]
 
     public init(now: Timestamp, apps: [AppDefinition], instances: [Instance], agents: [AgentInfo],
-                backoff: [PathId: LaunchBackoff] = [:], seed: UInt64 = 0) {
+                backoff: [PathId: LaunchBackoff] = [:], seed: UInt64 = 0, reservedPorts: [Int] = []) {
+        self.reservedPorts = reservedPorts
         self.now = now
         self.apps = apps
         self.instances = instances

@@ -64,6 +64,36 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("docker-socket"), help: ArgumentHelp("Unix socket of the Docker Engine for container.type DOCKER apps; 'none' to run processes only [WHARF_DOCKER_SOCKET] (default /var/run/docker.sock).", valueName: "path"))
     var dockerSocket: String?
 
+    @Option(name: .customLong("router-port"), help: ArgumentHelp("Port of the HTTP edge router, or off [WHARF_ROUTER_PORT] (default 8000).", valueName: "port"))
+    var routerPort: String?
+
+    @Option(name: .customLong("router-bind"), help: ArgumentHelp("Address the router's HTTP and TCP listeners and the DNS server bind to [WHARF_ROUTER_BIND] (default 0.0.0.0).", valueName: "address"))
+    var routerBind: String?
+
+    @Option(name: .customLong("router-domain"), help: ArgumentHelp("Route <service>.<domain> to every app's first port, or off [WHARF_ROUTER_DOMAIN] (default localhost: http://web.localhost:8000/).", valueName: "domain"))
+    var routerDomain: String?
+
+    @Option(name: .customLong("router-groups"), help: ArgumentHelp("Route only apps in these marathon-lb groups (HAPROXY_GROUP), comma-separated; * for all [WHARF_ROUTER_GROUPS] (default all).", valueName: "groups"))
+    var routerGroups: String?
+
+    @Option(name: .customLong("tcp-routes"), help: ArgumentHelp("Listen on every app's service ports and relay TCP to its instances [WHARF_TCP_ROUTES] (default true).", valueName: "bool"))
+    var tcpRoutes: String?
+
+    @Option(name: .customLong("dns-port"), help: ArgumentHelp("Port of the DNS server (UDP and TCP), or off [WHARF_DNS_PORT] (default 8600).", valueName: "port"))
+    var dnsPort: String?
+
+    @Option(name: .customLong("dns-domains"), help: ArgumentHelp("Domains answered besides consul, comma-separated [WHARF_DNS_DOMAINS] (default wharf: web.wharf, web.service.wharf).", valueName: "domains"))
+    var dnsDomains: String?
+
+    @Option(name: .customLong("dns-ttl"), help: ArgumentHelp("TTL of DNS answers in seconds [WHARF_DNS_TTL] (default 1).", valueName: "seconds"))
+    var dnsTTL: String?
+
+    @Option(name: .customLong("consul-port"), help: ArgumentHelp("Also serve the Consul API alone on this port, e.g. 8500 [WHARF_CONSUL_PORT] (default off; it is always on the API port).", valueName: "port"))
+    var consulPort: String?
+
+    @Option(name: .customLong("datacenter"), help: ArgumentHelp("Consul datacenter name [WHARF_DATACENTER] (default dc1).", valueName: "name"))
+    var datacenter: String?
+
     func validate() throws {
         _ = try settings()
     }
@@ -88,7 +118,9 @@ struct DevCommand: AsyncParsableCommand {
             "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
             "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit, "kill-drain": killDrain,
             "deployment-deadline": deploymentDeadline, "deployment-max-failures": deploymentMaxFailures,
-            "docker-socket": dockerSocket,
+            "docker-socket": dockerSocket, "router-port": routerPort, "router-bind": routerBind,
+            "router-domain": routerDomain, "router-groups": routerGroups, "tcp-routes": tcpRoutes, "dns-port": dnsPort,
+            "dns-domains": dnsDomains, "dns-ttl": dnsTTL, "consul-port": consulPort, "datacenter": datacenter,
         ], environment: environment)
         return try DevSettings(source)
     }

@@ -110,6 +110,7 @@ struct DevSettings {
                 config.dockerSocket = Self.absolutePath(text)
             }
         }
+        try Self.readDiscovery(source, into: &config)
         configuration = config
 
         logLevel = .info
@@ -150,5 +151,87 @@ struct DevSettings {
         if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL.path }
         let cwd = FileManager.default.currentDirectoryPath
         return URL(fileURLWithPath: cwd).appendingPathComponent(expanded).standardizedFileURL.path
+    }
+
+    /// Router, DNS and Consul API settings.
+    private static func readDiscovery(_ source: Source, into config: inout ServerConfiguration) throws {
+        var discovery = config.discovery
+        if let (text, origin) = source.value("router-port") { discovery.routerPort = try optionalPort(text, origin: origin) }
+        if let (text, origin) = source.value("dns-port") { discovery.dnsPort = try optionalPort(text, origin: origin) }
+        if let (text, origin) = source.value("consul-port") { discovery.consulPort = try optionalPort(text, origin: origin) }
+        if let (text, origin) = source.value("router-bind") {
+            guard !text.isEmpty, !text.contains(where: \.isWhitespace) else {
+                throw ValidationError("\(origin) '\(text)' is not an address to bind to")
+            }
+            discovery.routerBind = text
+            discovery.dnsBind = text
+        }
+        if let (text, origin) = source.value("router-domain") {
+            if text.lowercased() == "off" || text.isEmpty {
+                discovery.routerDomain = nil
+            } else {
+                let domain = text.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+                guard isHostName(domain) else { throw ValidationError("\(origin) '\(text)' is not a domain name (or off)") }
+                discovery.routerDomain = domain
+            }
+        }
+        if let (text, origin) = source.value("router-groups") {
+            discovery.routerGroups = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !discovery.routerGroups.isEmpty else { throw ValidationError("\(origin) must list at least one group, e.g. external or *") }
+        }
+        if let (text, origin) = source.value("tcp-routes") {
+            switch text.lowercased() {
+            case "true", "1", "yes", "on": discovery.tcpRoutes = true
+            case "false", "0", "no", "off": discovery.tcpRoutes = false
+            default: throw ValidationError("\(origin) '\(text)' must be true or false")
+            }
+        }
+        if let (text, origin) = source.value("dns-domains") {
+            var domains: [String] = []
+            for part in text.split(separator: ",") {
+                let domain = part.trimmingCharacters(in: .whitespaces).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+                guard isHostName(domain), domain != "consul" else {
+                    throw ValidationError("\(origin) '\(part)' is not a domain name other than consul")
+                }
+                domains.append(domain)
+            }
+            discovery.dnsExtraDomains = domains
+        }
+        if let (text, origin) = source.value("dns-ttl") {
+            guard let ttl = Int(text), (0...86400).contains(ttl) else {
+                throw ValidationError("\(origin) '\(text)' must be whole seconds, 0-86400")
+            }
+            discovery.dnsTTL = ttl
+        }
+        if let (text, origin) = source.value("datacenter") {
+            guard isHostName(text.lowercased()), !text.contains(".") else {
+                throw ValidationError("\(origin) '\(text)' is not a datacenter name (letters, digits, '-')")
+            }
+            config.datacenter = text.lowercased()
+        }
+        let bound = [("--api-port", config.apiPort as Int?), ("--router-port", discovery.routerPort), ("--consul-port", discovery.consulPort)]
+            .compactMap { name, port in port.map { (name, $0) } }
+        for (i, (name, port)) in bound.enumerated() {
+            if let other = bound[..<i].first(where: { $0.1 == port }) {
+                throw ValidationError("\(name) \(port) is already used by \(other.0)")
+            }
+        }
+        config.discovery = discovery
+    }
+
+    /// A port number, or `off` for none.
+    private static func optionalPort(_ text: String, origin: String) throws -> Int? {
+        if text.lowercased() == "off" { return nil }
+        guard let port = Int(text), (1...65535).contains(port) else {
+            throw ValidationError("\(origin) '\(text)' is not a port number (1-65535) or off")
+        }
+        return port
+    }
+
+    private static func isHostName(_ name: String) -> Bool {
+        !name.isEmpty && name.count <= 253 && name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
     }
 }

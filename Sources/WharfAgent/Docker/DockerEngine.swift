@@ -69,6 +69,9 @@ final class DockerEngine: Sendable {
         // never make a request queue behind them.
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 100_000
         configuration.connectionPool.idleTimeout = .seconds(30)
+        // A socket nobody listens on must fail at once (the agent's start waits for this probe),
+        // not be retried until the deadline.
+        configuration.connectionPool.retryConnectionEstablishment = false
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         do throws(DockerEngineError) {
             let answer: DockerAPI.Version = try await Self.decode(

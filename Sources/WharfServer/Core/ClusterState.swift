@@ -50,6 +50,8 @@ public struct ClusterState: Sendable {
     public var agents: [String: AgentInfo] = [:]
     /// Version of the root group: the time of the last accepted change.
     public var rootVersion: Timestamp = Timestamp(millis: 0)
+    /// Apps whose instances or definition changed since the catalog was last told.
+    var catalogChanges: Set<PathId> = []
 
     public init() {}
 
@@ -60,12 +62,14 @@ public struct ClusterState: Sendable {
     }
 
     mutating func upsert(_ instance: Instance) {
+        catalogChanges.insert(instance.appId)
         instances[instance.id] = instance
         instanceIdsByApp[instance.appId, default: []].insert(instance.id)
     }
 
     mutating func removeInstance(_ id: String) {
         guard let instance = instances.removeValue(forKey: id) else { return }
+        catalogChanges.insert(instance.appId)
         instanceIdsByApp[instance.appId]?.remove(id)
         if instanceIdsByApp[instance.appId]?.isEmpty == true { instanceIdsByApp[instance.appId] = nil }
     }

@@ -119,9 +119,13 @@ extension ControlPlane {
 
         // Durable: now visible.
         versions = newVersions
-        for (id, app) in changed { state.apps[id] = app }
+        for (id, app) in changed {
+            state.apps[id] = app
+            state.catalogChanges.insert(id)
+        }
         for id in removed {
             state.apps[id] = nil
+            state.catalogChanges.insert(id)
             state.backoff[id] = nil
             state.queue[id] = nil
             state.lastTaskFailures[id] = nil
@@ -139,6 +143,7 @@ extension ControlPlane {
             state.backoff[id] = nil // a new configuration starts without launch delay
         }
         events.publish(GroupChangeEvent(groupId: .root, version: now))
+        publishCatalog()
         wake()
         return DeploymentResult(deploymentId: deployment.id, version: now, apps: target)
     }
@@ -162,6 +167,9 @@ extension ControlPlane {
                 apps[appId] = app
             }
             let result = try await deployLocked(DeployRequest(apps: apps, force: force, instancesToKill: found.map(\.id)))
+            // Killed now rather than at the next pass, so that they are out of routing by the time
+            // the caller hears back (the deployment would retry a kill that fails to store).
+            try? await decommission(found.map { KillDecision(instanceId: $0.id, reason: "killed and scaled down through the API") })
             return .deployment(result)
         }
         let killed = try await decommission(found.map { KillDecision(instanceId: $0.id, reason: "killed through the API") })

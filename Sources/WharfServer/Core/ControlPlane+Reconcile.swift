@@ -26,7 +26,8 @@ extension ControlPlane {
         let view = SchedulerView(
             now: now, apps: Array(effectiveApps().values),
             instances: state.instances.values.filter(\.isActive),
-            agents: Array(state.agents.values), backoff: state.backoff, seed: passCount)
+            agents: Array(state.agents.values), backoff: state.backoff, seed: passCount,
+            reservedPorts: routedServicePorts())
         let decisions = scheduler.decide(view)
 
         var queue: [PathId: QueueEntry] = [:]
@@ -43,6 +44,7 @@ extension ControlPlane {
         }
         expireInstancesOfMissingAgents(now: now)
         await resendStaleKills(now: now)
+        publishCatalog()
         await flushQuietly()
     }
 
@@ -97,6 +99,8 @@ extension ControlPlane {
             }
             killSentAt[instance.id] = now
         }
+        // Out of routing before the agent hears of the kill.
+        publishCatalog()
         for instance in updated {
             logger.info("killing instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "reason": "\(instance.message ?? "")"])
             await link.send(.kill(killTask(instance, reason: instance.message ?? "")), to: instance.agentId)

@@ -13,9 +13,11 @@ extension ControlPlane {
             pendingAgents[info.id] = info
         case let .status(agentId, status):
             await apply(status, from: agentId)
+            publishCatalog()
             wake()
         case let .fullState(agentId, statuses):
             await reconcileAgent(agentId, statuses: statuses)
+            publishCatalog()
             wake()
         }
     }

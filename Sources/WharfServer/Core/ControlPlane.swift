@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import WharfDiscovery
 import WharfModel
 import WharfScheduler
 import WharfStore
@@ -15,6 +16,8 @@ import WharfStore
 public actor ControlPlane: Service {
     /// Event fan-out for `/v2/events` and other consumers.
     public nonisolated let events: EventBus
+    /// Routable endpoints per service, for the router, DNS and the Consul API.
+    public nonisolated let catalog: Catalog
     public nonisolated let configuration: ServerConfiguration
     /// When this control plane started.
     public nonisolated let startedAt: Timestamp
@@ -63,6 +66,7 @@ public actor ControlPlane: Service {
         self.isolationNote = isolationNote
         self.logger = logger
         self.events = EventBus()
+        self.catalog = Catalog(datacenter: configuration.datacenter)
         self.startedAt = Timestamp.now()
         self.scheduler = Scheduler(makeInstanceId: { appId in
             Instance.makeId(appId: appId, unique: UUID().uuidString.lowercased())
@@ -76,6 +80,8 @@ public actor ControlPlane: Service {
         state = loaded.state
         versions = loaded.versions
         lastVersion = max(state.rootVersion, state.apps.values.compactMap(\.version).max() ?? lastVersion)
+        state.catalogChanges = Set(state.apps.keys)
+        publishCatalog()
         logger.info("state loaded", metadata: [
             "apps": "\(state.apps.count)", "instances": "\(state.instances.count)",
             "deployments": "\(state.deployments.count)",

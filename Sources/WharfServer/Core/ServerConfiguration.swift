@@ -55,6 +55,10 @@ public struct ServerConfiguration: Sendable {
     /// agent. When nothing answers there the agent runs processes only (Docker apps wait in the
     /// queue); empty: do not look for an engine. Default `/var/run/docker.sock`.
     public var dockerSocket: String
+    /// Consul datacenter name answered by the catalog API and DNS. Default `dc1`.
+    public var datacenter: String = "dc1"
+    /// The edge router, DNS server and Consul API port; set after `init`.
+    public var discovery = DiscoveryConfiguration()
 
     public init(
         dataDir: String = "./.wharf", bindAddress: String = "0.0.0.0", apiPort: Int = 8080,
@@ -87,5 +91,45 @@ public struct ServerConfiguration: Sendable {
         self.deploymentProgressDeadlineSeconds = deploymentProgressDeadlineSeconds
         self.deploymentMaxTaskFailures = deploymentMaxTaskFailures
         self.dockerSocket = dockerSocket
+    }
+}
+
+/// Where discovery is served: the edge router, the DNS server and the extra Consul API port.
+public struct DiscoveryConfiguration: Sendable {
+    /// Port of the HTTP edge router; nil runs no router. Default 8000.
+    public var routerPort: Int?
+    /// Address the router's HTTP and TCP listeners bind to. Default `0.0.0.0`.
+    public var routerBind: String
+    /// Every app's first port is routed for the host `<service>.<routerDomain>` too; nil: only
+    /// hosts from labels. Default `localhost`, so that `http://web.localhost:8000/` works with no setup.
+    public var routerDomain: String?
+    /// Whether every app port with a service port gets a TCP listener on the router. Default true.
+    public var tcpRoutes: Bool
+    /// Only apps in these marathon-lb groups (`HAPROXY_GROUP`, `HAPROXY_{n}_GROUP`) are routed; empty: all.
+    public var routerGroups: [String]
+    /// Port of the DNS server (UDP and TCP); nil runs none. Default 8600.
+    public var dnsPort: Int?
+    /// Address the DNS server binds to. Default `0.0.0.0`.
+    public var dnsBind: String
+    /// Domains answered besides `consul`, e.g. `wharf` for `web.wharf`.
+    public var dnsExtraDomains: [String]
+    /// TTL of DNS answers, seconds. Default 1.
+    public var dnsTTL: Int
+    /// A second port serving only the Consul API (e.g. 8500 for tools that expect it); nil: none.
+    public var consulPort: Int?
+
+    public init(routerPort: Int? = 8000, routerBind: String = "0.0.0.0", routerDomain: String? = "localhost",
+                tcpRoutes: Bool = true, routerGroups: [String] = [], dnsPort: Int? = 8600, dnsBind: String = "0.0.0.0",
+                dnsExtraDomains: [String] = ["wharf"], dnsTTL: Int = 1, consulPort: Int? = nil) {
+        self.routerPort = routerPort
+        self.routerBind = routerBind
+        self.routerDomain = routerDomain
+        self.tcpRoutes = tcpRoutes
+        self.routerGroups = routerGroups
+        self.dnsPort = dnsPort
+        self.dnsBind = dnsBind
+        self.dnsExtraDomains = dnsExtraDomains
+        self.dnsTTL = dnsTTL
+        self.consulPort = consulPort
     }
 }

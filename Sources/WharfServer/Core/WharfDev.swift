@@ -3,7 +3,9 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import WharfAgent
+import WharfDiscovery
 import WharfModel
+import WharfRouter
 import WharfStore
 
 /// `wharf dev`: the control plane, one agent and the API in one process, on a SQLite file.
@@ -49,9 +51,13 @@ public enum WharfDev {
         try await controlPlane.load()
         services.append(.init(service: controlPlane))
         services.append(.init(service: makeAPIApplication(controlPlane: controlPlane, logger: logger)))
+        services += discoveryServices(controlPlane: controlPlane, logger: logger)
 
+        let discovery = configuration.discovery
         logger.info("wharf dev starting", metadata: [
             "api": "http://\(configuration.bindAddress):\(configuration.apiPort)", "dataDir": "\(dataDir)",
+            "router": "\(discovery.routerPort.map { "http://\(discovery.routerBind):\($0)" } ?? "off")",
+            "dns": "\(discovery.dnsPort.map { "\(discovery.dnsBind):\($0)" } ?? "off")",
             "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)", "taskPorts": "\(configuration.taskPorts)",
         ])
         let group = ServiceGroup(configuration: .init(
@@ -67,7 +73,7 @@ public enum WharfDev {
         try await store.close()
     }
 
-    /// The HTTP API: Marathon v2 routes and the OpenAPI document.
+    /// The HTTP API: Marathon v2 routes, Consul's read API and the OpenAPI document.
     static func makeAPIApplication(controlPlane: ControlPlane, logger: Logger) -> some Service {
         let router = Router()
         MarathonRoutes(controlPlane: controlPlane).register(on: router)
@@ -76,5 +82,39 @@ public enum WharfDev {
             router: router,
             configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.apiPort), serverName: "wharf"),
             logger: logger)
+    }
+
+    /// The edge router fed from the catalog, the DNS server and the Consul-only port, as configured.
+    static func discoveryServices(controlPlane: ControlPlane, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let configuration = controlPlane.configuration
+        let discovery = configuration.discovery
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let port = discovery.routerPort {
+            let router = EdgeRouter(configuration: RouterConfiguration(bindAddress: discovery.routerBind, httpPort: port), logger: logger)
+            router.onListenerStatus { name, port, error in
+                if let error {
+                    logger.warning("TCP route cannot listen", metadata: ["service": "\(name)", "port": "\(port)", "error": "\(error)"])
+                } else {
+                    logger.info("TCP route listening", metadata: ["service": "\(name)", "port": "\(port)"])
+                }
+            }
+            services.append(.init(service: router))
+            services.append(.init(service: RouteFeeder(catalog: controlPlane.catalog, router: router,
+                                                       builder: RouteTableBuilder(configuration: discovery), logger: logger)))
+        }
+        if let port = discovery.dnsPort {
+            let dns = DNSConfiguration(bindAddress: discovery.dnsBind, port: port, domain: "consul",
+                                       extraDomains: discovery.dnsExtraDomains, ttl: discovery.dnsTTL)
+            services.append(.init(service: DNSServer(configuration: dns, catalog: controlPlane.catalog, logger: logger)))
+        }
+        if let port = discovery.consulPort {
+            let router = Router()
+            ConsulRoutes(controlPlane: controlPlane).register(on: router)
+            services.append(.init(service: Application(
+                router: router,
+                configuration: .init(address: .hostname(discovery.routerBind, port: port), serverName: "wharf"),
+                logger: logger)))
+        }
+        return services
     }
 }

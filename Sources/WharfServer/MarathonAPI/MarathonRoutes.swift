@@ -20,9 +20,14 @@ public struct MarathonRoutes: Sendable {
     /// paths with Marathon's JSON `{"message":"URI not found"}` (404). Router middleware applies to
     /// routes added after it, so register these before routes that must not get Marathon-style 404s.
     public func register<Context: RequestContext>(on router: Router<Context>) {
-        let api = self.api
         router.add(middleware: MarathonNotFoundMiddleware<Context>())
-        for registration in Self.registrations() {
+        register(Self.all, on: router)
+    }
+
+    /// Adds `routes` (only) to `router`.
+    func register<Context: RequestContext>(_ routes: [MarathonRoute], on router: Router<Context>) {
+        let api = self.api
+        for registration in Self.registrations(of: routes) {
             let routes = registration.routes
             router.on(RouterPath(registration.path), method: registration.method) { request, context -> Response in
                 await Self.dispatch(request, routes: routes, api: api,
@@ -35,7 +40,7 @@ public struct MarathonRoutes: Sendable {
     /// before `/v2/apps/{id}`), as Marathon's id regexes resolve them.
     static let all: [MarathonRoute] =
         AppsRoutes.routes + TasksRoutes.routes + DeploymentsRoutes.routes + GroupsRoutes.routes
-            + QueueRoutes.routes + EventsRoutes.routes + SystemRoutes.routes + OpenAPIDocument.routes
+            + QueueRoutes.routes + EventsRoutes.routes + SystemRoutes.routes + OpenAPIDocument.routes + ConsulRoutes.routes
 
     /// Routes sharing one router registration (method + router path), in table order.
     struct Registration {
@@ -45,9 +50,9 @@ public struct MarathonRoutes: Sendable {
     }
 
     /// The table grouped by what the router sees.
-    static func registrations() -> [Registration] {
+    static func registrations(of routes: [MarathonRoute] = all) -> [Registration] {
         var result: [Registration] = []
-        for route in all {
+        for route in routes {
             if let index = result.firstIndex(where: { $0.method == route.method && $0.path == route.routerPath }) {
                 result[index].routes.append(route)
             } else {

@@ -11,6 +11,10 @@ final class WharfProcess {
     /// The temporary data dir (absolute); every task sandbox lies below it.
     let dataDir: String
     let apiPort: Int
+    /// Port of the edge router (HTTP).
+    let routerPort: Int
+    /// Port of the DNS server (UDP and TCP).
+    let dnsPort: Int
     /// Host ports this instance hands to tasks, disjoint from every other test's.
     let taskPorts: ClosedRange<Int>
     /// Client for this instance's API.
@@ -33,9 +37,11 @@ final class WharfProcess {
     }
 
     private init(extraArguments: [String]) throws {
-        let ports = PortAllocator.shared.block(of: 21)
+        let ports = PortAllocator.shared.block(of: 23)
         apiPort = ports.lowerBound
-        taskPorts = (ports.lowerBound + 1)...ports.upperBound
+        routerPort = ports.lowerBound + 1
+        dnsPort = ports.lowerBound + 2
+        taskPorts = (ports.lowerBound + 3)...ports.upperBound
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-it-\(UUID().uuidString.prefix(8).lowercased())")
         dataDir = base.resolvingSymlinksInPath().path
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
@@ -52,6 +58,10 @@ final class WharfProcess {
         [
             "dev", "--data-dir", dataDir, "--api-port", "\(apiPort)", "--bind", "127.0.0.1", "--host", "127.0.0.1",
             "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
+            "--router-port", "\(routerPort)", "--router-bind", "127.0.0.1", "--dns-port", "\(dnsPort)",
+            // Service ports (10000-20000) are shared by every test's wharf; tests of TCP routes turn
+            // them on and use service ports from their own block.
+            "--tcp-routes", "false",
             // Declared capacity well above what tests ask for, so nothing waits for resources by accident.
             "--cpus", "16", "--mem", "16384", "--disk", "100000", "--log-level", "debug",
         ] + extraArguments

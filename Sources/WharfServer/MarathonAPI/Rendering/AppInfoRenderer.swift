@@ -1,3 +1,4 @@
+import WharfDiscovery
 import WharfModel
 
 /// Writes Marathon's AppInfo (`types/app.raml`): the app definition plus what `embed` asks for —
@@ -68,6 +69,11 @@ struct AppInfoRenderer {
         if embed.contains(.taskStats) {
             w.key("taskStats")
             TaskStatsRenderer.write(instances, app: app, now: Timestamp.now(), into: &w)
+        }
+        // Wharf: route and service-name labels that were rejected; only present when there are some.
+        let routeErrors = CatalogService.labelErrors(of: app)
+        if !routeErrors.isEmpty {
+            w.key("routeErrors"); w.stringArray(routeErrors)
         }
         w.endObject()
     }

@@ -1,0 +1,167 @@
+import Foundation
+import Synchronization
+import WharfModel
+
+/// The live catalog: which endpoints serve which service, derived from instance state by the
+/// control plane and read by the router, DNS and the Consul API.
+///
+/// Writers replace the services of whole apps; every change produces a new immutable
+/// `CatalogSnapshot` with a higher index and wakes every watcher at once (no polling). Reading the
+/// current snapshot is a lock plus a reference copy, cheap enough for every DNS query.
+public final class Catalog: Sendable {
+    private struct State {
+        var snapshot: CatalogSnapshot
+        /// Services per app, as last set.
+        var byApp: [PathId: [CatalogService]] = [:]
+        var nextWaiter = 0
+        var waiters: [Int: CheckedContinuation<CatalogSnapshot?, Never>] = [:]
+        var streams: [Int: AsyncStream<CatalogSnapshot>.Continuation] = [:]
+    }
+
+    private let state: Mutex<State>
+
+    /// An empty catalog for `datacenter`, its index starting at the wall clock in milliseconds so
+    /// that it never goes backwards across restarts.
+    public init(datacenter: String = "dc1", startIndex: UInt64? = nil) {
+        let start = startIndex ?? UInt64(max(1, Date().timeIntervalSince1970 * 1000))
+        state = Mutex(State(snapshot: CatalogSnapshot(index: max(1, start), datacenter: datacenter)))
+    }
+
+    /// The current snapshot.
+    public var snapshot: CatalogSnapshot { state.withLock { $0.snapshot } }
+
+    /// Replaces the services of the given apps (an empty list removes an app) in one change. Names
+    /// whose content is unchanged keep their index; nothing is published when nothing changed.
+    public func replace(_ changes: [PathId: [CatalogService]]) {
+        publish { state in
+            var touched = Set<String>()
+            for (app, services) in changes {
+                for old in state.byApp[app] ?? [] { touched.insert(old.name) }
+                for new in services { touched.insert(new.name) }
+                state.byApp[app] = services.isEmpty ? nil : services
+            }
+            guard !touched.isEmpty else { return false }
+            var parts: [String: [CatalogService]] = [:]
+            for name in touched { parts[name] = [] }
+            // Names are few per app; collect the parts of every touched name from all apps.
+            for services in state.byApp.values {
+                for service in services where touched.contains(service.name) { parts[service.name]?.append(service) }
+            }
+            let next = state.snapshot.index + 1
+            var changed = false
+            var namesOrTagsChanged = false
+            for (name, list) in parts {
+                let sorted = list.sorted { ($0.appId.description, $0.portIndex ?? -1) < ($1.appId.description, $1.portIndex ?? -1) }
+                let existing = state.snapshot.services[name]
+                if sorted.isEmpty {
+                    guard existing != nil else { continue }
+                    state.snapshot.services[name] = nil
+                    state.snapshot.removedAt[name] = next
+                    changed = true
+                    namesOrTagsChanged = true
+                } else if existing?.parts != sorted {
+                    let entry = ServiceEntry(name: name, parts: sorted, createIndex: existing?.createIndex ?? next, modifyIndex: next)
+                    if existing == nil || existing?.tags != entry.tags { namesOrTagsChanged = true }
+                    state.snapshot.services[name] = entry
+                    state.snapshot.removedAt[name] = nil
+                    changed = true
+                }
+            }
+            guard changed else { return false }
+            state.snapshot.index = next
+            if namesOrTagsChanged { state.snapshot.servicesIndex = next }
+            return true
+        }
+    }
+
+    /// Replaces the set of nodes.
+    public func setNodes(_ nodes: [CatalogNode]) {
+        publish { state in
+            let byName = Dictionary(nodes.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+            guard byName != state.snapshot.nodes else { return false }
+            state.snapshot.index += 1
+            state.snapshot.nodes = byName
+            state.snapshot.nodesIndex = state.snapshot.index
+            return true
+        }
+    }
+
+    /// Waits until `index(snapshot) > index` or `timeout` passes, and returns the snapshot then
+    /// (on timeout, the current one). Wake-ups that do not advance the watched index are swallowed,
+    /// as Consul's blocking queries do. Returns at once when the index is already ahead.
+    public func wait(forIndexAbove index: UInt64, timeout: Duration,
+                     of select: @Sendable (CatalogSnapshot) -> UInt64) async -> CatalogSnapshot {
+        let deadline = ContinuousClock.now + timeout
+        var current = snapshot
+        while select(current) <= index {
+            guard let next = await nextChange(after: current.index, deadline: deadline) else { return snapshot }
+            current = next
+        }
+        return current
+    }
+
+    /// Every snapshot from now on, starting with the current one; a slow reader sees only the
+    /// newest. The stream ends when the consumer stops iterating.
+    public func changes() -> AsyncStream<CatalogSnapshot> {
+        let (stream, continuation) = AsyncStream<CatalogSnapshot>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state in
+            let id = state.nextWaiter
+            state.nextWaiter += 1
+            state.streams[id] = continuation
+            continuation.yield(state.snapshot)
+            return id
+        }
+        continuation.onTermination = { [weak self] _ in
+            self?.state.withLock { _ = $0.streams.removeValue(forKey: id) }
+        }
+        return stream
+    }
+
+    /// Runs `change` under the lock; when it reports a change, hands the new snapshot to every
+    /// waiter and stream.
+    private func publish(_ change: (inout State) -> Bool) {
+        let (snapshot, waiters, streams) = state.withLock { state -> (CatalogSnapshot?, [CheckedContinuation<CatalogSnapshot?, Never>], [AsyncStream<CatalogSnapshot>.Continuation]) in
+            guard change(&state) else { return (nil, [], []) }
+            let waiters = Array(state.waiters.values)
+            state.waiters = [:]
+            return (state.snapshot, waiters, Array(state.streams.values))
+        }
+        guard let snapshot else { return }
+        for waiter in waiters { waiter.resume(returning: snapshot) }
+        for stream in streams { stream.yield(snapshot) }
+    }
+
+    /// The next snapshot with an index above `index`, or nil at the deadline or on cancellation.
+    private func nextChange(after index: UInt64, deadline: ContinuousClock.Instant) async -> CatalogSnapshot? {
+        guard deadline > ContinuousClock.now else { return nil }
+        let id = state.withLock { state -> Int in
+            let id = state.nextWaiter
+            state.nextWaiter += 1
+            return id
+        }
+        let timer = Task { [weak self] in
+            try? await Task.sleep(until: deadline, clock: .continuous)
+            self?.cancelWaiter(id)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<CatalogSnapshot?, Never>) in
+                let immediate: CatalogSnapshot?? = state.withLock { state in
+                    if state.snapshot.index > index { return .some(state.snapshot) }
+                    if Task.isCancelled || deadline <= ContinuousClock.now { return .some(nil) }
+                    state.waiters[id] = continuation
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            cancelWaiter(id)
+        }
+    }
+
+    /// Resumes waiter `id` with nil if it is still waiting.
+    private func cancelWaiter(_ id: Int) {
+        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+        waiter?.resume(returning: nil)
+    }
+}

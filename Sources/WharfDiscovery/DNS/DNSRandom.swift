@@ -1,0 +1,23 @@
+/// A fast, non-cryptographic generator (SplitMix64) for shuffling answers. Each event-loop handler
+/// owns one, seeded from the system generator, so shuffling costs no system call per query.
+public struct DNSRandom: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    /// A generator seeded with `seed`; the same seed gives the same sequence (for tests).
+    public init(seed: UInt64) { state = seed }
+
+    /// A generator seeded from the system's random source.
+    public init() {
+        var system = SystemRandomNumberGenerator()
+        state = system.next()
+    }
+
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

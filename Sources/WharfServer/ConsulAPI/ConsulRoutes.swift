@@ -1,0 +1,159 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import WharfDiscovery
+import WharfModel
+
+/// Consul's HTTP API, read side, over the catalog: `/v1/catalog/{services,service/{service},nodes}`,
+/// `/v1/health/service/{service}`, `/v1/agent/self`, `/v1/status/{leader,peers}` — with blocking
+/// queries (`index`, `wait`) and Consul's headers — plus `/v1/wharf/routes`, the router's table for
+/// external load balancers (`wharf haproxy`).
+///
+/// Part of `MarathonRoutes.all` (so `/openapi.json` lists them); `ConsulRoutes(controlPlane:)`
+/// registers them alone, for `--consul-port`.
+public struct ConsulRoutes: Sendable {
+    static let indexHeader = HTTPField.Name("X-Consul-Index")!
+    static let knownLeaderHeader = HTTPField.Name("X-Consul-KnownLeader")!
+    static let lastContactHeader = HTTPField.Name("X-Consul-LastContact")!
+    static let consistencyHeader = HTTPField.Name("X-Consul-Effective-Consistency")!
+
+    let routes: MarathonRoutes
+
+    /// The Consul routes answering from `controlPlane`'s catalog.
+    public init(controlPlane: ControlPlane) {
+        routes = MarathonRoutes(controlPlane: controlPlane)
+    }
+
+    /// Adds only the Consul routes to `router`.
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        routes.register(Self.routes, on: router)
+    }
+
+    static let blockingParameters: [MarathonRoute.Parameter] = [
+        .init("index", .integer, "Blocking query: wait until the result's X-Consul-Index is above this."),
+        .init("wait", .string, "Longest wait of a blocking query, a Go duration (e.g. 60s, 120000ms); default 5m, at most 10m."),
+        .init("dc", .string, "Datacenter; only this server's (default dc1) is known."),
+    ]
+    static let filterParameters: [MarathonRoute.Parameter] = [
+        .init("tag", .string, "Only registrations with every given tag.", repeated: true),
+    ]
+
+    static let routes: [MarathonRoute] = [
+        MarathonRoute(.get, "/v1/catalog/services", tag: "consul", summary: "Consul: every service name with its tags.",
+                      parameters: blockingParameters, responses: [(200, "{name: [tags]}"), (400, "Invalid index or wait.")],
+                      handler: { call in await blocking(call, select: \.servicesIndex) { snapshot, _ in ConsulRenderer(snapshot: snapshot).services() } }),
+        MarathonRoute(.get, "/v1/catalog/service/{service}", tag: "consul", summary: "Consul: the instances of a service, flat.",
+                      parameters: blockingParameters + filterParameters, responses: [(200, "Array of catalog entries (empty for an unknown service).")],
+                      handler: { call in
+                          let name = call.parameter("service")
+                          return await blocking(call, select: { $0.index(ofService: name) }) { snapshot, query in
+                              ConsulRenderer(snapshot: snapshot).catalogService(snapshot.services[name], tags: query.tags)
+                          }
+                      }),
+        MarathonRoute(.get, "/v1/health/service/{service}", tag: "consul", summary: "Consul: the instances of a service with their checks.",
+                      parameters: blockingParameters + filterParameters + [
+                          .init("passing", .boolean, "Only instances whose every check passes (running, healthy and ready)."),
+                      ],
+                      responses: [(200, "Array of {Node, Service, Checks}.")],
+                      handler: { call in
+                          let name = call.parameter("service")
+                          return await blocking(call, select: { $0.index(ofService: name) }) { snapshot, query in
+                              ConsulRenderer(snapshot: snapshot).healthService(snapshot.services[name], tags: query.tags, passingOnly: query.passing)
+                          }
+                      }),
+        MarathonRoute(.get, "/v1/catalog/nodes", tag: "consul", summary: "Consul: the agents as nodes.",
+                      parameters: blockingParameters, responses: [(200, "Array of nodes.")],
+                      handler: { call in await blocking(call, select: \.nodesIndex) { snapshot, _ in ConsulRenderer(snapshot: snapshot).nodes() } }),
+        MarathonRoute(.get, "/v1/agent/self", tag: "consul", summary: "Consul: this agent's configuration (Config.Datacenter, Config.NodeName).",
+                      responses: [(200, "Object of objects.")],
+                      handler: { call in json(agentSelf(call.controlPlane.configuration), index: nil) }),
+        MarathonRoute(.get, "/v1/status/leader", tag: "consul", summary: "Consul: the leader's address, a JSON string.",
+                      responses: [(200, "\"host:port\"")],
+                      handler: { call in
+                          var w = JSONWriter(capacity: 64)
+                          w.string(SystemRoutes.leaderAddress(call.controlPlane.configuration))
+                          return json(w.bytes, index: nil)
+                      }),
+        MarathonRoute(.get, "/v1/status/peers", tag: "consul", summary: "Consul: the servers' addresses.",
+                      responses: [(200, "[\"host:port\"]")],
+                      handler: { call in
+                          var w = JSONWriter(capacity: 64)
+                          w.stringArray([SystemRoutes.leaderAddress(call.controlPlane.configuration)])
+                          return json(w.bytes, index: nil)
+                      }),
+        MarathonRoute(.get, "/v1/wharf/routes", tag: "consul",
+                      summary: "Wharf: the edge router's table (HTTP routes by host and path, TCP routes by service port, healthy backends), for external load balancers.",
+                      parameters: blockingParameters, responses: [(200, "{index, http: [...], tcp: [...]}")],
+                      handler: { call in
+                          let builder = RouteTableBuilder(configuration: call.controlPlane.configuration.discovery)
+                          return await blocking(call, select: \.index) { snapshot, _ in builder.json(snapshot) }
+                      }),
+    ]
+
+    /// Answers a read: at once, or once `select` of the catalog is above the request's `index`
+    /// (or `wait` ran out — then with the unchanged result and index, as Consul does).
+    static func blocking(_ call: MarathonCall, select: @escaping @Sendable (CatalogSnapshot) -> UInt64,
+                         render: (CatalogSnapshot, ConsulQuery) -> [UInt8]) async -> Response {
+        let query: ConsulQuery
+        do {
+            query = try ConsulQuery(call.query)
+        } catch {
+            return text(error.message, status: error.status)
+        }
+        let catalog = call.controlPlane.catalog
+        var snapshot = catalog.snapshot
+        if let dc = query.datacenter, dc != snapshot.datacenter {
+            return text("No path to datacenter", status: 500)
+        }
+        if query.index > 0 {
+            snapshot = await catalog.wait(forIndexAbove: query.index, timeout: query.wait, of: select)
+        }
+        return json(render(snapshot, query), index: max(1, select(snapshot)))
+    }
+
+    static func json(_ bytes: [UInt8], index: UInt64?) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json"
+        if let index { headers[indexHeader] = String(index) }
+        headers[knownLeaderHeader] = "true"
+        headers[lastContactHeader] = "0"
+        headers[consistencyHeader] = "leader"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+
+    static func text(_ message: String, status: Int) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "text/plain; charset=utf-8"
+        return Response(status: MarathonResponse.httpStatus(status), headers: headers,
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: message + "\n")))
+    }
+
+    /// `/v1/agent/self`: an object of objects; clients mostly read `Config.Datacenter` and `Config.NodeName`.
+    static func agentSelf(_ configuration: ServerConfiguration) -> [UInt8] {
+        var w = JSONWriter(capacity: 512)
+        w.beginObject()
+        w.key("Config")
+        w.beginObject()
+        w.key("Datacenter"); w.string(configuration.datacenter)
+        w.key("PrimaryDatacenter"); w.string(configuration.datacenter)
+        w.key("NodeName"); w.string("wharf")
+        w.key("NodeID"); w.string(ConsulRenderer.nodeId("wharf"))
+        w.key("Revision"); w.string("wharf")
+        w.key("Server"); w.bool(true)
+        w.key("Version"); w.string("1.15.0")
+        w.endObject()
+        w.key("DebugConfig"); w.raw("{}".utf8)
+        w.key("Coord"); w.raw(#"{"Vec":[0,0,0,0,0,0,0,0],"Error":1.5,"Adjustment":0,"Height":0.00001}"#.utf8)
+        w.key("Member")
+        w.beginObject()
+        w.key("Name"); w.string("wharf")
+        w.key("Addr"); w.string(configuration.advertisedHost)
+        w.key("Port"); w.int(configuration.apiPort)
+        w.key("Tags"); w.stringMap(["dc": configuration.datacenter, "role": "consul"])
+        w.key("Status"); w.int(1)
+        w.endObject()
+        w.key("Meta"); w.stringMap([:])
+        w.endObject()
+        return w.bytes
+    }
+}

@@ -1,0 +1,69 @@
+import NIOCore
+import Testing
+@testable import WharfRouter
+
+@Suite struct CompiledRoutesTests {
+    private func compile(_ routes: [HTTPRoute]) -> CompiledRoutes {
+        CompiledRoutes(table: RouteTable(http: routes)) { BackendSlot(backend: $0) }
+    }
+
+    private let backend = Backend(id: "b", host: "127.0.0.1", port: 1)
+
+    @Test func exactHostBeatsWildcardAndLongestPrefixWins() {
+        let routes = self.compile([
+            HTTPRoute(name: "any", hosts: [], pathPrefix: "/api/v2", backends: [self.backend]),
+            HTTPRoute(name: "root", hosts: ["A.test"], pathPrefix: "/", backends: [self.backend]),
+            HTTPRoute(name: "api", hosts: ["a.test"], pathPrefix: "/api", backends: [self.backend]),
+        ])
+        #expect(routes.route(host: "a.test", uri: "/api/v2/x")?.name == "api")
+        #expect(routes.route(host: "a.test", uri: "/other")?.name == "root")
+        #expect(routes.route(host: "b.test", uri: "/api/v2/x")?.name == "any")
+        #expect(routes.route(host: "b.test", uri: "/api") == nil)
+    }
+
+    @Test func hostNormalization() {
+        #expect(CompiledRoutes.normalize(host: "Example.COM:8080") == "example.com")
+        #expect(CompiledRoutes.normalize(host: "example.com.") == "example.com")
+        #expect(CompiledRoutes.normalize(host: "[::1]:80") == "[::1]")
+        #expect(CompiledRoutes.normalize(host: "") == "")
+    }
+
+    @Test func roundRobinSkipsEjectedBackendsUnlessAllAre() {
+        let first = BackendSlot(backend: Backend(id: "1", host: "127.0.0.1", port: 1))
+        let second = BackendSlot(backend: Backend(id: "2", host: "127.0.0.1", port: 2))
+        let route = CompiledRoute(name: "r", pathPrefix: "/", slots: [first, second], balance: .roundRobin)
+        first.eject(until: NIODeadline.now() + TimeAmount.seconds(60))
+        for _ in 0..<4 {
+            let picked = route.pick(excluding: [], now: .now())
+            #expect(picked === second)
+            picked?.release()
+        }
+        second.eject(until: NIODeadline.now() + TimeAmount.seconds(60))
+        #expect(route.pick(excluding: [], now: .now()) != nil)
+    }
+
+    @Test func leastConnectionsPicksIdleBackend() {
+        let busy = BackendSlot(backend: Backend(id: "busy", host: "127.0.0.1", port: 1))
+        let idle = BackendSlot(backend: Backend(id: "idle", host: "127.0.0.1", port: 2))
+        let route = CompiledRoute(name: "r", pathPrefix: "/", slots: [busy, idle], balance: .leastConnections)
+        busy.acquire()
+        busy.acquire()
+        for _ in 0..<3 {
+            let picked = route.pick(excluding: [], now: .now())
+            #expect(picked === idle)
+            picked?.release()
+        }
+    }
+
+    @Test func slotsSurviveTableUpdates() {
+        let store = RouteStore()
+        let table = RouteTable(version: 1, http: [HTTPRoute(name: "r", hosts: [], pathPrefix: "/", backends: [self.backend])])
+        let first = store.replace(with: table)
+        #expect(first != nil)
+        #expect(store.replace(with: table) == nil)
+        var next = table
+        next.version = 2
+        let second = store.replace(with: next)
+        #expect(first?.slotIDs == second?.slotIDs)
+    }
+}
