@@ -7,7 +7,7 @@
 #   SECONDS_PER_RUN=20 CLIENTS=8 bench/dns_bench.sh
 #   BUILD=debug bench/dns_bench.sh serve    # only start the runner (for dig), Ctrl-C to stop
 #
-# Needs dnsperf (apt-get install -y dnsperf). Prints dnsperf's summary and the server's counters.
+# Needs dnsperf and dig (apt-get install -y dnsperf dnsutils). Prints dnsperf's summary and the server's counters.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,6 +19,7 @@ SECONDS_PER_RUN="${SECONDS_PER_RUN:-15}"
 CLIENTS="${CLIENTS:-4}"
 OUTSTANDING="${OUTSTANDING:-200}"
 BUILD="${BUILD:-release}"
+LISTENERS="${LISTENERS:-$(nproc)}"
 
 mkdir -p "$WORK/Sources/DNSBenchRunner"
 ln -sfn "$ROOT/Sources/WharfModel" "$WORK/Sources/WharfModel"
@@ -61,11 +62,12 @@ import ServiceLifecycle
 import WharfDiscovery
 import WharfModel
 
-// Arguments: port services instances. Serves until SIGINT/SIGTERM, then prints its counters.
+// Arguments: port services instances udp-listeners. Serves until SIGINT/SIGTERM, then prints its counters.
 let arguments = CommandLine.arguments
 let port = arguments.count > 1 ? Int(arguments[1]) ?? 18600 : 18600
 let serviceCount = arguments.count > 2 ? Int(arguments[2]) ?? 100 : 100
 let instanceCount = arguments.count > 3 ? Int(arguments[3]) ?? 3 : 3
+let listeners = arguments.count > 4 ? Int(arguments[4]) ?? 2 : 2
 
 let catalog = Catalog(datacenter: "dc1")
 catalog.setNodes((0 ..< 10).map { CatalogNode(name: "agent-\($0)", address: "10.0.0.\($0 + 1)") })
@@ -83,7 +85,8 @@ catalog.replace(apps)
 
 var logger = Logger(label: "dns-bench")
 logger.logLevel = .warning
-let server = DNSServer(configuration: DNSConfiguration(bindAddress: "127.0.0.1", port: port, extraDomains: ["wharf"]),
+let server = DNSServer(configuration: DNSConfiguration(bindAddress: "127.0.0.1", port: port, extraDomains: ["wharf"],
+                                                        udpListeners: listeners),
                        catalog: catalog, logger: logger)
 let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
 Task {
@@ -99,14 +102,17 @@ swift build -c "$BUILD" --product DNSBenchRunner 2>&1 | tail -3
 RUNNER="$WORK/.build/$BUILD/DNSBenchRunner"
 
 if [[ "${1:-}" == "serve" ]]; then
-    exec "$RUNNER" "$PORT" "$SERVICES" "$INSTANCES"
+    exec "$RUNNER" "$PORT" "$SERVICES" "$INSTANCES" "$LISTENERS"
 fi
 
 command -v dnsperf >/dev/null || { echo "dnsperf not installed (apt-get install -y dnsperf)" >&2; exit 1; }
-"$RUNNER" "$PORT" "$SERVICES" "$INSTANCES" > "$WORK/runner.log" &
+"$RUNNER" "$PORT" "$SERVICES" "$INSTANCES" "$LISTENERS" > "$WORK/runner.log" &
 RUNNER_PID=$!
 trap 'kill -INT $RUNNER_PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do grep -q listening "$WORK/runner.log" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 100); do
+    dig @127.0.0.1 -p "$PORT" +short +tries=1 +time=1 svc0.service.consul A 2>/dev/null | grep -q . && break
+    sleep 0.1
+done
 
 # Query mixes: A only, then SRV only (3 answers + 3 additional), then a mix with misses.
 : > "$WORK/a.txt"; : > "$WORK/srv.txt"; : > "$WORK/mix.txt"
@@ -119,10 +125,20 @@ for index in $(seq 0 $((SERVICES - 1))); do
     echo "agent-$((index % 10)).node.consul A" >> "$WORK/mix.txt"
 done
 
+# CPU time (user + system, in clock ticks) the runner has used so far.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$RUNNER_PID/stat"; }
+TICKS_PER_SECOND="$(getconf CLK_TCK)"
+
 for mix in a srv mix; do
     echo "== $mix: dnsperf -s 127.0.0.1 -p $PORT -d $WORK/$mix.txt -l $SECONDS_PER_RUN -c $CLIENTS -q $OUTSTANDING"
-    dnsperf -s 127.0.0.1 -p "$PORT" -d "$WORK/$mix.txt" -l "$SECONDS_PER_RUN" -c "$CLIENTS" -q "$OUTSTANDING" \
-        | grep -E "Queries sent|Queries completed|Queries lost|Response codes|Queries per second|Average Latency|Latency StdDev"
+    before="$(cpu_ticks)"
+    dnsperf -s 127.0.0.1 -p "$PORT" -d "$WORK/$mix.txt" -l "$SECONDS_PER_RUN" -c "$CLIENTS" -q "$OUTSTANDING" > "$WORK/$mix.out"
+    after="$(cpu_ticks)"
+    grep -E "Queries completed|Queries lost|Response codes|Queries per second|Average Latency|Latency StdDev" "$WORK/$mix.out"
+    completed="$(awk '/Queries completed/ { print $3 }' "$WORK/$mix.out")"
+    # Server CPU per query: independent of how busy the rest of the machine is.
+    awk -v ticks=$((after - before)) -v hz="$TICKS_PER_SECOND" -v n="$completed" \
+        'BEGIN { printf "  Server CPU:           %.1f s, %.2f us per query\n", ticks / hz, ticks / hz * 1e6 / n }'
 done
 kill -INT $RUNNER_PID
 wait $RUNNER_PID || true

@@ -11,7 +11,8 @@ from datetime import datetime
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from api_bench import free_port, percentile  # noqa: E402,F401  (re-exported for chaos.py, health_bench.py)
 
-# The task the benchmarks run: /health answers 200 (500 once $MESOS_SANDBOX/sick exists), the rest 200.
+# The task the benchmarks run: /health answers 200 (500 once $MESOS_SANDBOX/sick exists), /whoami its
+# task id, the rest 200.
 HEALTH_APP = r'''
 import http.server, os, socketserver
 sick = os.path.join(os.environ.get("MESOS_SANDBOX", "."), "sick")
@@ -19,6 +20,8 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         bad = self.path == "/health" and os.path.exists(sick)
         body = b"sick\n" if bad else b"ok\n"
+        if self.path == "/whoami":
+            body = (os.environ.get("MESOS_TASK_ID", "?") + "\n").encode()
         self.send_response(500 if bad else 200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -13,8 +13,9 @@ struct DNSServerTests {
     struct Timeout: Error {}
 
     /// Runs `body` with a server on 127.0.0.1, a free port, and stops it afterwards.
-    func withServer(catalog: Catalog, _ body: (DNSServer, Int) async throws -> Void) async throws {
-        let configuration = DNSConfiguration(bindAddress: "127.0.0.1", port: 0, extraDomains: ["wharf"])
+    func withServer(catalog: Catalog, idleTimeout: Duration = .seconds(10),
+                    _ body: (DNSServer, Int) async throws -> Void) async throws {
+        let configuration = DNSConfiguration(bindAddress: "127.0.0.1", port: 0, extraDomains: ["wharf"], tcpIdleTimeout: idleTimeout)
         let server = DNSServer(configuration: configuration, catalog: catalog, logger: Logger(label: "dns-test"))
         let running = Task { try await server.run() }
         defer { running.cancel() }
@@ -145,6 +146,21 @@ struct DNSServerTests {
             #expect(server.stats.malformed == 1)
             let reply = try Support.decode(try await udp(Support.query("db.service.consul", .a), port: port))
             #expect(reply.answers.count == 2)
+        }
+    }
+
+    @Test func closesIdleAndMalformedTCPConnections() async throws {
+        try await withServer(catalog: Support.catalog(), idleTimeout: .milliseconds(200)) { server, port in
+            let idle = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+            try await within { try await idle.closeFuture.get() }
+
+            let bad = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+            var garbage = ByteBuffer()
+            garbage.writeInteger(UInt16(3))
+            garbage.writeBytes([1, 2, 3])
+            try await bad.writeAndFlush(garbage)
+            try await within { try await bad.closeFuture.get() }
+            #expect(server.stats.malformed == 1)
         }
     }
 

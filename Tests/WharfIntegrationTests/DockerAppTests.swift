@@ -24,7 +24,7 @@ struct DockerAppTests {
         }
     }
 
-    @Test("a BRIDGE app answers on its mapped host ports; scaling up and down starts and removes containers")
+    @Test("a BRIDGE app answers on its mapped host ports and through the router; scaling up and down starts and removes containers")
     func bridgeAppAndScaling() async throws {
         try await withDockerWharf { wharf in
             let created = try await wharf.api.post("/v2/apps", Self.web("/dweb", instances: 2))
@@ -37,6 +37,18 @@ struct DockerAppTests {
                 }
             }
             #expect(try await DockerEngine.containers(of: wharf.dataDir, all: false).count == 2)
+
+            // Through the edge router, by the app's name: both containers are its backends.
+            let backends = try await poll("the router has both containers", timeout: .seconds(10)) { () -> [Int]? in
+                let route = try await wharf.api.get("/v1/wharf/routes").json["http"]?.array?.first { $0["name"]?.string == "dweb" }
+                let ports = route?["backends"]?.array?.compactMap { $0["port"]?.int } ?? []
+                return ports.count == 2 ? ports.sorted() : nil
+            }
+            #expect(backends == tasks.compactMap { $0["ports"]?[0]?.int }.sorted())
+            for _ in 0..<4 {
+                let (status, _) = try await DiscoveryTests.throughRouter(wharf, host: "dweb.localhost")
+                #expect(status == 200)
+            }
 
             _ = try await wharf.api.put(MarathonClient.appPath("/dweb"), ["instances": 3])
             _ = try await wharf.api.waitForRunning("/dweb", count: 3, timeout: .seconds(120))

@@ -109,4 +109,19 @@ import WharfRouter
         }
         await backend.stop()
     }
+
+    @Test func headResponsesCarryNoBodyAndKeepTheConnection() async throws {
+        let backend = try await TestBackend.start(id: "hd")
+        try await RouterHarness.with(self.route(backend)) { harness in
+            let client = try await RawClient.connect(port: harness.port)
+            try await client.send("HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n")
+            try await waitUntil("two responses") { client.text.hasSuffix("\r\n\r\nhd") }
+            let parts = client.text.components(separatedBy: "HTTP/1.1 200 OK")
+            #expect(parts.count == 3)
+            #expect(parts[1].hasSuffix("\r\n\r\n"))
+            #expect(!client.isClosed)
+            await client.close()
+        }
+        await backend.stop()
+    }
 }

@@ -13,6 +13,8 @@ public final class Catalog: Sendable {
         var snapshot: CatalogSnapshot
         /// Services per app, as last set.
         var byApp: [PathId: [CatalogService]] = [:]
+        /// Apps with a service of each name.
+        var appsByName: [String: Set<PathId>] = [:]
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<CatalogSnapshot?, Never>] = [:]
         var streams: [Int: AsyncStream<CatalogSnapshot>.Continuation] = [:]
@@ -36,16 +38,23 @@ public final class Catalog: Sendable {
         publish { state in
             var touched = Set<String>()
             for (app, services) in changes {
-                for old in state.byApp[app] ?? [] { touched.insert(old.name) }
-                for new in services { touched.insert(new.name) }
+                for old in state.byApp[app] ?? [] {
+                    touched.insert(old.name)
+                    state.appsByName[old.name]?.remove(app)
+                    if state.appsByName[old.name]?.isEmpty == true { state.appsByName[old.name] = nil }
+                }
+                for new in services {
+                    touched.insert(new.name)
+                    state.appsByName[new.name, default: []].insert(app)
+                }
                 state.byApp[app] = services.isEmpty ? nil : services
             }
             guard !touched.isEmpty else { return false }
             var parts: [String: [CatalogService]] = [:]
-            for name in touched { parts[name] = [] }
-            // Names are few per app; collect the parts of every touched name from all apps.
-            for services in state.byApp.values {
-                for service in services where touched.contains(service.name) { parts[service.name]?.append(service) }
+            for name in touched {
+                parts[name] = (state.appsByName[name] ?? []).flatMap { app in
+                    (state.byApp[app] ?? []).filter { $0.name == name }
+                }
             }
             let next = state.snapshot.index + 1
             var changed = false

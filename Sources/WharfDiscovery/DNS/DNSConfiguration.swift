@@ -1,3 +1,5 @@
+import NIOCore
+
 /// How the DNS server listens and what it answers for.
 ///
 /// Defaults follow Consul's DNS interface (`consul.` on port 8600) except the TTLs: Consul's 0 s
@@ -23,6 +25,9 @@ public struct DNSConfiguration: Sendable, Hashable {
     public var nodeTTL: Int
     /// How long an idle TCP connection is kept open. Default 10 s.
     public var tcpIdleTimeout: Duration
+    /// UDP sockets sharing the port (`SO_REUSEPORT`), each read by its own event loop so that
+    /// queries use every core; the kernel spreads clients over them. Default: one per core.
+    public var udpListeners: Int
 
     /// The EDNS UDP payload size Wharf advertises and the ceiling for UDP answers.
     public static let udpPayloadSize = 4096
@@ -30,7 +35,7 @@ public struct DNSConfiguration: Sendable, Hashable {
     /// A configuration; every parameter has the documented default.
     public init(bindAddress: String = "0.0.0.0", port: Int = 8600, domain: String = "consul",
                 extraDomains: [String] = [], ttl: Int = 1, negativeTTL: Int = 1, nodeTTL: Int = 1,
-                tcpIdleTimeout: Duration = .seconds(10)) {
+                tcpIdleTimeout: Duration = .seconds(10), udpListeners: Int = System.coreCount) {
         self.bindAddress = bindAddress
         self.port = port
         self.domain = domain
@@ -39,5 +44,6 @@ public struct DNSConfiguration: Sendable, Hashable {
         self.negativeTTL = negativeTTL
         self.nodeTTL = nodeTTL
         self.tcpIdleTimeout = tcpIdleTimeout
+        self.udpListeners = udpListeners
     }
 }

@@ -20,8 +20,8 @@ enum DNSLookup: Hashable, Sendable {
     private static let nsLabel = Array("ns".utf8)
 
     /// Reads `labels` (the ranges of `name`'s labels left of the domain) for `zone` in datacenter
-    /// `datacenter` (lower case).
-    init(name: DNSName, labels: ArraySlice<Range<Int>>, zone: DNSZone, datacenter: [UInt8]) {
+    /// `datacenter`.
+    init(name: DNSName, labels: ArraySlice<Range<Int>>, zone: DNSZone, datacenter: String) {
         var labels = labels
         guard let last = labels.last else {
             self = .apex
@@ -34,7 +34,7 @@ enum DNSLookup: Hashable, Sendable {
         // `<…>.service.<dc>`: drop a datacenter label that follows a keyword; any other datacenter
         // is unknown here (Wharf has one).
         if !Self.isKeyword(last, of: name), labels.count >= 2, Self.isKeyword(labels[labels.endIndex - 2], of: name) {
-            guard name.label(last, equals: datacenter) else {
+            guard name.label(last, equals: datacenter.utf8) else {
                 self = .none
                 return
             }

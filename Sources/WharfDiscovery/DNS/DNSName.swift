@@ -89,12 +89,12 @@ public struct DNSName: Hashable, Sendable, CustomStringConvertible {
         byte &- UInt8(ascii: "A") < 26 ? byte | 0x20 : byte
     }
 
-    /// Whether the label at `range` equals `label` (already lower case), ignoring case.
-    func label(_ range: Range<Int>, equals label: [UInt8]) -> Bool {
+    /// Whether the label at `range` equals `label`, ignoring case.
+    func label(_ range: Range<Int>, equals label: some Collection<UInt8>) -> Bool {
         guard range.count == label.count else { return false }
         var index = range.lowerBound
         for byte in label {
-            guard DNSName.lower(wire[index]) == byte else { return false }
+            guard DNSName.lower(wire[index]) == DNSName.lower(byte) else { return false }
             index += 1
         }
         return true

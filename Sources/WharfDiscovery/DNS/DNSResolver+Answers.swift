@@ -27,11 +27,13 @@ extension DNSResolver {
             }
             return .noError
         case .service(let name, let tag):
-            var endpoints = passingEndpoints(of: name, tag: tag, snapshot: snapshot)
-            guard !endpoints.isEmpty else { return nameError(zone, snapshot, &writer) }
+            guard let entry = snapshot.services[name], hasPassing(entry, tag: tag) else {
+                return nameError(zone, snapshot, &writer)
+            }
             if wantsAddress {
-                writeAddresses(of: endpoints, question: question, zone: zone, snapshot: snapshot, writer: &writer, random: &random)
+                writeAddresses(of: entry, tag: tag, question: question, zone: zone, snapshot: snapshot, writer: &writer, random: &random)
             } else if type == .srv {
+                var endpoints = passingEndpoints(of: entry, tag: tag)
                 endpoints.shuffle(using: &random)
                 writeServiceRecords(endpoints, question: question, zone: zone, snapshot: snapshot, writer: &writer)
             } else {
@@ -58,25 +60,36 @@ extension DNSResolver {
         }
     }
 
-    /// The passing endpoints registered under `name`, only from registrations tagged `tag` when
-    /// one is given.
-    private func passingEndpoints(of name: String, tag: String?, snapshot: CatalogSnapshot) -> [CatalogEndpoint] {
-        guard let entry = snapshot.services[name] else { return [] }
+    /// Whether a registration of `entry` (tagged `tag`, when given) has a passing endpoint.
+    private func hasPassing(_ entry: ServiceEntry, tag: String?) -> Bool {
+        entry.parts.contains { part in
+            matches(part, tag: tag) && part.endpoints.contains { $0.health == .passing }
+        }
+    }
+
+    private func matches(_ part: CatalogService, tag: String?) -> Bool {
+        guard let tag else { return true }
+        return part.tags.contains { $0.lowercased() == tag }
+    }
+
+    /// The passing endpoints of `entry`, only from registrations tagged `tag` when one is given.
+    private func passingEndpoints(of entry: ServiceEntry, tag: String?) -> [CatalogEndpoint] {
         var endpoints: [CatalogEndpoint] = []
-        for part in entry.parts {
-            if let tag, !part.tags.contains(where: { $0.lowercased() == tag }) { continue }
+        for part in entry.parts where matches(part, tag: tag) {
             for endpoint in part.endpoints where endpoint.health == .passing { endpoints.append(endpoint) }
         }
         return endpoints
     }
 
-    /// One A record per distinct IPv4 address, in random order; NODATA when no address is IPv4.
-    private func writeAddresses(of endpoints: [CatalogEndpoint], question: DNSQuestion, zone: DNSZone, snapshot: CatalogSnapshot,
+    /// One A record per distinct IPv4 address of a passing endpoint, in random order; NODATA when
+    /// no address is IPv4.
+    private func writeAddresses(of entry: ServiceEntry, tag: String?, question: DNSQuestion, zone: DNSZone, snapshot: CatalogSnapshot,
                                 writer: inout DNSResponseWriter, random: inout some RandomNumberGenerator) {
         var addresses: [UInt32] = []
-        addresses.reserveCapacity(endpoints.count)
-        for endpoint in endpoints {
-            if let address = IPv4Literal.parse(endpoint.address) { addresses.append(address) }
+        for part in entry.parts where matches(part, tag: tag) {
+            for endpoint in part.endpoints where endpoint.health == .passing {
+                if let address = IPv4Literal.parse(endpoint.address) { addresses.append(address) }
+            }
         }
         if addresses.count > 1 {
             addresses.sort()

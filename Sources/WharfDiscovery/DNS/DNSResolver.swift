@@ -97,9 +97,8 @@ public struct DNSResolver: Sendable {
             output = writer.finish(opt: hasOPT)
             return .answered(.refused, truncated: false)
         }
-        let datacenter = Array(snapshot.datacenter.lowercased().utf8)
         let lookup = DNSLookup(name: question.name, labels: ranges.dropLast(zone.labels.count), zone: zone,
-                               datacenter: datacenter)
+                               datacenter: snapshot.datacenter)
         var writer = DNSResponseWriter(buffer: consume output, replyingTo: query.header, rcode: .noError,
                                        authoritative: true, limit: maxSize, reserveForOPT: hasOPT)
         writer.writeQuestion(question)

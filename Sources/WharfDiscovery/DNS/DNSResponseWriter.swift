@@ -6,7 +6,8 @@ import NIOCore
 /// The writer keeps the message within `limit` bytes. A record that does not fit is taken back;
 /// if it belonged to the answer or authority section the response is marked truncated (TC) and
 /// nothing more is written, while a missing additional record only ends the additional section
-/// (RFC 2181 §9: extra data is optional). Room for the OPT record is kept from the start.
+/// (RFC 2181 §9: extra data is optional). When the query had EDNS, room for the OPT record is
+/// kept from the start.
 struct DNSResponseWriter {
     enum Section: Int, Comparable {
         case answer, authority, additional
@@ -24,9 +25,13 @@ struct DNSResponseWriter {
     /// Bytes kept free for the OPT record.
     private let reserve: Int
     private var flags: UInt16
-    private var counts: [UInt16] = [0, 0, 0, 0]
+    private var questionCount: UInt16 = 0
+    /// Records per section: answer, authority, additional.
+    private var recordCounts: (UInt16, UInt16, UInt16) = (0, 0, 0)
     /// Message offsets of every label written out in full: candidates for compression pointers.
     private var labelOffsets: [Int] = []
+    /// The question's name and where it was written: most owner names are it.
+    private var question: (wire: [UInt8], offset: Int)?
     /// The first section that no longer takes records.
     private var closedFrom: Section?
     private(set) var truncated = false
@@ -57,10 +62,12 @@ struct DNSResponseWriter {
     var size: Int { buffer.writerIndex - start }
 
     mutating func writeQuestion(_ question: DNSQuestion) {
+        let offset = size
         writeName(question.name)
+        if self.question == nil { self.question = (question.name.wire, offset) }
         buffer.writeInteger(question.type.rawValue)
         buffer.writeInteger(question.qclass)
-        counts[0] += 1
+        questionCount += 1
     }
 
     /// Adds an A record; false when it did not fit.
@@ -114,11 +121,14 @@ struct DNSResponseWriter {
             buffer.writeInteger(UInt16(DNSConfiguration.udpPayloadSize))
             buffer.writeInteger(UInt32(extendedRcode) << 24)
             buffer.writeInteger(UInt16(0))
-            counts[3] += 1
+            recordCounts.2 += 1
         }
         if truncated { flags |= 0x0200 }
         buffer.setInteger(flags, at: start + 2)
-        for (index, count) in counts.enumerated() { buffer.setInteger(count, at: start + 4 + 2 * index) }
+        buffer.setInteger(questionCount, at: start + 4)
+        buffer.setInteger(recordCounts.0, at: start + 6)
+        buffer.setInteger(recordCounts.1, at: start + 8)
+        buffer.setInteger(recordCounts.2, at: start + 10)
         return buffer
     }
 
@@ -150,13 +160,22 @@ struct DNSResponseWriter {
             return false
         }
         buffer.setInteger(UInt16(buffer.writerIndex - mark.rdataLength - 2), at: mark.rdataLength)
-        counts[section.rawValue + 1] += 1
+        switch section {
+        case .answer: recordCounts.0 += 1
+        case .authority: recordCounts.1 += 1
+        case .additional: recordCounts.2 += 1
+        }
         return true
     }
 
     /// Writes `name`, replacing its longest suffix already in the message by a pointer.
     mutating func writeName(_ name: DNSName) {
         let wire = name.wire
+        // Fast path for answers owned by the question's name (same array storage, in practice).
+        if let question, !wire.isEmpty, question.wire == wire {
+            buffer.writeInteger(UInt16(0xC000) | UInt16(question.offset))
+            return
+        }
         var position = 0
         while position < wire.count {
             if let target = earlierCopy(of: wire, from: position) {
@@ -166,7 +185,9 @@ struct DNSResponseWriter {
             let offset = size
             if offset < 0x4000 { labelOffsets.append(offset) }
             let end = position + 1 + Int(wire[position])
-            buffer.writeBytes(wire[position ..< end])
+            wire.withUnsafeBytes { bytes in
+                _ = buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[position ..< end]))
+            }
             position = end
         }
         buffer.writeInteger(UInt8(0))

@@ -32,7 +32,9 @@ public final class DNSServer: Service, Sendable {
     private let catalog: Catalog
     private let logger: Logger
     private let resolver: DNSResolver
-    private let counters = DNSCounters()
+    /// One set of counters per UDP listener and one for TCP, so that event loops do not contend
+    /// for the same cache line; `stats` adds them up.
+    private let counters: [DNSCounters]
     private let connections = DNSConnections()
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     private let port = Mutex(PortState.waiting([]))
@@ -43,10 +45,11 @@ public final class DNSServer: Service, Sendable {
         self.catalog = catalog
         self.logger = logger
         self.resolver = DNSResolver(configuration: configuration)
+        self.counters = (0 ... max(1, configuration.udpListeners)).map { _ in DNSCounters() }
     }
 
     /// Counters since start.
-    public var stats: DNSStats { counters.stats }
+    public var stats: DNSStats { counters.reduce(DNSStats()) { $0 + $1.stats } }
 
     /// The port UDP and TCP listen on, once they do (useful with port 0); throws when binding
     /// failed. Waits for `run()` to bind.
@@ -69,7 +72,7 @@ public final class DNSServer: Service, Sendable {
     /// Listens until graceful shutdown (or cancellation), then closes the listeners and every
     /// open TCP connection.
     public func run() async throws {
-        let channels: (udp: any Channel, tcp: any Channel)
+        let channels: (udp: [any Channel], tcp: any Channel)
         do {
             channels = try await bind()
         } catch {
@@ -78,12 +81,12 @@ public final class DNSServer: Service, Sendable {
                                                                   "port": "\(configuration.port)", "error": "\(error)"])
             throw error
         }
-        let bound = channels.udp.localAddress?.port ?? configuration.port
+        let bound = channels.tcp.localAddress?.port ?? configuration.port
         settle(.success(bound))
         logger.info("DNS server listening", metadata: ["address": "\(configuration.bindAddress)", "port": "\(bound)",
                                                        "domains": "\(([configuration.domain] + configuration.extraDomains).joined(separator: ","))"])
         try? await gracefulShutdown()
-        try? await channels.udp.close()
+        for channel in channels.udp { try? await channel.close() }
         try? await channels.tcp.close()
         await connections.closeAll()
         logger.info("DNS server stopped", metadata: ["port": "\(bound)"])
@@ -91,27 +94,46 @@ public final class DNSServer: Service, Sendable {
 
     /// Binds UDP, then TCP on the same port. With port 0, UDP picks the port and TCP follows;
     /// when TCP finds that port taken, both start over on a new one.
-    private func bind() async throws -> (udp: any Channel, tcp: any Channel) {
+    private func bind() async throws -> (udp: [any Channel], tcp: any Channel) {
         let attempts = configuration.port == 0 ? 5 : 1
         var lastError: (any Error)?
         for _ in 0 ..< attempts {
             let udp = try await bindUDP(port: configuration.port)
-            let port = udp.localAddress?.port ?? configuration.port
+            let port = udp[0].localAddress?.port ?? configuration.port
             do {
                 return (udp, try await bindTCP(port: port))
             } catch {
                 lastError = error
-                try? await udp.close()
+                for channel in udp { try? await channel.close() }
             }
         }
         if attempts == 1, let lastError { throw lastError }
         throw StartError.noCommonPort(attempts: attempts)
     }
 
-    private func bindUDP(port: Int) async throws -> any Channel {
-        let (resolver, catalog, counters) = (self.resolver, self.catalog, self.counters)
-        return try await DatagramBootstrap(group: group)
+    /// One UDP socket per listener, each on its own event loop, sharing the port.
+    private func bindUDP(port: Int) async throws -> [any Channel] {
+        var loops = group.makeIterator()
+        var channels: [any Channel] = []
+        do {
+            let first = try await bindUDP(port: port, on: loops.next() ?? group.next(), counters: counters[1])
+            channels.append(first)
+            let shared = first.localAddress?.port ?? port
+            for index in 1 ..< max(1, configuration.udpListeners) {
+                channels.append(try await bindUDP(port: shared, on: loops.next() ?? group.next(), counters: counters[index + 1]))
+            }
+            return channels
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+    }
+
+    private func bindUDP(port: Int, on loop: any EventLoop, counters: DNSCounters) async throws -> any Channel {
+        let (resolver, catalog) = (self.resolver, self.catalog)
+        return try await DatagramBootstrap(group: loop)
             .channelOption(.socketOption(.so_reuseaddr), value: 1)
+            .channelOption(.socketOption(Self.reusePort), value: 1)
             .channelOption(.datagramVectorReadMessageCount, value: 32)
             .channelOption(.maxMessagesPerRead, value: 16)
             .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 4096))
@@ -125,7 +147,7 @@ public final class DNSServer: Service, Sendable {
     }
 
     private func bindTCP(port: Int) async throws -> any Channel {
-        let (resolver, catalog, counters, connections) = (self.resolver, self.catalog, self.counters, self.connections)
+        let (resolver, catalog, counters, connections) = (self.resolver, self.catalog, self.counters[0], self.connections)
         let idle = TimeAmount.nanoseconds(Int64(configuration.tcpIdleTimeout.components.seconds) * 1_000_000_000
             + configuration.tcpIdleTimeout.components.attoseconds / 1_000_000_000)
         return try await ServerBootstrap(group: group)
@@ -144,6 +166,13 @@ public final class DNSServer: Service, Sendable {
             .bind(host: configuration.bindAddress, port: port)
             .get()
     }
+
+    /// `SO_REUSEPORT` (15 on Linux, 0x200 on Darwin), which NIO does not name.
+    #if canImport(Darwin)
+    private static let reusePort = NIOBSDSocket.Option(rawValue: 0x200)
+    #else
+    private static let reusePort = NIOBSDSocket.Option(rawValue: 15)
+    #endif
 
     private func settle(_ result: Result<Int, any Error>) {
         let waiters = port.withLock { state -> [CheckedContinuation<Int, any Error>] in

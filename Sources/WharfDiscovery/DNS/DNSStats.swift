@@ -26,7 +26,15 @@ public struct DNSStats: Hashable, Sendable {
     }
 }
 
-/// The live counters behind `DNSStats`, updated from every event loop with relaxed atomics.
+extension DNSStats {
+    /// The sum of two sets of counters.
+    public static func + (lhs: DNSStats, rhs: DNSStats) -> DNSStats {
+        DNSStats(queries: lhs.queries + rhs.queries, answered: lhs.answered + rhs.answered, nxdomain: lhs.nxdomain + rhs.nxdomain,
+                 refused: lhs.refused + rhs.refused, truncated: lhs.truncated + rhs.truncated, malformed: lhs.malformed + rhs.malformed)
+    }
+}
+
+/// The live counters behind `DNSStats` for one listener, updated with relaxed atomics.
 final class DNSCounters: Sendable {
     private let queries = Atomic<Int>(0)
     private let answered = Atomic<Int>(0)

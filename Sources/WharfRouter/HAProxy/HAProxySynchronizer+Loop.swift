@@ -31,13 +31,16 @@ extension HAProxySynchronizer {
             } catch is CancellationError {
                 break
             } catch {
+                if Task.isCancelled { break }
                 failures += 1
                 let delay = min(configuration.maxBackoff, .milliseconds(500) * (1 << min(failures - 1, 10)))
                 logger.warning("HAProxy left as it is: \(error); retrying in \(delay)", metadata: ["failures": "\(failures)"])
                 do { try await Task.sleep(for: delay) } catch { break }
             }
         }
-        await control.stop()
+        // Not cancelled itself, so the stop can wait for HAProxy's soft stop.
+        let control = control
+        await Task { await control.stop() }.value
     }
 }
 

@@ -68,7 +68,15 @@ public actor HAProxySynchronizer {
                 loaded = layout
             }
         }
-        let plan = HAProxyPlan(loaded: loaded, desired: layout, observed: try await runtime.serverStates())
+        let observed: [HAProxyServerState]
+        do {
+            observed = try await runtime.serverStates()
+        } catch let error as HAProxyRuntimeError where loaded == nil && !configuration.managesProcess {
+            // HAProxy may run a config without this socket: loading ours opens it.
+            logger.warning("\(error); writing \(configuration.configPath) and reloading HAProxy")
+            return try await reloadIfAllowed(text: text, layout: layout)
+        }
+        let plan = HAProxyPlan(loaded: loaded, desired: layout, observed: observed)
         let result = try await apply(plan.commands)
         if case .runtime = plan {
             guard result.needsReload else {

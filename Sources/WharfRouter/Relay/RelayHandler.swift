@@ -26,11 +26,17 @@ final class RelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     func startReading() {
         self.context?.flush()
         self.partner?.context?.flush()
+        self.kickRead()
+        self.partner?.kickRead()
+    }
+
+    /// Reads now if the channel is active. A channel that is not active yet (an accepted TCP
+    /// connection whose backend connected synchronously) reads on activation instead, through
+    /// `read(context:)`; asking earlier would be lost.
+    private func kickRead() {
         self.readPending = false
-        self.context?.read()
-        if let partner = self.partner {
-            partner.readPending = false
-            partner.context?.read()
+        if let context = self.context, context.channel.isActive {
+            context.read()
         }
     }
 
