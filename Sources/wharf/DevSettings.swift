@@ -209,7 +209,8 @@ struct DevSettings {
             }
             config.datacenter = text.lowercased()
         }
-        let bound = [("--api-port", config.apiPort as Int?), ("--router-port", discovery.routerPort), ("--consul-port", discovery.consulPort)]
+        let bound = [("--api-port", config.apiPort as Int?), ("--router-port", discovery.routerPort), ("--consul-port", discovery.consulPort),
+                     ("--dns-port", discovery.dnsPort)]
             .compactMap { name, port in port.map { (name, $0) } }
         for (i, (name, port)) in bound.enumerated() {
             if let other = bound[..<i].first(where: { $0.1 == port }) {

@@ -120,12 +120,33 @@ struct CatalogTests {
         catalog.replace([web.id: CatalogService.services(of: web, members: [])])
         let index = catalog.snapshot.index(ofService: "web")
         let waiter = Task { await catalog.wait(forIndexAbove: index, timeout: .seconds(30)) { $0.index(ofService: "web") } }
-        // Unrelated churn must not wake it with an unchanged result.
+        await Self.waitUntil { catalog.waitingCount == 1 }
+        // Unrelated churn wakes it, but it parks again: the result it watches has not changed.
         catalog.replace([other.id: CatalogService.services(of: other, members: [])])
+        await Self.waitUntil { catalog.waitingCount == 1 && catalog.snapshot.index > index + 0 }
+        #expect(catalog.waitingCount == 1)
         catalog.replace([web.id: CatalogService.services(of: web, members: [Self.member(web, 1, ports: [20001])])])
         let result = await waiter.value
         #expect(result.index(ofService: "web") > index)
         #expect(result.services["web"]?.endpoints.count == 1)
+    }
+
+    @Test("close() ends parked waits at once and later ones return immediately")
+    func close() async {
+        let catalog = Catalog(startIndex: 10)
+        let waiter = Task { await catalog.wait(forIndexAbove: 10, timeout: .seconds(60)) { $0.index } }
+        await Self.waitUntil { catalog.waitingCount == 1 }
+        let start = ContinuousClock.now
+        catalog.close()
+        #expect(await waiter.value.index == 10)
+        #expect(await catalog.wait(forIndexAbove: 10, timeout: .seconds(60)) { $0.index }.index == 10)
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
+
+    /// Polls `condition` every millisecond for up to 10 s.
+    static func waitUntil(_ condition: () -> Bool) async {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !condition(), ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(1)) }
     }
 
     @Test("a blocking wait times out with the unchanged snapshot")

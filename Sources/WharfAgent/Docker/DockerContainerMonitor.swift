@@ -45,8 +45,16 @@ struct DockerContainerMonitor: Sendable {
             // The wait returned or broke: the engine's inspection decides.
             while !Task.isCancelled {
                 do throws(DockerEngineError) {
-                    let state = try await engine.inspectContainer(containerId).State
+                    var state = try await engine.inspectContainer(containerId).State
                     if state.Running { break }
+                    // The engine can record the OOM kill a moment after the exit (containerd
+                    // reports the two separately): a SIGKILL exit is looked at again briefly.
+                    var recheck = 0
+                    while state.ExitCode == 137, !state.OOMKilled, recheck < 5, !Task.isCancelled {
+                        recheck += 1
+                        try? await Task.sleep(for: .milliseconds(100))
+                        state = try await engine.inspectContainer(containerId).State
+                    }
                     return .exited(code: state.ExitCode, outOfMemory: state.OOMKilled)
                 } catch where error.isNotFound {
                     return .vanished(vanishedMessage)

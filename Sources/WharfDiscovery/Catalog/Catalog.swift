@@ -18,6 +18,8 @@ public final class Catalog: Sendable {
         var nextWaiter = 0
         var waiters: [Int: CheckedContinuation<CatalogSnapshot?, Never>] = [:]
         var streams: [Int: AsyncStream<CatalogSnapshot>.Continuation] = [:]
+        /// After `close()`, waits return at once.
+        var closed = false
     }
 
     private let state: Mutex<State>
@@ -109,6 +111,21 @@ public final class Catalog: Sendable {
         return current
     }
 
+    /// Ends every blocking wait now and makes later ones return at once (graceful shutdown: open
+    /// blocking queries must not hold the API servers up for minutes).
+    public func close() {
+        let waiters = state.withLock { state -> [CheckedContinuation<CatalogSnapshot?, Never>] in
+            state.closed = true
+            let waiters = Array(state.waiters.values)
+            state.waiters = [:]
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(returning: nil) }
+    }
+
+    /// How many blocking waits are parked right now.
+    public var waitingCount: Int { state.withLock { $0.waiters.count } }
+
     /// Every snapshot from now on, starting with the current one; a slow reader sees only the
     /// newest. The stream ends when the consumer stops iterating.
     public func changes() -> AsyncStream<CatalogSnapshot> {
@@ -157,7 +174,7 @@ public final class Catalog: Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<CatalogSnapshot?, Never>) in
                 let immediate: CatalogSnapshot?? = state.withLock { state in
                     if state.snapshot.index > index { return .some(state.snapshot) }
-                    if Task.isCancelled || deadline <= ContinuousClock.now { return .some(nil) }
+                    if state.closed || Task.isCancelled || deadline <= ContinuousClock.now { return .some(nil) }
                     state.waiters[id] = continuation
                     return .none
                 }

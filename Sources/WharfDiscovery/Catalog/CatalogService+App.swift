@@ -72,6 +72,20 @@ extension CatalogService {
         return services(of: app, members: []).flatMap(\.routeErrors)
     }
 
+    /// An instance's host ports, launched with `old`, in the port order of `new`: matched by port
+    /// name where both name it, else by position; 0 where `old` has no such port. Used while a
+    /// deployment replaces instances of a definition whose ports were reordered or renamed.
+    public static func remapPorts(_ ports: [Int], from old: AppDefinition, to new: AppDefinition) -> [Int] {
+        let before = AppPort.ports(of: old), after = AppPort.ports(of: new)
+        if before.map(\.name) == after.map(\.name) { return ports }
+        return after.map { port in
+            let index = port.name.flatMap { name in before.firstIndex { $0.name == name } }
+                ?? (port.index < before.count && before[port.index].name == nil ? port.index : nil)
+            guard let index, index < ports.count else { return 0 }
+            return ports[index]
+        }
+    }
+
     /// `/shop/web` → `shop-web`.
     public static func defaultName(of id: PathId) -> String {
         id.segments.joined(separator: "-")

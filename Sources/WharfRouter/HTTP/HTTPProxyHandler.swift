@@ -206,7 +206,12 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         switch self.phase {
         case .idle: return true
         case .connecting: return false
-        case .proxying: return !self.requestDone && (self.backend?.isWritable ?? false)
+        case .proxying:
+            if !self.requestDone { return self.backend?.isWritable ?? false }
+            // Waiting for the response. Keep the socket's read interest registered (pausing and
+            // resuming it costs two epoll_ctl calls per keep-alive request): a client that
+            // pipelines has its next request parked in `queued`, and reading stops once one is.
+            return !self.closeAfterResponse && self.queued.isEmpty
         case .local: return !self.requestDone && !self.closeAfterResponse
         case .upgrading, .closed: return false
         }

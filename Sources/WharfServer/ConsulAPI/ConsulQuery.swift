@@ -26,7 +26,8 @@ struct ConsulQuery: Sendable {
         }
         if let raw = query["wait"], !raw.isEmpty {
             guard let parsed = Self.parseGoDuration(raw) else { throw ConsulAPIError(status: 400, message: "Invalid wait time") }
-            wait = min(parsed, Self.maxWait)
+            // As Consul: no positive wait means the default, never a busy loop.
+            wait = parsed > .zero ? min(parsed, Self.maxWait) : Self.defaultWait
         }
         if wait > .zero {
             let jitterMillis = Int64(wait.components.seconds * 1000 / 16)

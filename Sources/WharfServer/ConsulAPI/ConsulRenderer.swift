@@ -32,7 +32,7 @@ struct ConsulRenderer {
             w.key("TaggedAddresses"); w.stringMap(["lan": node.address, "lan_ipv4": node.address, "wan": node.address, "wan_ipv4": node.address])
             w.key("NodeMeta"); w.stringMap(node.meta)
             w.key("ServiceKind"); w.string("")
-            w.key("ServiceID"); w.string(endpoint.instanceId)
+            w.key("ServiceID"); w.string(Self.serviceId(service, endpoint))
             w.key("ServiceName"); w.string(service.name)
             w.key("ServiceTags"); w.stringArray(service.tags)
             w.key("ServiceAddress"); w.string(endpoint.address)
@@ -63,7 +63,7 @@ struct ConsulRenderer {
             w.key("Node"); writeNode(node, into: &w)
             w.key("Service")
             w.beginObject()
-            w.key("ID"); w.string(endpoint.instanceId)
+            w.key("ID"); w.string(Self.serviceId(service, endpoint))
             w.key("Service"); w.string(service.name)
             w.key("Tags"); w.stringArray(service.tags)
             w.key("Address"); w.string(endpoint.address)
@@ -81,7 +81,7 @@ struct ConsulRenderer {
             w.beginArray()
             check(node: node.name, id: "serfHealth", name: "Serf Health Status", status: "passing",
                   output: "Agent alive and reachable", service: nil, endpoint: nil, create: create, modify: modify, into: &w)
-            check(node: node.name, id: "service:\(endpoint.instanceId)", name: "Service '\(service.name)' check",
+            check(node: node.name, id: "service:\(Self.serviceId(service, endpoint))", name: "Service '\(service.name)' check",
                   status: endpoint.health.rawValue, output: endpoint.output, service: service, endpoint: endpoint,
                   create: create, modify: modify, into: &w)
             w.endArray()
@@ -98,6 +98,13 @@ struct ConsulRenderer {
         for name in snapshot.nodes.keys.sorted() { writeNode(snapshot.nodes[name]!, into: &w) }
         w.endArray()
         return w.bytes
+    }
+
+    /// Unique per node, as Consul requires: the instance id, plus `:<port name or index>` for ports
+    /// after the first.
+    static func serviceId(_ service: CatalogService, _ endpoint: CatalogEndpoint) -> String {
+        guard let index = service.portIndex, index > 0 else { return endpoint.instanceId }
+        return "\(endpoint.instanceId):\(service.portName ?? String(index))"
     }
 
     /// Consul node ids are UUIDs; Wharf's are agent names, so a stable UUID-shaped id is derived.
@@ -172,7 +179,7 @@ struct ConsulRenderer {
         w.key("Status"); w.string(status)
         w.key("Notes"); w.string("")
         w.key("Output"); w.string(output)
-        w.key("ServiceID"); w.string(endpoint?.instanceId ?? "")
+        w.key("ServiceID"); w.string(service.flatMap { s in endpoint.map { Self.serviceId(s, $0) } } ?? "")
         w.key("ServiceName"); w.string(service?.name ?? "")
         w.key("ServiceTags"); w.stringArray(service?.tags ?? [])
         w.key("Type"); w.string(service == nil ? "" : "wharf")

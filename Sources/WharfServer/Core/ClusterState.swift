@@ -47,7 +47,11 @@ public struct ClusterState: Sendable {
     public var queue: [PathId: QueueEntry] = [:]
     public var backoff: [PathId: LaunchBackoff] = [:]
     /// Agents that registered and reported their tasks.
-    public var agents: [String: AgentInfo] = [:]
+    public var agents: [String: AgentInfo] = [:] {
+        didSet { agentsChanged = true }
+    }
+    /// Whether `agents` changed since the catalog's nodes were last set.
+    var agentsChanged = true
     /// Version of the root group: the time of the last accepted change.
     public var rootVersion: Timestamp = Timestamp(millis: 0)
     /// Apps whose instances or definition changed since the catalog was last told.

@@ -99,8 +99,10 @@ extension ControlPlane {
             }
             killSentAt[instance.id] = now
         }
-        // Out of routing before the agent hears of the kill.
+        // Out of routing before the agent hears of the kill: in the catalog, and in the local
+        // router's table (bounded, so that a stuck router cannot hold kills back).
         publishCatalog()
+        await routing.wait(forIndex: catalog.snapshot.index, timeout: .seconds(1))
         for instance in updated {
             logger.info("killing instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "reason": "\(instance.message ?? "")"])
             await link.send(.kill(killTask(instance, reason: instance.message ?? "")), to: instance.agentId)

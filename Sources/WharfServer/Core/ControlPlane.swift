@@ -18,6 +18,8 @@ public actor ControlPlane: Service {
     public nonisolated let events: EventBus
     /// Routable endpoints per service, for the router, DNS and the Consul API.
     public nonisolated let catalog: Catalog
+    /// Which catalog index the local router serves; kills wait for it.
+    public nonisolated let routing = RoutingBarrier()
     public nonisolated let configuration: ServerConfiguration
     /// When this control plane started.
     public nonisolated let startedAt: Timestamp

@@ -100,7 +100,8 @@ public enum WharfDev {
             }
             services.append(.init(service: router))
             services.append(.init(service: RouteFeeder(catalog: controlPlane.catalog, router: router,
-                                                       builder: RouteTableBuilder(configuration: discovery), logger: logger)))
+                                                       builder: RouteTableBuilder(configuration: discovery),
+                                                       barrier: controlPlane.routing, logger: logger)))
         }
         if let port = discovery.dnsPort {
             let dns = DNSConfiguration(bindAddress: discovery.dnsBind, port: port, domain: "consul",
@@ -112,9 +113,22 @@ public enum WharfDev {
             ConsulRoutes(controlPlane: controlPlane).register(on: router)
             services.append(.init(service: Application(
                 router: router,
-                configuration: .init(address: .hostname(discovery.routerBind, port: port), serverName: "wharf"),
+                configuration: .init(address: .hostname(configuration.bindAddress, port: port), serverName: "wharf"),
                 logger: logger)))
         }
+        // Last, so that it is stopped first: blocking Consul queries end before the API servers
+        // wait for their requests to finish.
+        services.append(.init(service: CatalogCloser(catalog: controlPlane.catalog)))
         return services
+    }
+}
+
+/// Ends the catalog's blocking waits at graceful shutdown.
+struct CatalogCloser: Service {
+    let catalog: Catalog
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        catalog.close()
     }
 }

@@ -9,7 +9,10 @@ extension ControlPlane {
     func publishCatalog() {
         let changed = state.catalogChanges
         state.catalogChanges = []
-        catalog.setNodes(state.agents.values.map { CatalogNode(name: $0.id, address: $0.host) })
+        if state.agentsChanged {
+            state.agentsChanged = false
+            catalog.setNodes(state.agents.values.map { CatalogNode(name: $0.id, address: $0.host) })
+        }
         guard !changed.isEmpty else { return }
         var services: [PathId: [CatalogService]] = [:]
         for id in changed {
@@ -17,9 +20,19 @@ extension ControlPlane {
                 services[id] = []
                 continue
             }
+            let current = Scheduler.configVersion(of: app)
             let members = (state.instanceIdsByApp[id] ?? []).compactMap { state.instances[$0] }
                 .filter { $0.state == .running && $0.goal == .running }
-                .map { Self.member($0, of: app) }
+                .map { instance -> CatalogMember in
+                    // An instance of the previous definition (during a deployment) is judged by
+                    // the checks it runs and published on the port it has for each current port.
+                    guard instance.configVersion != current, let launched = definition(of: instance) else {
+                        return Self.member(instance, of: app)
+                    }
+                    var remapped = instance
+                    remapped.ports = CatalogService.remapPorts(instance.ports, from: launched, to: app)
+                    return Self.member(remapped, of: launched)
+                }
             services[id] = CatalogService.services(of: app, members: members)
         }
         catalog.replace(services)

@@ -4,31 +4,51 @@ import WharfDiscovery
 import WharfRouter
 
 /// Keeps the edge router's table in step with the catalog: every catalog change becomes a new
-/// table, swapped in atomically (no restart, no reload). Unchanged tables are not re-sent.
+/// table, swapped in atomically (no restart, no reload), and the routing barrier learns which
+/// catalog index the router serves. Unchanged tables are not re-sent, except every
+/// `retryInterval`, so that TCP listeners whose port was taken are bound once it is free.
 struct RouteFeeder: Service {
     let catalog: Catalog
     let router: EdgeRouter
     let builder: RouteTableBuilder
+    let barrier: RoutingBarrier
     let logger: Logger
+    var retryInterval: Duration = .seconds(5)
 
     func run() async throws {
+        barrier.attach()
         try? await cancelWhenGracefulShutdown {
-            var last: RouteTable?
-            var reportedErrors: [String: [String]] = [:]
-            for await snapshot in catalog.changes() {
-                var table = builder.table(snapshot)
-                let version = table.version
-                table.version = last?.version ?? 0
-                if table != last {
-                    table.version = version
-                    router.update(table)
-                    last = table
-                    logger.debug("route table updated", metadata: [
-                        "version": "\(version)", "http": "\(table.http.count)", "tcp": "\(table.tcp.count)",
-                    ])
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await follow() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: retryInterval)
+                        if !Task.isCancelled { router.update(router.table) }
+                    }
                 }
-                reportRouteErrors(snapshot, reported: &reportedErrors)
+                await group.next()
+                group.cancelAll()
             }
+        }
+    }
+
+    private func follow() async {
+        var last: RouteTable?
+        var reportedErrors: [String: [String]] = [:]
+        for await snapshot in catalog.changes() {
+            var table = builder.table(snapshot)
+            let version = table.version
+            table.version = last?.version ?? 0
+            if table != last {
+                table.version = version
+                router.update(table)
+                last = table
+                logger.debug("route table updated", metadata: [
+                    "version": "\(version)", "http": "\(table.http.count)", "tcp": "\(table.tcp.count)",
+                ])
+            }
+            barrier.applied(snapshot.index)
+            reportRouteErrors(snapshot, reported: &reportedErrors)
         }
     }
 
@@ -36,8 +56,9 @@ struct RouteFeeder: Service {
     private func reportRouteErrors(_ snapshot: CatalogSnapshot, reported: inout [String: [String]]) {
         var current: [String: [String]] = [:]
         for service in snapshot.allServices where !service.routeErrors.isEmpty {
-            current["\(service.appId)#\(service.portIndex ?? 0)"] = service.routeErrors
-            if reported["\(service.appId)#\(service.portIndex ?? 0)"] != service.routeErrors {
+            let key = "\(service.appId)#\(service.portIndex ?? 0)"
+            current[key] = service.routeErrors
+            if reported[key] != service.routeErrors {
                 for error in service.routeErrors {
                     logger.warning("route rejected", metadata: ["app": "\(service.appId)", "service": "\(service.name)", "reason": "\(error)"])
                 }
