@@ -78,19 +78,20 @@ import WharfRouter
         let configuration = RouterConfiguration(
             bindAddress: "127.0.0.1",
             httpPort: 0,
-            requestHeaderTimeout: .milliseconds(300),
-            clientIdleTimeout: .milliseconds(500)
+            // Long enough that a loaded machine still connects and sends within them.
+            requestHeaderTimeout: .seconds(2),
+            clientIdleTimeout: .seconds(2)
         )
         try await RouterHarness.with(self.route(backend), configuration: configuration) { harness in
             let slowloris = try await RawClient.connect(port: harness.port)
             try await slowloris.send("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n")
-            try await waitUntil("slowloris closed", seconds: 5) { slowloris.isClosed }
+            try await waitUntil("slowloris closed", seconds: 15) { slowloris.isClosed }
             #expect(backend.recorder.requests.isEmpty)
 
             let idle = try await RawClient.connect(port: harness.port)
             try await idle.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
             try await waitUntil("response") { idle.text.hasSuffix("t") }
-            try await waitUntil("idle connection closed", seconds: 5) { idle.isClosed }
+            try await waitUntil("idle connection closed", seconds: 15) { idle.isClosed }
             await slowloris.close()
             await idle.close()
         }

@@ -25,12 +25,7 @@ struct ConsulRenderer {
         for (service, endpoint) in endpoints(of: entry, tags: tags, passingOnly: false) {
             let node = node(named: endpoint.node, fallbackAddress: endpoint.address)
             w.beginObject()
-            w.key("ID"); w.string(Self.nodeId(node.name))
-            w.key("Node"); w.string(node.name)
-            w.key("Address"); w.string(node.address)
-            w.key("Datacenter"); w.string(snapshot.datacenter)
-            w.key("TaggedAddresses"); w.stringMap(["lan": node.address, "lan_ipv4": node.address, "wan": node.address, "wan_ipv4": node.address])
-            w.key("NodeMeta"); w.stringMap(node.meta)
+            writeNodeFields(node, metaKey: "NodeMeta", into: &w)
             w.key("ServiceKind"); w.string("")
             w.key("ServiceID"); w.string(Self.serviceId(service, endpoint))
             w.key("ServiceName"); w.string(service.name)
@@ -136,15 +131,21 @@ struct ConsulRenderer {
 
     private func writeNode(_ node: CatalogNode, into w: inout JSONWriter) {
         w.beginObject()
+        writeNodeFields(node, metaKey: "Meta", into: &w)
+        w.key("CreateIndex"); w.int64(Int64(snapshot.nodesIndex))
+        w.key("ModifyIndex"); w.int64(Int64(snapshot.nodesIndex))
+        w.endObject()
+    }
+
+    /// `ID`, `Node`, `Address`, `Datacenter`, `TaggedAddresses` and the node's meta under `metaKey`
+    /// (`Meta` in node objects, `NodeMeta` in flat catalog entries).
+    private func writeNodeFields(_ node: CatalogNode, metaKey: String, into w: inout JSONWriter) {
         w.key("ID"); w.string(Self.nodeId(node.name))
         w.key("Node"); w.string(node.name)
         w.key("Address"); w.string(node.address)
         w.key("Datacenter"); w.string(snapshot.datacenter)
         w.key("TaggedAddresses"); w.stringMap(["lan": node.address, "lan_ipv4": node.address, "wan": node.address, "wan_ipv4": node.address])
-        w.key("Meta"); w.stringMap(node.meta)
-        w.key("CreateIndex"); w.int64(Int64(snapshot.nodesIndex))
-        w.key("ModifyIndex"); w.int64(Int64(snapshot.nodesIndex))
-        w.endObject()
+        w.key(metaKey); w.stringMap(node.meta)
     }
 
     private func meta(_ service: CatalogService, _ endpoint: CatalogEndpoint) -> [String: String] {
