@@ -43,34 +43,53 @@ enum HeaderRewriter {
         return result
     }
 
-    /// Headers sent to the client for a backend response. `keepFraming` is false for
+    /// Headers sent to the client for a backend response. `keepTransferEncoding` is false for
     /// HTTP/1.0 clients, which cannot receive chunked bodies.
+    ///
+    /// Works on a copy of `headers` and removes names rather than rebuilding the block: a typical
+    /// response carries only `Connection` to drop, so this is one pass over the headers and one
+    /// removal instead of re-adding (and re-validating) every header.
     static func response(_ headers: HTTPHeaders, upgrade: Bool, keepTransferEncoding: Bool) -> HTTPHeaders {
         var nominated: [Substring] = []
         var upgradeValue: String?
-        var result = HTTPHeaders()
-        result.reserveCapacity(headers.count + 1)
+        var found = HopByHop()
         for (name, value) in headers {
             switch name.utf8.count {
+            case 2 where HeaderName.equals(name, "te"):
+                found.te = true
+            case 7 where HeaderName.equals(name, "upgrade"):
+                found.upgrade = true
+                upgradeValue = value
+            case 7 where HeaderName.equals(name, "trailer"):
+                found.trailer = true
             case 10 where HeaderName.equals(name, "connection"):
+                found.connection = true
                 for token in HeaderName.tokens(value)
                 where !HeaderName.equals(token, "close") && !HeaderName.equals(token, "keep-alive")
                     && !HeaderName.equals(token, "upgrade")
                 {
                     nominated.append(token)
                 }
-                continue
-            case 7 where HeaderName.equals(name, "upgrade"):
-                upgradeValue = value
-                continue
+            case 10 where HeaderName.equals(name, "keep-alive"):
+                found.keepAlive = true
+            case 16 where HeaderName.equals(name, "proxy-connection"):
+                found.proxyConnection = true
             case 17 where HeaderName.equals(name, "transfer-encoding"):
-                if !keepTransferEncoding { continue }
+                found.transferEncoding = !keepTransferEncoding
             default:
-                if HeaderName.isHopByHop(name) { continue }
+                break
             }
-            result.add(name: name, value: value)
         }
-        if !nominated.isEmpty {
+        var result = headers
+        if found.any || !nominated.isEmpty {
+            result.reserveCapacity(headers.count + 2)
+            if found.te { result.remove(name: "te") }
+            if found.upgrade { result.remove(name: "upgrade") }
+            if found.trailer { result.remove(name: "trailer") }
+            if found.connection { result.remove(name: "connection") }
+            if found.keepAlive { result.remove(name: "keep-alive") }
+            if found.proxyConnection { result.remove(name: "proxy-connection") }
+            if found.transferEncoding { result.remove(name: "transfer-encoding") }
             for token in nominated { result.remove(name: String(token)) }
         }
         if upgrade, let upgradeValue {
@@ -78,5 +97,21 @@ enum HeaderRewriter {
             result.add(name: "Upgrade", value: upgradeValue)
         }
         return result
+    }
+
+    /// Which hop-by-hop headers (and, for HTTP/1.0 clients, Transfer-Encoding) a response carries.
+    private struct HopByHop {
+        var te = false
+        var upgrade = false
+        var trailer = false
+        var connection = false
+        var keepAlive = false
+        var proxyConnection = false
+        var transferEncoding = false
+
+        var any: Bool {
+            self.te || self.upgrade || self.trailer || self.connection || self.keepAlive || self.proxyConnection
+                || self.transferEncoding
+        }
     }
 }

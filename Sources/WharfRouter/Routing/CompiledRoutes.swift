@@ -71,13 +71,15 @@ final class CompiledRoutes: Sendable {
 
     /// Lower-cases a Host value and strips its port (keeping IPv6 brackets) and a trailing dot.
     static func normalize<S: StringProtocol>(host: S) -> String {
+        // Byte-wise (every delimiter is ASCII): Character-wise scanning costs grapheme breaking
+        // on each request.
         var name = Substring(host)
-        if name.first == "[" {
-            if let close = name.firstIndex(of: "]") { name = name[...close] }
-        } else if let colon = name.lastIndex(of: ":") {
+        if name.utf8.first == UInt8(ascii: "[") {
+            if let close = name.utf8.firstIndex(of: UInt8(ascii: "]")) { name = name[...close] }
+        } else if let colon = name.utf8.lastIndex(of: UInt8(ascii: ":")) {
             name = name[..<colon]
         }
-        if name.last == "." { name = name.dropLast() }
+        if name.utf8.last == UInt8(ascii: ".") { name = Substring(name.utf8.dropLast()) }
         if name.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) {
             return name.lowercased()
         }

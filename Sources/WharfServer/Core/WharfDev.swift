@@ -98,7 +98,7 @@ public enum WharfDev {
                     logger.info("TCP route listening", metadata: ["service": "\(name)", "port": "\(port)"])
                 }
             }
-            services.append(.init(service: router))
+            services.append(.init(service: ListenerService(router, what: "the edge router on \(discovery.routerBind):\(port)", flag: "--router-port")))
             services.append(.init(service: RouteFeeder(catalog: controlPlane.catalog, router: router,
                                                        builder: RouteTableBuilder(configuration: discovery),
                                                        barrier: controlPlane.routing, logger: logger)))
@@ -106,7 +106,8 @@ public enum WharfDev {
         if let port = discovery.dnsPort {
             let dns = DNSConfiguration(bindAddress: discovery.dnsBind, port: port, domain: "consul",
                                        extraDomains: discovery.dnsExtraDomains, ttl: discovery.dnsTTL)
-            services.append(.init(service: DNSServer(configuration: dns, catalog: controlPlane.catalog, logger: logger)))
+            services.append(.init(service: ListenerService(DNSServer(configuration: dns, catalog: controlPlane.catalog, logger: logger),
+                                                           what: "the DNS server on \(discovery.dnsBind):\(port)", flag: "--dns-port")))
         }
         if let port = discovery.consulPort {
             let router = Router()
@@ -120,6 +121,33 @@ public enum WharfDev {
         // wait for their requests to finish.
         services.append(.init(service: CatalogCloser(catalog: controlPlane.catalog)))
         return services
+    }
+}
+
+/// A listening service whose start-up failure names what could not listen and the flag to change.
+struct ListenerService<Wrapped: Service>: Service {
+    struct StartError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let wrapped: Wrapped
+    let what: String
+    let flag: String
+
+    init(_ wrapped: Wrapped, what: String, flag: String) {
+        self.wrapped = wrapped
+        self.what = what
+        self.flag = flag
+    }
+
+    func run() async throws {
+        do {
+            try await wrapped.run()
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw StartError(description: "\(what) failed: \(error) (another port: \(flag) PORT, or \(flag) off)")
+        }
     }
 }
 
