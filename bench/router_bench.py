@@ -7,7 +7,7 @@
   latency  event → route: a new instance's health_status_changed_event (alive) on /v2/events versus
            the first request through the router answered by it, and for kills, requests that still
            reached an instance after its kill was acknowledged.
-  rolling  errors seen by wrk through the router during rolling restarts of a health-checked app.
+  rolling  errors seen by wrk through the router during rolling restarts of the nginx backend app.
   dns      queries/s of Wharf's DNS server with dnsperf (A and SRV of a 3-instance service).
 
 Loopback only. Needs wrk, haproxy, nginx and dnsperf (Debian packages). Example:
@@ -88,10 +88,26 @@ def which(program):
     return shutil.which(program) or f"/usr/sbin/{program}"
 
 
+class BenchWharf(Wharf):
+    """A Wharf whose apps are destroyed before it stops: some tasks (nginx) rewrite their
+    environment, so the MESOS_SANDBOX sweep of `Wharf.close()` would not find them."""
+
+    def close(self, keep_dir=False):
+        try:
+            if self.proc and self.proc.poll() is None:
+                status, body = self.request("GET", "/v2/apps")
+                for app in (body or {}).get("apps", []):
+                    self.request("DELETE", "/v2/apps" + app["id"] + "?force=true")
+                wait_until("every task stopped", lambda: not self.request("GET", "/v2/tasks")[1].get("tasks"), timeout=30)
+        except (OSError, TimeoutError, http.client.HTTPException, AttributeError):
+            pass
+        super().close(keep_dir or os.environ.get("BENCH_KEEP") == "1")
+
+
 def start_wharf(args, extra=()):
     router, dns = free_port(), free_port()
-    wharf = Wharf(args.wharf, extra=["--router-port", str(router), "--router-bind", "127.0.0.1",
-                                     "--dns-port", str(dns), "--tcp-routes", "false"] + list(extra))
+    wharf = BenchWharf(args.wharf, extra=["--router-port", str(router), "--router-bind", "127.0.0.1",
+                                          "--dns-port", str(dns), "--tcp-routes", "false"] + list(extra))
     wharf.router_port, wharf.dns_port = router, dns
     return wharf
 
@@ -271,19 +287,19 @@ def cmd_latency(args):
 
 
 def cmd_rolling(args):
-    need("wrk")
+    """Rolling restarts of the nginx backend app (TCP health check, mhc 1, moc 0.34) under wrk."""
+    need("wrk", "nginx")
     with start_wharf(args) as wharf:
-        app = wharf.health_app("/roll", args.instances, interval=1, mhc=1.0, moc=0.34)
-        app["labels"] = {"wharf.http.host": "roll.test"}
-        assert wharf.request("POST", "/v2/apps", app)[0] == 201
-        wharf.wait_healthy("/roll", args.instances, timeout=60)
+        deploy_backend(wharf, args.instances)
+        assert wharf.request("PUT", "/v2/apps/bench", {"upgradeStrategy": {"minimumHealthCapacity": 1, "maximumOverCapacity": 0.34}})[0] == 200
+        wait_until("the strategy change is deployed", lambda: not wharf.deployments(), timeout=60)
         totals = {"requests": 0, "non2xx": 0, "socket_errors": 0}
         for i in range(args.restarts):
             result = {}
-            runner = threading.Thread(target=lambda: result.update(wrk(wharf.router_port, args.duration, args.connections, 1, host="roll.test")))
+            runner = threading.Thread(target=lambda: result.update(wrk(wharf.router_port, args.duration, args.connections, 1)))
             runner.start()
             time.sleep(1)
-            status, _ = wharf.request("POST", "/v2/apps/roll/restart")
+            status, _ = wharf.request("POST", "/v2/apps/bench/restart")
             assert status == 200
             wait_until("restart done", lambda: not wharf.deployments(), timeout=args.duration + 30)
             runner.join()
@@ -291,7 +307,11 @@ def cmd_rolling(args):
             totals["requests"] += requests
             totals["non2xx"] += result["non2xx"]
             totals["socket_errors"] += result["socket_errors"]
-            print(f"restart {i + 1}: {requests} requests, non-2xx {result['non2xx']}, socket errors {result['socket_errors']}", flush=True)
+            detail = re.search(r"Socket errors:.*", result["raw"])
+            print(f"restart {i + 1}: {requests} requests, non-2xx {result['non2xx']}, socket errors {result['socket_errors']}"
+                  + (f" ({detail.group(0)})" if detail else ""), flush=True)
+        if totals["non2xx"] or totals["socket_errors"]:
+            print(f"errors: see {wharf.log_path} (kept with BENCH_KEEP=1)")
     print(json.dumps(totals, indent=2))
     save("router_rolling", {"args": {k: v for k, v in vars(args).items() if k != "run"}, "totals": totals})
 
@@ -341,7 +361,7 @@ def main():
     p.add_argument("--instances", type=int, default=3)
     p.add_argument("--restarts", type=int, default=3)
     p.add_argument("--duration", type=int, default=20)
-    p.add_argument("--connections", type=int, default=16)
+    p.add_argument("--connections", type=int, default=64)
     p.set_defaults(run=cmd_rolling)
     p = sub.add_parser("dns")
     p.add_argument("--duration", type=int, default=10)
