@@ -79,6 +79,9 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("tcp-routes"), help: ArgumentHelp("Listen on every app's service ports and relay TCP to its instances [WHARF_TCP_ROUTES] (default true).", valueName: "bool"))
     var tcpRoutes: String?
 
+    @Option(name: .customLong("router-timeouts"), help: ArgumentHelp("Router timeouts, e.g. connect=3s,header=10s,backend=60s,idle=60s,tunnel=1h (the defaults) [WHARF_ROUTER_TIMEOUTS].", valueName: "list"))
+    var routerTimeouts: String?
+
     @Option(name: .customLong("dns-port"), help: ArgumentHelp("Port of the DNS server (UDP and TCP), or off [WHARF_DNS_PORT] (default 8600).", valueName: "port"))
     var dnsPort: String?
 
@@ -119,7 +122,7 @@ struct DevCommand: AsyncParsableCommand {
             "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit, "kill-drain": killDrain,
             "deployment-deadline": deploymentDeadline, "deployment-max-failures": deploymentMaxFailures,
             "docker-socket": dockerSocket, "router-port": routerPort, "router-bind": routerBind,
-            "router-domain": routerDomain, "router-groups": routerGroups, "tcp-routes": tcpRoutes, "dns-port": dnsPort,
+            "router-domain": routerDomain, "router-groups": routerGroups, "tcp-routes": tcpRoutes, "router-timeouts": routerTimeouts, "dns-port": dnsPort,
             "dns-domains": dnsDomains, "dns-ttl": dnsTTL, "consul-port": consulPort, "datacenter": datacenter,
         ], environment: environment)
         return try DevSettings(source)

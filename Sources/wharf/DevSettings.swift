@@ -203,6 +203,19 @@ struct DevSettings {
             }
             discovery.dnsTTL = ttl
         }
+        if let (text, origin) = source.value("router-timeouts") {
+            for part in text.split(separator: ",") {
+                let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let names = DiscoveryConfiguration.routerTimeoutNames
+                guard pair.count == 2, names.contains(pair[0]) else {
+                    throw ValidationError("\(origin) '\(part)' is not name=duration with a name among \(names.joined(separator: ", "))")
+                }
+                guard let seconds = durationSeconds(pair[1]), seconds > 0, seconds <= 86400 else {
+                    throw ValidationError("\(origin) '\(pair[1])' is not a duration such as 500ms, 3s or 2m (at most 24h)")
+                }
+                discovery.routerTimeouts[pair[0]] = seconds
+            }
+        }
         if let (text, origin) = source.value("datacenter") {
             guard isHostName(text.lowercased()), !text.contains(".") else {
                 throw ValidationError("\(origin) '\(text)' is not a datacenter name (letters, digits, '-')")
@@ -218,6 +231,14 @@ struct DevSettings {
             }
         }
         config.discovery = discovery
+    }
+
+    /// `500ms`, `3s`, `2m`, `1h` or a bare number of seconds.
+    private static func durationSeconds(_ text: String) -> Double? {
+        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where text.hasSuffix(suffix) {
+            return Double(text.dropLast(suffix.count)).map { $0 * scale }
+        }
+        return Double(text)
     }
 
     /// A port number, or `off` for none.

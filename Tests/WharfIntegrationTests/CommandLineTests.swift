@@ -13,6 +13,13 @@ struct CommandLineTests {
         (["dev", "--log-level", "loud"], [:], "--log-level"),
         (["dev"], ["WHARF_API_PORT": "nope"], "WHARF_API_PORT"),
         (["dev", "--api-port", "10500"], [:], "task port range"),
+        (["dev", "--router-port", "8080"], [:], "already used by --api-port"),
+        (["dev", "--dns-port", "none"], [:], "--dns-port"),
+        (["dev", "--router-timeouts", "connect=3s,bogus=1s"], [:], "--router-timeouts"),
+        (["dev", "--router-timeouts", "idle=soon"], [:], "--router-timeouts"),
+        (["dev", "--dns-domains", "consul"], [:], "--dns-domains"),
+        (["dev", "--router-domain", "not a domain"], [:], "--router-domain"),
+        (["dev"], ["WHARF_DNS_TTL": "-1"], "WHARF_DNS_TTL"),
     ])
     func devRejectsInvalidFlags(arguments: [String], environment: [String: String], mention: String) async throws {
         let result = try await runWharfCLI(arguments, environment: environment)

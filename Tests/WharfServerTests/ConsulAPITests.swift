@@ -18,7 +18,7 @@ struct ConsulAPITests {
         let short = try ConsulQuery(QueryParameters("index=5&wait=16s"))
         #expect(short.index == 5)
         #expect(short.wait >= .seconds(16) && short.wait <= .seconds(17))
-        #expect(try ConsulQuery(QueryParameters("wait=1h")).wait <= .seconds(600 + 600 / 16))
+        #expect(try ConsulQuery(QueryParameters("wait=1h")).wait <= .milliseconds(600_000 + 600_000 / 16))
         #expect(try ConsulQuery(QueryParameters("wait=0s")).wait >= .seconds(300))
         #expect(try ConsulQuery(QueryParameters("")).wait >= .seconds(300))
     }

@@ -117,6 +117,12 @@ public struct DiscoveryConfiguration: Sendable {
     public var dnsTTL: Int
     /// A second port serving only the Consul API (e.g. 8500 for tools that expect it); nil: none.
     public var consulPort: Int?
+    /// Router timeouts in seconds by name: `connect` (3), `header` (10: a client's whole request
+    /// head), `backend` (60: a response head, then 504), `idle` (60: keep-alive clients), `tunnel`
+    /// (3600: websockets and TCP relays). Names not given keep their defaults.
+    public var routerTimeouts: [String: Double] = [:]
+    /// The timeout names `routerTimeouts` accepts.
+    public static let routerTimeoutNames = ["connect", "header", "backend", "idle", "tunnel"]
 
     public init(routerPort: Int? = 8000, routerBind: String = "0.0.0.0", routerDomain: String? = "localhost",
                 tcpRoutes: Bool = true, routerGroups: [String] = [], dnsPort: Int? = 8600, dnsBind: String = "0.0.0.0",

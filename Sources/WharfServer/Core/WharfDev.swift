@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import ServiceLifecycle
 import WharfAgent
 import WharfDiscovery
@@ -90,7 +91,7 @@ public enum WharfDev {
         let discovery = configuration.discovery
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let port = discovery.routerPort {
-            let router = EdgeRouter(configuration: RouterConfiguration(bindAddress: discovery.routerBind, httpPort: port), logger: logger)
+            let router = EdgeRouter(configuration: routerConfiguration(discovery, port: port), logger: logger)
             router.onListenerStatus { name, port, error in
                 if let error {
                     logger.warning("TCP route cannot listen", metadata: ["service": "\(name)", "port": "\(port)", "error": "\(error)"])
@@ -122,6 +123,20 @@ public enum WharfDev {
         services.append(.init(service: CatalogCloser(catalog: controlPlane.catalog)))
         return services
     }
+}
+
+/// The router's settings from `wharf dev`'s: listeners and `--router-timeouts`.
+func routerConfiguration(_ discovery: DiscoveryConfiguration, port: Int) -> RouterConfiguration {
+    var configuration = RouterConfiguration(bindAddress: discovery.routerBind, httpPort: port)
+    func amount(_ name: String) -> TimeAmount? {
+        discovery.routerTimeouts[name].map { .nanoseconds(Int64($0 * 1e9)) }
+    }
+    if let value = amount("connect") { configuration.connectTimeout = value }
+    if let value = amount("header") { configuration.requestHeaderTimeout = value }
+    if let value = amount("backend") { configuration.backendTimeout = value }
+    if let value = amount("idle") { configuration.clientIdleTimeout = value }
+    if let value = amount("tunnel") { configuration.tunnelIdleTimeout = value }
+    return configuration
 }
 
 /// A listening service whose start-up failure names what could not listen and the flag to change.
