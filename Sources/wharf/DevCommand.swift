@@ -88,7 +88,7 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("dns-domains"), help: ArgumentHelp("Domains answered besides consul, comma-separated [WHARF_DNS_DOMAINS] (default wharf: web.wharf, web.service.wharf).", valueName: "domains"))
     var dnsDomains: String?
 
-    @Option(name: .customLong("dns-ttl"), help: ArgumentHelp("TTL of DNS answers in seconds [WHARF_DNS_TTL] (default 1).", valueName: "seconds"))
+    @Option(name: .customLong("dns-ttl"), help: ArgumentHelp("TTL of DNS answers in seconds [WHARF_DNS_TTL] (default 0, as Consul).", valueName: "seconds"))
     var dnsTTL: String?
 
     @Option(name: .customLong("consul-port"), help: ArgumentHelp("Also serve the Consul API alone on this port, e.g. 8500 [WHARF_CONSUL_PORT] (default off; it is always on the API port).", valueName: "port"))

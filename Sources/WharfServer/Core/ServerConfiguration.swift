@@ -113,7 +113,8 @@ public struct DiscoveryConfiguration: Sendable {
     public var dnsBind: String
     /// Domains answered besides `consul`, e.g. `wharf` for `web.wharf`.
     public var dnsExtraDomains: [String]
-    /// TTL of DNS answers, seconds. Default 1.
+    /// TTL of DNS answers, seconds. Default 0, as Consul: resolvers do not cache an instance that is
+    /// about to be stopped (the drain is shorter than any positive TTL).
     public var dnsTTL: Int
     /// A second port serving only the Consul API (e.g. 8500 for tools that expect it); nil: none.
     public var consulPort: Int?
@@ -126,7 +127,7 @@ public struct DiscoveryConfiguration: Sendable {
 
     public init(routerPort: Int? = 8000, routerBind: String = "0.0.0.0", routerDomain: String? = "localhost",
                 tcpRoutes: Bool = true, routerGroups: [String] = [], dnsPort: Int? = 8600, dnsBind: String = "0.0.0.0",
-                dnsExtraDomains: [String] = ["wharf"], dnsTTL: Int = 1, consulPort: Int? = nil) {
+                dnsExtraDomains: [String] = ["wharf"], dnsTTL: Int = 0, consulPort: Int? = nil) {
         self.routerPort = routerPort
         self.routerBind = routerBind
         self.routerDomain = routerDomain
