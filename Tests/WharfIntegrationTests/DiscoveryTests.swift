@@ -31,13 +31,22 @@ struct DiscoveryTests {
         return (Int(response.status.code), String(decoding: body.readableBytesView, as: UTF8.self))
     }
 
+    /// Deploys the health-checked test app routed for `host` and waits until all its instances are
+    /// healthy; returns their tasks.
+    @discardableResult
+    static func deployRouted(_ wharf: WharfProcess, _ id: String, instances: Int, host: String,
+                             upgradeStrategy: JSON? = nil) async throws -> [JSON] {
+        var app = Fixtures.healthChecked(id, instances: instances, upgradeStrategy: upgradeStrategy)
+        app["labels"] = ["wharf.http.host": .string(host)]
+        let created = try await wharf.api.post("/v2/apps", app)
+        #expect(created.status == 201, "\(created)")
+        return try await wharf.api.waitForHealthy(id, count: instances)
+    }
+
     @Test("curl through the router by Host header reaches every instance; unknown hosts get 404")
     func routesByHost() async throws {
         try await withWharf { wharf in
-            var app = Fixtures.healthChecked("/shop/web", instances: 3)
-            app["labels"] = ["wharf.http.host": "shop.example.com"]
-            #expect(try await wharf.api.post("/v2/apps", app).status == 201)
-            let tasks = try await wharf.api.waitForHealthy("/shop/web", count: 3)
+            let tasks = try await Self.deployRouted(wharf, "/shop/web", instances: 3, host: "shop.example.com")
             let expected = taskIds(tasks)
 
             var seen = Set<String>()
@@ -62,10 +71,7 @@ struct DiscoveryTests {
     @Test("an instance leaves routing as soon as it is killed, and a scaled-down app stops getting its traffic")
     func killedInstanceLeavesRouting() async throws {
         try await withWharf { wharf in
-            var app = Fixtures.healthChecked("/web", instances: 2)
-            app["labels"] = ["wharf.http.host": "web.test"]
-            #expect(try await wharf.api.post("/v2/apps", app).status == 201)
-            let tasks = try await wharf.api.waitForHealthy("/web", count: 2)
+            let tasks = try await Self.deployRouted(wharf, "/web", instances: 2, host: "web.test")
             let victim = try #require(tasks.first?["id"]?.string)
             #expect(try await wharf.api.delete("/v2/apps/web/tasks/\(victim)?scale=true").status == 200)
             // Straight after the kill was acknowledged, nothing is routed to it any more.
@@ -99,10 +105,7 @@ struct DiscoveryTests {
     @Test("a smuggling attempt through the router gets 400 and never reaches an instance")
     func smugglingRejected() async throws {
         try await withWharf { wharf in
-            var app = Fixtures.healthChecked("/guarded", instances: 1)
-            app["labels"] = ["wharf.http.host": "guarded.test"]
-            #expect(try await wharf.api.post("/v2/apps", app).status == 201)
-            _ = try await wharf.api.waitForHealthy("/guarded", count: 1)
+            try await Self.deployRouted(wharf, "/guarded", instances: 1, host: "guarded.test")
             let script = """
                 import socket
                 s = socket.create_connection(("127.0.0.1", \(wharf.routerPort)), timeout=10)
@@ -245,10 +248,8 @@ struct DiscoveryTests {
     @Test("a rolling restart under continuous load through the router returns no error to any client")
     func zeroDropRollingRestart() async throws {
         try await withWharf { wharf in
-            var app = Fixtures.healthChecked("/busy", instances: 3, upgradeStrategy: ["minimumHealthCapacity": 1, "maximumOverCapacity": 0.34])
-            app["labels"] = ["wharf.http.host": "busy.test"]
-            #expect(try await wharf.api.post("/v2/apps", app).status == 201)
-            let before = taskIds(try await wharf.api.waitForHealthy("/busy", count: 3))
+            let before = taskIds(try await Self.deployRouted(wharf, "/busy", instances: 3, host: "busy.test",
+                                                             upgradeStrategy: ["minimumHealthCapacity": 1, "maximumOverCapacity": 0.34]))
 
             let counters = LoadCounters()
             let port = wharf.routerPort
