@@ -64,6 +64,15 @@ struct ContainerValidationTests {
         #expect(port.registry == "localhost:5000" && port.tag == nil)
     }
 
+    @Test func engineMinimumsAreChecked() {
+        let small = #"{"id": "/a", "mem": 4, "container": {"type": "DOCKER", "docker": {"image": "busybox"}}}"#
+        #expect(has(failures(small), "/mem", "got 4.0, expected at least 6 (the Docker engine's minimum memory limit, MiB)"))
+        #expect(failures(#"{"id": "/a", "cmd": "sleep 1", "mem": 4}"#).isEmpty, "process apps have no such minimum")
+        let swap = failures(dockerApp(parameters: parameter("memory-swap", "64m")))
+        #expect(has(swap, "/container/docker/parameters(0)/value", "memory-swap '64m' must be at least the app's mem (128.0 MiB): it is memory plus swap"))
+        #expect(failures(dockerApp(parameters: parameter("memory-swap", "128m"))).isEmpty)
+    }
+
     @Test func emptyImageKeepsMarathonsMessage() {
         let f = failures(dockerApp(image: ""))
         #expect(f.filter { $0.path == "/container/docker/image" }.flatMap(\.errors) == ["must not be empty"])
@@ -80,7 +89,7 @@ struct ContainerValidationTests {
 
     @Test(arguments: [
         ("label", "com.example.team=web"), ("label", "flag"), ("env", "A=b=c"), ("env", "EMPTY="),
-        ("memory-swap", "1g"), ("memory-swap", "-1"), ("memory-swap", "512m"), ("memory-swap", "1.5G"), ("memory-swap", "1024"),
+        ("memory-swap", "1g"), ("memory-swap", "-1"), ("memory-swap", "512m"), ("memory-swap", "1.5G"), ("memory-swap", "268435456"),
         ("ulimit", "nofile=1024:2048"), ("ulimit", "nproc=512"), ("ulimit", "core=-1"), ("ulimit", "memlock=-1:-1"),
         ("cap-add", "NET_ADMIN"), ("cap-add", "cap_sys_ptrace"), ("cap-drop", "ALL"),
         ("user", "nobody"), ("user", "1000:1000"), ("workdir", "/srv/app"), ("init", "true"), ("read-only", "false"),

@@ -11,6 +11,10 @@ extension AppDefinition {
             if networks.filter({ $0.mode == .container }).count > 1 {
                 f.add("/", "may only specify a single container network when using the Docker container engine")
             }
+            // The engine refuses a memory limit under 6 MiB (0 means none).
+            if mem > 0 && mem < Self.dockerMinimumMemory {
+                f.add("/mem", "got \(mem), expected at least \(Int(Self.dockerMinimumMemory)) (the Docker engine's minimum memory limit, MiB)")
+            }
         }
         if let docker = container.docker {
             Self.validateImage(docker.image, &f)
@@ -18,7 +22,7 @@ extension AppDefinition {
                 // Marathon: the Mesos containerizer does not take `docker run` options.
                 if !docker.parameters.isEmpty { f.add("/container/docker/parameters", "must be empty") }
             } else {
-                Self.validateParameters(docker.parameters, &f)
+                Self.validateParameters(docker.parameters, memoryMiB: container.type == .docker ? mem : 0, &f)
             }
         }
         for (index, volume) in container.volumes.enumerated() {
@@ -68,7 +72,11 @@ extension AppDefinition {
         }
     }
 
-    private static func validateParameters(_ parameters: [DockerSettings.Parameter], _ f: inout FailureCollector) {
+    /// Docker's smallest memory limit, MiB.
+    static let dockerMinimumMemory: Double = 6
+
+    /// `memoryMiB`: the container's memory limit, which `memory-swap` (memory plus swap) may not be below.
+    private static func validateParameters(_ parameters: [DockerSettings.Parameter], memoryMiB: Double, _ f: inout FailureCollector) {
         for (index, parameter) in parameters.enumerated() {
             let path = "/container/docker/parameters(\(index))"
             // `--label` is accepted as `label`, as `docker run` spells it.
@@ -77,7 +85,12 @@ extension AppDefinition {
                 f.add(path + "/key", "unsupported docker parameter '\(parameter.key)'; supported: \(DockerParameterKey.supportedList)")
                 continue
             }
-            if let problem = key.problem(with: parameter.value) { f.add(path + "/value", problem) }
+            if let problem = key.problem(with: parameter.value) {
+                f.add(path + "/value", problem)
+            } else if key == .memorySwap, memoryMiB > 0, let bytes = DockerParameterKey.bytes(parameter.value),
+                      Double(bytes) < memoryMiB * 1_048_576 {
+                f.add(path + "/value", "memory-swap '\(parameter.value)' must be at least the app's mem (\(memoryMiB) MiB): it is memory plus swap")
+            }
         }
     }
 }
