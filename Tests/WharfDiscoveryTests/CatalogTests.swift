@@ -123,7 +123,7 @@ struct CatalogTests {
         await Self.waitUntil { catalog.waitingCount == 1 }
         // Unrelated churn wakes it, but it parks again: the result it watches has not changed.
         catalog.replace([other.id: CatalogService.services(of: other, members: [])])
-        await Self.waitUntil { catalog.waitingCount == 1 && catalog.snapshot.index > index + 0 }
+        await Self.waitUntil { catalog.waitingCount == 1 }
         #expect(catalog.waitingCount == 1)
         catalog.replace([web.id: CatalogService.services(of: web, members: [Self.member(web, 1, ports: [20001])])])
         let result = await waiter.value

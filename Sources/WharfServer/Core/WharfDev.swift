@@ -92,13 +92,6 @@ public enum WharfDev {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let port = discovery.routerPort {
             let router = EdgeRouter(configuration: routerConfiguration(discovery, port: port), logger: logger)
-            router.onListenerStatus { name, port, error in
-                if let error {
-                    logger.warning("TCP route cannot listen", metadata: ["service": "\(name)", "port": "\(port)", "error": "\(error)"])
-                } else {
-                    logger.info("TCP route listening", metadata: ["service": "\(name)", "port": "\(port)"])
-                }
-            }
             services.append(.init(service: ListenerService(router, what: "the edge router on \(discovery.routerBind):\(port)", flag: "--router-port")))
             services.append(.init(service: RouteFeeder(catalog: controlPlane.catalog, router: router,
                                                        builder: RouteTableBuilder(configuration: discovery),

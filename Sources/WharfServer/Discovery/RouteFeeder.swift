@@ -6,14 +6,38 @@ import WharfRouter
 /// Keeps the edge router's table in step with the catalog: every catalog change becomes a new
 /// table, swapped in atomically (no restart, no reload), and the routing barrier learns which
 /// catalog index the router serves. Unchanged tables are not re-sent, except every
-/// `retryInterval`, so that TCP listeners whose port was taken are bound once it is free.
+/// `retryInterval` while a TCP route's port could not be bound, so that it is bound once free.
 struct RouteFeeder: Service {
     let catalog: Catalog
     let router: EdgeRouter
     let builder: RouteTableBuilder
     let barrier: RoutingBarrier
     let logger: Logger
-    var retryInterval: Duration = .seconds(5)
+    let retryInterval: Duration
+    /// Ports of TCP routes whose listener could not be bound.
+    private let unbound = LockedValue<Set<Int>>([])
+
+    /// Feeds `router` from `catalog`; call before the router runs (it registers for listener reports).
+    init(catalog: Catalog, router: EdgeRouter, builder: RouteTableBuilder, barrier: RoutingBarrier, logger: Logger,
+         retryInterval: Duration = .seconds(5)) {
+        self.catalog = catalog
+        self.router = router
+        self.builder = builder
+        self.barrier = barrier
+        self.logger = logger
+        self.retryInterval = retryInterval
+        let unbound = unbound
+        router.onListenerStatus { name, port, error in
+            if let error {
+                unbound.withLock { _ = $0.insert(port) }
+                logger.warning("TCP route cannot listen", metadata: ["service": "\(name)", "port": "\(port)", "error": "\(error)"])
+            } else {
+                let recovered = unbound.withLock { $0.remove(port) != nil }
+                logger.info(recovered ? "TCP route listening again" : "TCP route listening",
+                            metadata: ["service": "\(name)", "port": "\(port)"])
+            }
+        }
+    }
 
     func run() async throws {
         barrier.attach()
@@ -23,7 +47,13 @@ struct RouteFeeder: Service {
                 group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: retryInterval)
-                        if !Task.isCancelled { router.update(router.table) }
+                        // Re-sending the current table makes the router try its failed binds again.
+                        let routed = Set(router.table.tcp.map(\.port))
+                        let pending = unbound.withLock { ports in
+                            ports.formIntersection(routed) // routes removed meanwhile need no retry
+                            return !ports.isEmpty
+                        }
+                        if pending, !Task.isCancelled { router.update(router.table) }
                     }
                 }
                 await group.next()
