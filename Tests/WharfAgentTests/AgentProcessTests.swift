@@ -4,7 +4,7 @@ import Testing
 @testable import WharfAgent
 import WharfModel
 
-@Suite("Agent running processes")
+@Suite("Agent running processes", .timeLimit(.minutes(3)))
 struct AgentProcessTests {
     @Test func finishedTaskWritesItsOutputToTheSandbox() async throws {
         let dir = TemporaryDirectory()

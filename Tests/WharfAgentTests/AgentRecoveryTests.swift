@@ -4,7 +4,7 @@ import Testing
 @testable import WharfAgent
 import WharfModel
 
-@Suite("Agent recovery after a restart")
+@Suite("Agent recovery after a restart", .timeLimit(.minutes(3)))
 struct AgentRecoveryTests {
     @Test func newAgentAdoptsARunningTaskAndCanKillIt() async throws {
         let dir = TemporaryDirectory()

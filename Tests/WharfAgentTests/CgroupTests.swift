@@ -13,9 +13,14 @@ enum CgroupProbe {
         return true
     }
     static var skipReason: Comment { Comment(rawValue: "cgroups unavailable: \(support.isolation)") }
+    /// CI sets `WHARF_REQUIRE_CGROUPS=1`: the cgroup tests must then run (and fail where the agent
+    /// cannot create cgroups) instead of being skipped.
+    static var isRequired: Bool { ProcessInfo.processInfo.environment["WHARF_REQUIRE_CGROUPS"] == "1" }
+    /// Whether the tests that create cgroups run.
+    static var runs: Bool { available || isRequired }
 }
 
-@Suite("Cgroups")
+@Suite("Cgroups", .timeLimit(.minutes(3)))
 struct CgroupTests {
     @Test func parsesMountinfo() {
         let text = """
@@ -43,8 +48,9 @@ struct CgroupTests {
             == "none: cgroup v1 memory controller not writable")
     }
 
-    @Test(.enabled(if: CgroupProbe.available, CgroupProbe.skipReason))
+    @Test(.enabled(if: CgroupProbe.runs, CgroupProbe.skipReason))
     func limitsAreAppliedAndTheCgroupIsRemovedAfterwards() async throws {
+        try #require(CgroupProbe.available, "WHARF_REQUIRE_CGROUPS=1 but \(CgroupProbe.skipReason)")
         let dir = TemporaryDirectory()
         defer { dir.cleanUp() }
         let (agent, log) = await startAgent(dataDir: dir.path, useCgroups: true, cgroupParent: CgroupProbe.parent)
@@ -85,8 +91,9 @@ struct CgroupTests {
         #expect(await eventually { handle.cgroups.allSatisfy { access($0, F_OK) != 0 } })
     }
 
-    @Test(.enabled(if: CgroupProbe.available, CgroupProbe.skipReason))
+    @Test(.enabled(if: CgroupProbe.runs, CgroupProbe.skipReason))
     func memoryExhaustionIsReportedAsOutOfMemory() async throws {
+        try #require(CgroupProbe.available, "WHARF_REQUIRE_CGROUPS=1 but \(CgroupProbe.skipReason)")
         let dir = TemporaryDirectory()
         defer { dir.cleanUp() }
         let (agent, log) = await startAgent(dataDir: dir.path, useCgroups: true, cgroupParent: CgroupProbe.parent)

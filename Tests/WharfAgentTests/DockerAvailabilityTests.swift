@@ -55,7 +55,7 @@ private final class EngineProxy {
     }
 }
 
-@Suite("Docker engine availability", .serialized, .enabled(if: DockerAvailability.isAvailable, "no Docker engine at /var/run/docker.sock"))
+@Suite("Docker engine availability", .serialized, .enabled(if: DockerAvailability.isAvailable || DockerAvailability.isRequired, "no Docker engine at /var/run/docker.sock"), .timeLimit(.minutes(5)))
 struct DockerAvailabilityTests {
     @Test("the docker runtime is offered only while an engine answers, and re-announced when that changes")
     func offeredWhileTheEngineAnswers() async throws {

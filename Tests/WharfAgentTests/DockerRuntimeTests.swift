@@ -6,16 +6,24 @@ import WharfModel
 
 /// Fails when CI demands Docker (`WHARF_REQUIRE_DOCKER=1`) and no engine answers, so that the
 /// suite below is never skipped silently there.
-@Test func dockerEngineAnswersWhenRequired() {
+@Test(.timeLimit(.minutes(1))) func dockerEngineAnswersWhenRequired() {
     #expect(
         DockerAvailability.isAvailable || !DockerAvailability.isRequired,
         "WHARF_REQUIRE_DOCKER=1 but no Docker engine answers at \(DockerAvailability.socketPath)")
 }
 
-@Suite("Docker runtime", .serialized, .enabled(if: DockerAvailability.isAvailable, "no Docker engine at /var/run/docker.sock"))
+@Suite("Docker runtime", .serialized, .enabled(if: DockerAvailability.isAvailable || DockerAvailability.isRequired, "no Docker engine at /var/run/docker.sock"), .timeLimit(.minutes(5)))
 struct DockerRuntimeTests {
     init() throws {
         try ensureTestImage()
+    }
+
+    @Test func testImageCarriesTheCurrentRecipe() throws {
+        let label = dockerCLI(["image", "inspect", "--format", "{{index .Config.Labels \"io.wharf.recipe\"}}",
+                               DockerAvailability.testImage])
+        let recipe = try #require(runScript("scripts/docker-test-images", ["--print-recipe"]))
+        #expect(recipe.count == 16)
+        #expect(label.output == recipe)
     }
 
     @Test func runtimeConnectsAndNegotiatesTheAPIVersion() async throws {
@@ -76,7 +84,9 @@ struct DockerRuntimeTests {
         #expect(env.contains("PORT0=12345"))
         #expect(env.contains("HOST=127.0.0.1"))
         // The image's PATH, not the agent's.
-        #expect(env.contains("PATH=/bin\n"))
+        let imagePath = try #require(testImagePath())
+        #expect(imagePath != ProcessInfo.processInfo.environment["PATH"])
+        #expect(env.contains("PATH=\(imagePath)\n"))
         #expect(await eventually { fileText(sandbox + "/stdout").contains("to-stdout") })
         #expect(await eventually { fileText(sandbox + "/stderr").contains("to-stderr") })
         #expect(!fileText(sandbox + "/stdout").contains("to-stderr"))
@@ -301,7 +311,7 @@ struct DockerRuntimeTests {
     }
 }
 
-@Suite("Docker container configuration")
+@Suite("Docker container configuration", .timeLimit(.minutes(5)))
 struct DockerContainerConfigTests {
     @Test func imageReferencesAreSplitIntoNameAndTag() {
         #expect(DockerEngine.splitReference("redis") == ("redis", "latest"))

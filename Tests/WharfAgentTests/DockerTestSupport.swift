@@ -67,28 +67,38 @@ func dockerCLI(_ arguments: [String], input: Data? = nil) -> (status: Int32, out
     return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
 }
 
-/// Makes sure the test image exists, building it from the host's static busybox when missing
-/// (never pulling: no registry is reachable from tests).
+/// Makes sure the test image exists and was built from the current recipe: runs
+/// `scripts/docker-test-images`, the one recipe for it, which rebuilds an image whose recipe hash
+/// (label `io.wharf.recipe`) differs and otherwise returns at once. Never pulls: no registry is
+/// reachable from tests.
 func ensureTestImage() throws {
-    if dockerCLI(["image", "inspect", DockerAvailability.testImage]).status == 0 { return }
-    let script = #"""
-        set -e
-        dir=$(mktemp -d)
-        mkdir -p "$dir/bin" "$dir/www" "$dir/etc" "$dir/tmp"
-        cp /bin/busybox "$dir/bin/busybox"
-        for tool in sh httpd sleep nc wget hostname cat echo ls env touch mkdir rm; do ln -s busybox "$dir/bin/$tool"; done
-        echo 'hello from wharf' > "$dir/www/index.html"
-        echo 'root:x:0:0:root:/:/bin/sh' > "$dir/etc/passwd"
-        tar -C "$dir" -c . | docker import -c 'ENV PATH=/bin' - wharf-test/busybox:1 >/dev/null
-        rm -rf "$dir"
-        """#
+    struct ImageBuildFailed: Error, CustomStringConvertible {
+        var description: String { "scripts/docker-test-images failed" }
+    }
+    guard runScript("scripts/docker-test-images", []) != nil else { throw ImageBuildFailed() }
+}
+
+/// Runs a script of this repository (path relative to its root); its trimmed standard output, or nil
+/// when it could not start or exited non-zero.
+func runScript(_ relativePath: String, _ arguments: [String]) -> String? {
+    let root = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", script]
-    try process.run()
+    process.executableURL = root.appendingPathComponent(relativePath)
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    guard (try? process.run()) != nil else { return nil }
+    let data = output.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    struct ImageBuildFailed: Error {}
-    guard process.terminationStatus == 0 else { throw ImageBuildFailed() }
+    guard process.terminationStatus == 0 else { return nil }
+    return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+/// The `PATH` the test image sets (its `Config.Env`), or nil when it sets none.
+func testImagePath() -> String? {
+    let env = dockerCLI(["image", "inspect", "--format", "{{range .Config.Env}}{{println .}}{{end}}", DockerAvailability.testImage])
+    return env.output.split(separator: "\n").first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
 }
 
 /// Removes every container labelled `io.wharf.agent=<dataDir>` or `wharf-test.owner=<dataDir>`.

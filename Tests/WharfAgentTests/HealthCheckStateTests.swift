@@ -3,7 +3,7 @@ import Testing
 @testable import WharfAgent
 import WharfModel
 
-@Suite("Health check rules")
+@Suite("Health check rules", .timeLimit(.minutes(3)))
 struct HealthCheckStateTests {
     let start = Timestamp(millis: 1_700_000_000_000)
 

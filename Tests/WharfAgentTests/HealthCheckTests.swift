@@ -4,7 +4,7 @@ import Testing
 @testable import WharfAgent
 import WharfModel
 
-@Suite("Agent health and readiness checks")
+@Suite("Agent health and readiness checks", .timeLimit(.minutes(3)))
 struct HealthCheckTests {
     @Test func httpCheckReportsHealthyThenUnhealthyAndRedirectsCountHealthy() async throws {
         let dir = TemporaryDirectory()

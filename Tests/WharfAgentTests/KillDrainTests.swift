@@ -4,7 +4,7 @@ import Testing
 @testable import WharfAgent
 import WharfModel
 
-@Suite("Agent kill draining")
+@Suite("Agent kill draining", .timeLimit(.minutes(3)))
 struct KillDrainTests {
     @Test func killReportsKillingAtOnceAndSignalsAfterTheDrain() async throws {
         let dir = TemporaryDirectory()

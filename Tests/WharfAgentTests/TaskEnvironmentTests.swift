@@ -2,7 +2,7 @@ import Testing
 @testable import WharfAgent
 import WharfModel
 
-@Suite("Task environment")
+@Suite("Task environment", .timeLimit(.minutes(3)))
 struct TaskEnvironmentTests {
     private func environment(_ configure: (inout AppDefinition) -> Void, ports: [Int] = [31000, 31001]) -> [String: String] {
         var app = AppDefinition(id: PathId("/shop/web"))

@@ -2,7 +2,7 @@ import Testing
 import WharfDiscovery
 import WharfModel
 
-@Suite("Catalog")
+@Suite("Catalog", .timeLimit(.minutes(3)))
 struct CatalogTests {
     static func app(_ id: String, labels: [String: String] = [:], ports: [PortDefinition] = [PortDefinition(port: 10001)]) -> AppDefinition {
         var app = AppDefinition(id: PathId(id, relativeTo: .root))

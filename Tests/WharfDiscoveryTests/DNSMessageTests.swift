@@ -2,7 +2,7 @@ import NIOCore
 import Testing
 @testable import WharfDiscovery
 
-@Suite("DNS message parsing")
+@Suite("DNS message parsing", .timeLimit(.minutes(3)))
 struct DNSMessageTests {
     typealias Support = DNSTestSupport
 

@@ -3,7 +3,7 @@ import Testing
 @testable import WharfDiscovery
 import WharfModel
 
-@Suite("DNS resolver")
+@Suite("DNS resolver", .timeLimit(.minutes(3)))
 struct DNSResolverTests {
     typealias Support = DNSTestSupport
     let snapshot = DNSTestSupport.catalog().snapshot

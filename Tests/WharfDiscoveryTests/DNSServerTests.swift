@@ -6,7 +6,7 @@ import Testing
 @testable import WharfDiscovery
 import WharfModel
 
-@Suite("DNS server over sockets")
+@Suite("DNS server over sockets", .timeLimit(.minutes(3)))
 struct DNSServerTests {
     typealias Support = DNSTestSupport
 

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Create, run, scale, restart and destroy an app, checking the real processes at each step.
-@Suite("App lifecycle")
+@Suite("App lifecycle", .timeLimit(.minutes(15)))
 struct AppLifecycleTests {
     @Test("POST /v2/apps answers 201 with Location, Marathon-Deployment-Id and the deployment in the body")
     func createAnswersLikeMarathon() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// PUT semantics, versions and deployment conflicts.
-@Suite("App updates")
+@Suite("App updates", .timeLimit(.minutes(15)))
 struct AppUpdateTests {
     @Test("PUT {\"instances\":3} is a partial update: only instances change")
     func partialUpdate() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Malformed, invalid and oversized input: Marathon's status codes and error bodies, nothing stored.
-@Suite("Bad input")
+@Suite("Bad input", .timeLimit(.minutes(15)))
 struct BadInputTests {
     @Test("malformed JSON → 400 Invalid JSON")
     func malformedJSON() async throws {

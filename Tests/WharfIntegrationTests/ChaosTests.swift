@@ -7,7 +7,7 @@ import Glibc
 /// `kill -9` of `wharf dev` at seeded random moments of rolling deployments (the short form of
 /// `bench/chaos.py`): after each restart the deployment completes, the instance count converges,
 /// no task runs twice and no process is orphaned.
-@Suite("Chaos")
+@Suite("Chaos", .timeLimit(.minutes(15)))
 struct ChaosTests {
     /// SplitMix64: a small seeded generator, so that a failing round can be replayed
     /// (`WHARF_CHAOS_SEED=<seed>`).

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The `wharf` command line against a running server, and its exit codes.
-@Suite("Command line")
+@Suite("Command line", .timeLimit(.minutes(15)))
 struct CommandLineTests {
     @Test("wharf dev rejects invalid flags and variables with exit code 64", arguments: [
         (["dev", "--api-port", "http"], [String: String](), "--api-port"),

@@ -4,7 +4,7 @@ import Testing
 /// Deployments that fail: too many failures of the new instances, or no progress for
 /// progressDeadlineSeconds. They emit deployment_failed and, with autoRollback, restore the previous
 /// definition without touching the instances that kept running. DELETE of a deployment reverts it.
-@Suite("Deployment failures")
+@Suite("Deployment failures", .timeLimit(.minutes(15)))
 struct DeploymentFailureTests {
     /// Whether a deployment event's plan has an action on `appId`.
     static func touches(_ event: ReceivedEvent, _ appId: String) -> Bool {

@@ -5,7 +5,7 @@ import Testing
 
 /// Service discovery with the real binary: the edge router by Host header and by service port,
 /// DNS answers checked with `dig`, and Consul's API read by a Consul client library (py-consul).
-@Suite("Discovery and routing")
+@Suite("Discovery and routing", .timeLimit(.minutes(15)))
 struct DiscoveryTests {
     /// Runs a program found on PATH.
     static func run(_ program: String, _ arguments: [String], timeout: Duration = .seconds(60)) async throws -> CommandResult {

@@ -3,7 +3,7 @@ import Testing
 
 /// `container.type: DOCKER` apps on the machine's Docker engine. Skipped by name without an engine,
 /// except in CI (`WHARF_REQUIRE_DOCKER=1`), where a missing engine fails them.
-@Suite("Docker apps", .enabled(if: DockerEngine.isAvailable || DockerEngine.isRequired, "no Docker engine with \(DockerEngine.testImage)"))
+@Suite("Docker apps", .enabled(if: DockerEngine.isAvailable || DockerEngine.isRequired, "no Docker engine with \(DockerEngine.testImage)"), .timeLimit(.minutes(15)))
 struct DockerAppTests {
     /// busybox httpd on container port 80, BRIDGE networking, host port assigned by Wharf.
     static func web(_ id: String, instances: Int, image: String = DockerEngine.testImage) -> JSON {

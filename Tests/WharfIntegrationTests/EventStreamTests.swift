@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `/v2/events` as Server-Sent Events with Marathon's event types and payloads.
-@Suite("Event stream")
+@Suite("Event stream", .timeLimit(.minutes(15)))
 struct EventStreamTests {
     @Test("a deploy produces api_post_event, deployment_info, status_update_event and deployment_success")
     func deployEvents() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The definitions in `examples/` deploy unchanged and do what the README says.
-@Suite("Examples")
+@Suite("Examples", .timeLimit(.minutes(15)))
 struct ExamplesTests {
     @Test("examples/hello.json: 2 instances answering HTTP")
     func hello() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// A command that exits at once: FAILED with the reason, relaunched with backoff, visible in the queue.
-@Suite("Failing apps")
+@Suite("Failing apps", .timeLimit(.minutes(15)))
 struct FailingAppTests {
     @Test("exit 1 → TASK_FAILED, lastTaskFailure, /v2/queue delay, and relaunches spaced by the backoff")
     func crashLoopBacksOff() async throws {

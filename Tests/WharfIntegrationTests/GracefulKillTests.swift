@@ -3,7 +3,7 @@ import Testing
 
 /// Graceful kills: TASK_KILLING at once, the drain delay (`--kill-drain`), SIGTERM, and SIGKILL only
 /// after taskKillGracePeriodSeconds.
-@Suite("Graceful kills")
+@Suite("Graceful kills", .timeLimit(.minutes(15)))
 struct GracefulKillTests {
     /// A shell task that writes the time (epoch seconds) SIGTERM arrived to `$TERM_DIR/$MESOS_TASK_ID`,
     /// then exits (`exitOnTerm`) or ignores it.

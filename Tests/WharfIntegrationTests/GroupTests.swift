@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `/v2/groups` with apps and dependencies.
-@Suite("Groups")
+@Suite("Groups", .timeLimit(.minutes(15)))
 struct GroupTests {
     @Test("POST examples/group.json starts db, api, web in dependency order")
     func groupWithDependencies() async throws {

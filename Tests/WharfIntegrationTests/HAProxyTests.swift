@@ -7,7 +7,7 @@ import Glibc
 
 /// `wharf haproxy` (the built binary) against a real HAProxy, a fake Wharf routes endpoint and small
 /// python backends: instance changes go through the runtime API (same worker), a new route reloads once.
-@Suite("wharf haproxy", .enabled(if: HAProxyHarness.executable != nil, "haproxy is not installed (apt-get install haproxy)"))
+@Suite("wharf haproxy", .enabled(if: HAProxyHarness.executable != nil || HAProxyHarness.isRequired, "haproxy is not installed (apt-get install haproxy)"), .timeLimit(.minutes(15)))
 struct HAProxyTests {
     @Test("instances change without a reload, a new route reloads once")
     func followsRoutesWithRuntimeChangesAndOneReload() async throws {
@@ -29,7 +29,7 @@ struct HAProxyTests {
         try harness.startWharfHAProxy([
             "--wharf", "http://127.0.0.1:\(routesPort)", "--config", harness.directory + "/haproxy.cfg",
             "--socket", harness.socketPath, "--start", "--pid-file", harness.directory + "/haproxy.pid",
-            "--http-port", "\(httpPort)", "--bind", "127.0.0.1", "--min-reload-interval", "0", "--haproxy", HAProxyHarness.executable!,
+            "--http-port", "\(httpPort)", "--bind", "127.0.0.1", "--min-reload-interval", "0", "--haproxy", try HAProxyHarness.requireExecutable(),
         ])
         var seen: Set<String> = []
         try await waitUntil("requests through HAProxy reach both A and B", timeout: .seconds(30)) {
@@ -80,7 +80,7 @@ struct HAProxyTests {
         let config = harness.directory + "/haproxy.cfg"
         let result = try await runWharfCLI([
             "haproxy", "--once", "--print", "--wharf", "http://127.0.0.1:\(routesPort)", "--config", config,
-            "--socket", harness.socketPath, "--haproxy", HAProxyHarness.executable!,
+            "--socket", harness.socketPath, "--haproxy", try HAProxyHarness.requireExecutable(),
         ])
         #expect(result.exitCode == 0, "\(result)")
         #expect(result.stdout.contains("server db.instance-1 127.0.0.1:10301 check"), "\(result)")

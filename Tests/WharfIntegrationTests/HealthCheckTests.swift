@@ -3,7 +3,7 @@ import Testing
 
 /// Health checks run by the agent: results on tasks and apps, Marathon's health events, killing and
 /// replacing an instance that stays unhealthy, and validation of check definitions.
-@Suite("Health checks")
+@Suite("Health checks", .timeLimit(.minutes(15)))
 struct HealthCheckTests {
     @Test("HTTP /health turns 500: unhealthy, failed_health_check_event, killed with unhealthy_instance_kill_event, replaced")
     func unhealthyInstanceIsReplaced() async throws {

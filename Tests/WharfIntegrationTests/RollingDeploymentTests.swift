@@ -3,7 +3,7 @@ import Testing
 
 /// Rolling restarts with health checks: capacity bounds hold throughout, the deployment is visible
 /// while it runs, old tasks are drained (TASK_KILLING) before they end, readiness checks gate progress.
-@Suite("Rolling deployments")
+@Suite("Rolling deployments", .timeLimit(.minutes(15)))
 struct RollingDeploymentTests {
     struct Strategy: Sendable, CustomTestStringConvertible {
         var minimumHealthCapacity: Double

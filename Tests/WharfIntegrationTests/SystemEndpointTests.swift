@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `/ping`, `/v2/info`, `/v2/leader`, `/openapi.json`.
-@Suite("System endpoints")
+@Suite("System endpoints", .timeLimit(.minutes(15)))
 struct SystemEndpointTests {
     @Test("GET /ping answers pong (text, or JSON when asked for JSON)")
     func ping() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// Killing single tasks: with `scale=true` (fewer instances) and without (replaced).
-@Suite("Task kills")
+@Suite("Task kills", .timeLimit(.minutes(15)))
 struct TaskKillTests {
     @Test("DELETE /v2/apps/{id}/tasks/{taskId}?scale=true kills it and lowers instances")
     func killAndScale() async throws {

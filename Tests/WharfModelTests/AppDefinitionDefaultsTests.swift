@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfModel
 
-@Suite("App defaults")
+@Suite("App defaults", .timeLimit(.minutes(3)))
 struct AppDefinitionDefaultsTests {
     @Test func minimalAppGetsMarathonDefaults() throws {
         let app = try decodeApp(#"{"id": "web", "cmd": "sleep 10"}"#)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfModel
 
-@Suite("Partial updates")
+@Suite("Partial updates", .timeLimit(.minutes(3)))
 struct AppUpdateTests {
     private func stored() throws -> AppDefinition {
         var app = try decodeApp(Fixtures.readinessAndHealth)
@@ -98,7 +98,7 @@ struct AppUpdateTests {
     }
 }
 
-@Suite("Scale vs restart")
+@Suite("Scale vs restart", .timeLimit(.minutes(3)))
 struct UpgradeKindTests {
     @Test func identicalIsNeither() throws {
         let app = try decodeApp(Fixtures.sleepApp)

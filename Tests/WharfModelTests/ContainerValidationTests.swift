@@ -14,7 +14,7 @@ private func dockerApp(image: String = "busybox", parameters: String = "[]", vol
 
 private func parameter(_ key: String, _ value: String) -> String { #"[{"key": "\#(key)", "value": "\#(value)"}]"# }
 
-@Suite("Container validation")
+@Suite("Container validation", .timeLimit(.minutes(3)))
 struct ContainerValidationTests {
     @Test(arguments: [
         "busybox", "busybox:1.36", "library/busybox", "wharf-test/busybox:1", "127.0.0.1:5000/myapp:1",

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfModel
 
-@Suite("Decoding errors")
+@Suite("Decoding errors", .timeLimit(.minutes(3)))
 struct DecodingErrorTests {
     private func error(_ body: String) -> MarathonInputError? {
         do {

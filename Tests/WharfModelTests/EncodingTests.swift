@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfModel
 
-@Suite("GET output")
+@Suite("GET output", .timeLimit(.minutes(3)))
 struct EncodingTests {
     @Test(arguments: Fixtures.all)
     func examplesRoundTrip(json: String) throws {

@@ -3,7 +3,7 @@ import Testing
 @testable import WharfModel
 
 /// Every JSON definition under `examples/` passes validation (apps, and groups with `apps`/`groups`).
-@Suite("Example definitions")
+@Suite("Example definitions", .timeLimit(.minutes(3)))
 struct ExampleDefinitionsTests {
     static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../examples").standardizedFileURL

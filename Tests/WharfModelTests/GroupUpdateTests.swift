@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfModel
 
-@Suite("Group bodies")
+@Suite("Group bodies", .timeLimit(.minutes(3)))
 struct GroupUpdateTests {
     static let sleepGroup = #"""
     {"id": "/sleep", "groups": [

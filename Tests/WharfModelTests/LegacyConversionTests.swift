@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfModel
 
-@Suite("Deprecated fields")
+@Suite("Deprecated fields", .timeLimit(.minutes(3)))
 struct LegacyConversionTests {
     @Test func portsBecomePortDefinitions() throws {
         let app = try decodeApp(#"{"id": "/a", "cmd": "x y", "ports": [8080, 0]}"#)

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfModel
 
-@Suite("PathId, Timestamp, JSONWriter")
+@Suite("PathId, Timestamp, JSONWriter", .timeLimit(.minutes(3)))
 struct SupportTests {
     @Test func pathResolution() {
         #expect(PathId("web", relativeTo: PathId("/shop")).description == "/shop/web")

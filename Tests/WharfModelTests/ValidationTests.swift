@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfModel
 
-@Suite("Validation rules")
+@Suite("Validation rules", .timeLimit(.minutes(3)))
 struct ValidationTests {
     @Test func idRules() {
         #expect(has(failures(#"{"id": "/Web", "cmd": "x y"}"#), "/id", "must fully match regular expression '\(PathId.segmentPattern)'"))

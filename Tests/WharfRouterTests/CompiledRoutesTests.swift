@@ -2,7 +2,7 @@ import NIOCore
 import Testing
 @testable import WharfRouter
 
-@Suite struct CompiledRoutesTests {
+@Suite(.timeLimit(.minutes(3))) struct CompiledRoutesTests {
     private func compile(_ routes: [HTTPRoute]) -> CompiledRoutes {
         CompiledRoutes(table: RouteTable(http: routes)) { BackendSlot(backend: $0) }
     }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import WharfRouter
 
-@Suite("HAProxy config rendering")
+@Suite("HAProxy config rendering", .timeLimit(.minutes(3)))
 struct HAProxyConfigRendererTests {
     let settings = HAProxySettings(socket: .unix(path: "/run/haproxy/admin.sock"), httpPort: 80)
 
@@ -78,7 +78,7 @@ struct HAProxyConfigRendererTests {
         #expect(names.count == 2 && Set(names).count == 2 && names.allSatisfy { $0.hasPrefix("http_web_") })
     }
 
-    @Test(.enabled(if: HAProxyFixtures.executable != nil, "haproxy is not installed"))
+    @Test(.enabled(if: HAProxyFixtures.executable != nil || HAProxyFixtures.isRequired, "haproxy is not installed"))
     func realHAProxyAcceptsTheRenderedConfig() async throws {
         var routes = HAProxyFixtures.shop()
         routes.http.append(.init(name: "wild", app: "/wild", hosts: ["*.apps.example"], pathPrefix: "/x", balance: "source"))
@@ -86,17 +86,17 @@ struct HAProxyConfigRendererTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/haproxy.cfg"
         try render(routes).write(toFile: path, atomically: true, encoding: .utf8)
-        let control = HAProxyControl(executable: HAProxyFixtures.executable!, configPath: path, pidFile: nil, reloadMethod: .managed)
+        let control = HAProxyControl(executable: try HAProxyFixtures.requireExecutable(), configPath: path, pidFile: nil, reloadMethod: .managed)
         try await control.validate(path)
     }
 
-    @Test(.enabled(if: HAProxyFixtures.executable != nil, "haproxy is not installed"))
+    @Test(.enabled(if: HAProxyFixtures.executable != nil || HAProxyFixtures.isRequired, "haproxy is not installed"))
     func realHAProxyRejectsABrokenConfig() async throws {
         let directory = try HAProxyFixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/haproxy.cfg"
         try "frontend x\n    bind :1\n    use_backend missing\n".write(toFile: path, atomically: true, encoding: .utf8)
-        let control = HAProxyControl(executable: HAProxyFixtures.executable!, configPath: path, pidFile: nil, reloadMethod: .managed)
+        let control = HAProxyControl(executable: try HAProxyFixtures.requireExecutable(), configPath: path, pidFile: nil, reloadMethod: .managed)
         await #expect(throws: HAProxyControlError.self) { try await control.validate(path) }
     }
 }

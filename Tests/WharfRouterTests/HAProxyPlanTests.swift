@@ -1,7 +1,7 @@
 import Testing
 import WharfRouter
 
-@Suite("HAProxy plan: runtime API or reload")
+@Suite("HAProxy plan: runtime API or reload", .timeLimit(.minutes(3)))
 struct HAProxyPlanTests {
     let settings = HAProxySettings()
 

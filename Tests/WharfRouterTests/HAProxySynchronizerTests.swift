@@ -4,7 +4,7 @@ import Testing
 import WharfRouter
 
 /// Drives a real HAProxy (started in master-worker mode by the synchronizer) through route changes.
-@Suite("HAProxy synchronizer against a real HAProxy", .enabled(if: HAProxyFixtures.executable != nil, "haproxy is not installed"))
+@Suite("HAProxy synchronizer against a real HAProxy", .enabled(if: HAProxyFixtures.executable != nil || HAProxyFixtures.isRequired, "haproxy is not installed"), .timeLimit(.minutes(3)))
 struct HAProxySynchronizerTests {
     @Test func instancesChangeAtRuntimeAndNewRoutesReloadOnce() async throws {
         let directory = try HAProxyFixtures.temporaryDirectory()
@@ -12,7 +12,7 @@ struct HAProxySynchronizerTests {
         let settings = HAProxySettings(socket: .unix(path: directory + "/admin.sock"), httpPort: HAProxyFixtures.freePort(), bindAddress: "127.0.0.1")
         let configPath = directory + "/haproxy.cfg"
         let control = HAProxyControl(
-            executable: HAProxyFixtures.executable!, configPath: configPath, pidFile: directory + "/haproxy.pid", reloadMethod: .managed
+            executable: try HAProxyFixtures.requireExecutable(), configPath: configPath, pidFile: directory + "/haproxy.pid", reloadMethod: .managed
         )
         let runtime = HAProxyRuntimeClient(socket: settings.socket)
         let synchronizer = HAProxySynchronizer(

@@ -9,6 +9,19 @@ enum HAProxyFixtures {
     /// The installed haproxy, nil when absent (tests that need it are then disabled).
     static let executable: String? = HAProxyControl.findExecutable("haproxy")
 
+    /// CI sets `WHARF_REQUIRE_HAPROXY=1`: the HAProxy tests must then run (and fail without haproxy)
+    /// instead of being skipped.
+    static var isRequired: Bool { ProcessInfo.processInfo.environment["WHARF_REQUIRE_HAPROXY"] == "1" }
+
+    /// The installed haproxy, or a test failure saying how to install it.
+    static func requireExecutable() throws -> String {
+        struct NotInstalled: Error, CustomStringConvertible {
+            var description: String { "haproxy is not installed (apt-get install haproxy; scripts/test does it)" }
+        }
+        guard let executable else { throw NotInstalled() }
+        return executable
+    }
+
     static func endpoint(_ id: String, _ port: Int, host: String = "127.0.0.1") -> HAProxyRoutes.Endpoint {
         .init(id: id, host: host, port: port)
     }

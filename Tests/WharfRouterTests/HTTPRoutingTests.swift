@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 import WharfRouter
 
-@Suite struct HTTPRoutingTests {
+@Suite(.timeLimit(.minutes(3))) struct HTTPRoutingTests {
     @Test func routesByHostAndLongestPrefixWithWildcardFallback() async throws {
         let (a, api, any) = (try await TestBackend.start(id: "a"), try await TestBackend.start(id: "api"), try await TestBackend.start(id: "any"))
         let table = RouteTable(http: [

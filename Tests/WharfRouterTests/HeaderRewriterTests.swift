@@ -2,7 +2,7 @@ import NIOHTTP1
 import Testing
 @testable import WharfRouter
 
-@Suite struct HeaderRewriterTests {
+@Suite(.timeLimit(.minutes(3))) struct HeaderRewriterTests {
     private func pairs(_ headers: HTTPHeaders) -> [String] {
         headers.map { "\($0.name): \($0.value)" }
     }

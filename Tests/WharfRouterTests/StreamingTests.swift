@@ -31,7 +31,7 @@ struct GatedBody: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(body: self) }
 }
 
-@Suite struct StreamingTests {
+@Suite(.timeLimit(.minutes(3))) struct StreamingTests {
     private func route(_ backends: [TestBackend]) -> RouteTable {
         RouteTable(http: [HTTPRoute(name: "s", hosts: [], pathPrefix: "/", backends: backends.map { $0.backend() })])
     }

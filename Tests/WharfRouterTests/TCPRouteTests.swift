@@ -4,7 +4,7 @@ import NIOPosix
 import Testing
 import WharfRouter
 
-@Suite struct TCPRouteTests {
+@Suite(.timeLimit(.minutes(3))) struct TCPRouteTests {
     @Test func relaysFollowTableChangesWithoutCuttingConnections() async throws {
         let first = try await PrefixServer.start(id: "one")
         let second = try await PrefixServer.start(id: "two")

@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 import WharfRouter
 
-@Suite struct UpgradeAndProtocolTests {
+@Suite(.timeLimit(.minutes(3))) struct UpgradeAndProtocolTests {
     private func route(_ backend: TestBackend) -> RouteTable {
         RouteTable(http: [HTTPRoute(name: "u", hosts: [], pathPrefix: "/", backends: [backend.backend()])])
     }
@@ -83,15 +83,25 @@ import WharfRouter
             clientIdleTimeout: .seconds(2)
         )
         try await RouterHarness.with(self.route(backend), configuration: configuration) { harness in
+            // The header timer starts when the router accepts, which is after `connecting`: a close
+            // sooner than the timeout after it would be a close for another reason.
+            let connecting = ContinuousClock.now
             let slowloris = try await RawClient.connect(port: harness.port)
             try await slowloris.send("GET / HTTP/1.1\r\nHost: a\r\nX-A: 1\r\n")
             try await waitUntil("slowloris closed", seconds: 15) { slowloris.isClosed }
+            let slowClosed = try #require(slowloris.closedAt)
+            #expect(slowClosed - connecting >= .seconds(2), "closed before the header timeout: \(slowClosed - connecting)")
+            #expect(slowloris.text.isEmpty || slowloris.text.hasPrefix("HTTP/1.1 408"), "\(slowloris.text)")
             #expect(backend.recorder.requests.isEmpty)
 
             let idle = try await RawClient.connect(port: harness.port)
+            // The idle timer starts once the response is written, which is after `requesting`.
+            let requesting = ContinuousClock.now
             try await idle.send("GET / HTTP/1.1\r\nHost: a\r\n\r\n")
             try await waitUntil("response") { idle.text.hasSuffix("t") }
             try await waitUntil("idle connection closed", seconds: 15) { idle.isClosed }
+            let idleClosed = try #require(idle.closedAt)
+            #expect(idleClosed - requesting >= .seconds(2), "closed before the idle timeout: \(idleClosed - requesting)")
             await slowloris.close()
             await idle.close()
         }

@@ -2,7 +2,7 @@ import Testing
 @testable import WharfScheduler
 import WharfModel
 
-@Suite struct ConstraintTests {
+@Suite(.timeLimit(.minutes(3))) struct ConstraintTests {
     /// Six agents over three racks: a0,a1 in r1; a2,a3 in r2; a4,a5 in r3. a4 and a5 are "gpu" nodes.
     static let rackAgents: [AgentInfo] = (0..<6).map {
         Fixture.agent("a\($0)", cpus: 16, mem: 16384,

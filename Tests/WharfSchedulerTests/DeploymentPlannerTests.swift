@@ -2,7 +2,7 @@ import Testing
 @testable import WharfScheduler
 import WharfModel
 
-@Suite struct DeploymentPlannerTests {
+@Suite(.timeLimit(.minutes(3))) struct DeploymentPlannerTests {
     func byId(_ apps: [AppDefinition]) -> [PathId: AppDefinition] {
         Dictionary(uniqueKeysWithValues: apps.map { ($0.id, $0) })
     }

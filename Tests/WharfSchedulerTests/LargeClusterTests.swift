@@ -2,7 +2,7 @@ import Testing
 @testable import WharfScheduler
 import WharfModel
 
-@Suite struct LargeClusterTests {
+@Suite(.timeLimit(.minutes(3))) struct LargeClusterTests {
     /// 2,000 agents and 20,000 instances of 200 apps in one call: everything is placed, nothing is
     /// overcommitted, no port is used twice on an agent, constraints hold, and deciding again on the
     /// result asks for nothing.

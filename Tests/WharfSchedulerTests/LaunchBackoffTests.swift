@@ -3,7 +3,7 @@ import Testing
 @testable import WharfScheduler
 import WharfModel
 
-@Suite struct LaunchBackoffTests {
+@Suite(.timeLimit(.minutes(3))) struct LaunchBackoffTests {
     static func app(version: Timestamp = Fixture.t0) -> AppDefinition {
         var app = Fixture.app("/flaky", instances: 1, version: version)
         app.backoffSeconds = 2

@@ -2,7 +2,7 @@ import Testing
 @testable import WharfScheduler
 import WharfModel
 
-@Suite struct PlacementTests {
+@Suite(.timeLimit(.minutes(3))) struct PlacementTests {
     @Test func neverOvercommitsAndReportsWhatIsMissing() {
         let app = Fixture.app("/big", instances: 3, cpus: 1.5, mem: 100)
         var h = Harness(apps: [app], agents: [Fixture.agent("a0", cpus: 2), Fixture.agent("a1", cpus: 2)])

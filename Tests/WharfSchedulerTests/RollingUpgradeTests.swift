@@ -2,7 +2,7 @@ import Testing
 @testable import WharfScheduler
 import WharfModel
 
-@Suite struct RollingUpgradeTests {
+@Suite(.timeLimit(.minutes(3))) struct RollingUpgradeTests {
     struct Case: CustomStringConvertible, Sendable {
         let minHealth: Double
         let maxOver: Double

@@ -2,7 +2,7 @@ import Testing
 @testable import WharfScheduler
 import WharfModel
 
-@Suite struct ScalingTests {
+@Suite(.timeLimit(.minutes(3))) struct ScalingTests {
     @Test func launchesMissingInstancesAndThenNothing() {
         var h = Harness(apps: [Fixture.app("/web", instances: 5)], agents: Fixture.agents(3))
         let first = h.decide()

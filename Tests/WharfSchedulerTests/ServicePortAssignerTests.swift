@@ -2,7 +2,7 @@ import Testing
 @testable import WharfScheduler
 import WharfModel
 
-@Suite struct ServicePortAssignerTests {
+@Suite(.timeLimit(.minutes(3))) struct ServicePortAssignerTests {
     @Test func assignsUniquePortsAndKeepsExplicitOnes() throws {
         var a = Fixture.app("/a", ports: 2)
         a.portDefinitions[1].port = 10000

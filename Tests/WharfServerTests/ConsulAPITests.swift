@@ -4,7 +4,7 @@ import WharfDiscovery
 import WharfModel
 @testable import WharfServer
 
-@Suite("Consul API: query options, rendering, route table")
+@Suite("Consul API: query options, rendering, route table", .timeLimit(.minutes(3)))
 struct ConsulAPITests {
     @Test("wait is a Go duration capped at 10 min; none or ≤ 0 means Consul's 5 min default")
     func waitParsing() throws {

@@ -4,21 +4,20 @@ import WharfModel
 import WharfServer
 import WharfStore
 
-@Suite("Control plane")
+@Suite("Control plane", .timeLimit(.minutes(3)))
 struct ControlPlaneTests {
     @Test("a deployment is visible at once and completes when its instances run")
     func deployConverges() async throws {
         let h = try await ControlPlaneHarness.start()
         defer { Task { await h.stop() } }
-        let events = h.controlPlane.events.subscribe(types: ["deployment_success"])
+        let events = EventRecorder(h.controlPlane.events.subscribe(types: ["deployment_success"]))
         let app = sleepApp("/web", instances: 3)
         let result = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         #expect(await h.state.deployments[result.deploymentId] != nil)
         try await h.waitUntil("deployment done") { await h.state.deployments.isEmpty }
         #expect(await h.running(app.id).count == 3)
-        var iterator = events.makeAsyncIterator()
-        let success = await iterator.next()
-        #expect(success?.eventType == "deployment_success")
+        let success = try await events.next()
+        #expect(success.eventType == "deployment_success")
         let stored = await h.state.apps[app.id]
         #expect(stored?.version == result.version)
         #expect(stored?.versionInfo?.lastConfigChangeAt == result.version)
@@ -142,12 +141,11 @@ struct ControlPlaneTests {
         let app = sleepApp("/gone", instances: 2)
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         try await h.waitUntil { await h.running(app.id).count == 2 }
-        let terminated = h.controlPlane.events.subscribe(types: ["app_terminated_event"])
+        let terminated = EventRecorder(h.controlPlane.events.subscribe(types: ["app_terminated_event"]))
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: nil], force: true))
         #expect(await h.state.apps[app.id] == nil)
         try await h.waitUntil { await h.settled(app.id, total: 0) }
-        var iterator = terminated.makeAsyncIterator()
-        #expect(await iterator.next()?.eventType == "app_terminated_event")
+        #expect(try await terminated.next().eventType == "app_terminated_event")
     }
 
     @Test("killing with scale lowers the count and kills exactly those instances")

@@ -16,7 +16,9 @@ final class ScriptedAgentLink: AgentLink {
         case crash(String)
         /// TASK_RUNNING, then a health report asking for the kill with `reason`.
         case failChecks(String)
-        /// TASK_RUNNING healthy, then health unknown again (as a restarted agent reports re-adopted tasks).
+        /// TASK_RUNNING healthy, then health unknown again (as a restarted agent reports re-adopted tasks),
+        /// then the registration and (empty) inventory of an agent `afterUnknownMarker(instance id)`: reports
+        /// are handled in order, so once that agent is known the unknown report has been handled too.
         case healthyThenUnknown
         /// TASK_STARTING once per message (image-pull progress), then TASK_RUNNING.
         case starting([String])
@@ -38,6 +40,9 @@ final class ScriptedAgentLink: AgentLink {
             continuation.yield(.fullState(agentId: info.id, []))
         }
     }
+
+    /// The id of the agent registered after the unknown health report of `.healthyThenUnknown`.
+    static func afterUnknownMarker(_ instanceId: String) -> String { "after-unknown-\(instanceId)" }
 
     /// How many launches were sent for apps whose `cmd` is `cmd`.
     func launches(of cmd: String) -> Int { launched.withLock { $0[cmd] ?? 0 } }
@@ -69,6 +74,10 @@ final class ScriptedAgentLink: AgentLink {
             case .healthyThenUnknown:
                 continuation.yield(status(.running, health: TaskHealth(results: [HealthCheckResult(alive: true)])))
                 continuation.yield(status(.running, health: TaskHealth(results: [nil])))
+                continuation.yield(.registered(AgentInfo(
+                    id: Self.afterUnknownMarker(instance.id), host: "127.0.0.2", capacity: Resources(cpus: 0, mem: 0, disk: 0),
+                    portRanges: [], attributes: [:], runtimes: [], isolation: "none: test")))
+                continuation.yield(.fullState(agentId: Self.afterUnknownMarker(instance.id), []))
             case let .failChecks(reason):
                 continuation.yield(status(.running, health: TaskHealth(results: [nil])))
                 continuation.yield(status(.running, health: TaskHealth(
@@ -84,7 +93,7 @@ final class ScriptedAgentLink: AgentLink {
     }
 }
 
-@Suite("Deployments that fail")
+@Suite("Deployments that fail", .timeLimit(.minutes(3)))
 struct DeploymentFailureTests {
     static func start(configuration: ServerConfiguration = ServerConfiguration(resyncIntervalSeconds: 0.1),
                       link: ScriptedAgentLink) async throws -> ControlPlaneHarness {
@@ -106,7 +115,7 @@ struct DeploymentFailureTests {
         let link = Self.crashBad()
         let h = try await Self.start(link: link)
         defer { Task { await h.stop() } }
-        let events = h.controlPlane.events.subscribe(types: ["deployment_failed", "deployment_success"])
+        let events = EventRecorder(h.controlPlane.events.subscribe(types: ["deployment_failed", "deployment_success"]))
         let app = sleepApp("/web", instances: 3)
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         try await h.waitUntil { await h.settled(app.id, running: 3) }
@@ -117,14 +126,11 @@ struct DeploymentFailureTests {
         bad.cmd = "bad"
         let failing = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: bad]))
 
-        var failure: String?
-        for await frame in events {
-            let json = try #require(try JSONSerialization.jsonObject(with: frame.json) as? [String: Any])
-            if frame.eventType == "deployment_failed", json["id"] as? String == failing.deploymentId {
-                failure = json["reason"] as? String
-                break
-            }
+        let failed = try await events.first(timeout: 30, "deployment_failed of \(failing.deploymentId)") { frame in
+            frame.eventType == "deployment_failed"
+                && (try? EventRecorder.object(frame))?["id"] as? String == failing.deploymentId
         }
+        let failure = try EventRecorder.object(failed)["reason"] as? String
         #expect(failure?.contains("failed without one becoming healthy") == true, "\(failure ?? "nil")")
         try await h.waitUntil { await h.settled(app.id, running: 3) }
         let state = await h.state
@@ -201,14 +207,12 @@ struct DeploymentFailureTests {
         }
         let h = try await Self.start(link: link)
         defer { Task { await h.stop() } }
-        let events = h.controlPlane.events.subscribe(types: ["unhealthy_instance_kill_event"])
+        let events = EventRecorder(h.controlPlane.events.subscribe(types: ["unhealthy_instance_kill_event"]))
         var app = sleepApp("/sick", instances: 1)
         app.cmd = "sick"
         app.healthChecks = [HealthCheck(protocol: .http, path: "/", intervalSeconds: 1, timeoutSeconds: 0)]
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
-        var iterator = events.makeAsyncIterator()
-        let frame = try #require(await iterator.next())
-        let json = try #require(try JSONSerialization.jsonObject(with: frame.json) as? [String: Any])
+        let json = try EventRecorder.object(try await events.next())
         #expect((json["reason"] as? String)?.contains("HTTP 503") == true)
         try await h.waitUntil { link.launches(of: "sick") >= 2 }
         #expect(await h.state.lastTaskFailures[app.id]?.message.contains("failed 3 times") == true)
@@ -265,15 +269,20 @@ struct DeploymentFailureTests {
         let link = ScriptedAgentLink { _ in .healthyThenUnknown }
         let h = try await Self.start(link: link)
         defer { Task { await h.stop() } }
-        let events = h.controlPlane.events.subscribe(types: ["health_status_changed_event"])
+        let events = EventRecorder(h.controlPlane.events.subscribe(types: ["health_status_changed_event"]))
         var app = sleepApp("/steady", instances: 1)
         app.healthChecks = [HealthCheck(protocol: .tcp, intervalSeconds: 1, timeoutSeconds: 0)]
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
         try await h.waitUntil { await h.settled(app.id, running: 1) }
-        var iterator = events.makeAsyncIterator()
-        let first = try #require(await iterator.next())
+        let first = try await events.next()
         #expect(first.eventType == "health_status_changed_event")
+        let launched = try #require(await h.running(app.id).first)
+        // The unknown report has been handled once the agent registered after it is known.
+        try await h.waitUntil("the report after the unknown health was handled") {
+            await h.state.agents[ScriptedAgentLink.afterUnknownMarker(launched.id)] != nil
+        }
         let instance = try #require(await h.running(app.id).first)
+        #expect(instance.id == launched.id)
         #expect(instance.healthy == true)
         #expect(instance.health?.results.first??.alive == true)
     }
@@ -283,15 +292,13 @@ struct DeploymentFailureTests {
         let messages = ["pulling r/x:1", "pulling r/x:1: a1 Downloading 1MB/2MB", "pulling r/x:1: a1 Pull complete"]
         let h = try await Self.start(link: ScriptedAgentLink { _ in .starting(messages) })
         defer { Task { await h.stop() } }
-        let events = h.controlPlane.events.subscribe(types: ["status_update_event"])
+        let events = EventRecorder(h.controlPlane.events.subscribe(types: ["status_update_event"]))
         let app = sleepApp("/pulled", instances: 1)
         _ = try await h.controlPlane.deploy(DeployRequest(apps: [app.id: app]))
-        var seen: [String] = []
-        for await frame in events {
-            let json = try #require(try JSONSerialization.jsonObject(with: frame.json) as? [String: Any])
-            if json["taskStatus"] as? String == "TASK_STARTING", let message = json["message"] as? String { seen.append(message) }
-            if json["taskStatus"] as? String == "TASK_RUNNING" { break }
-        }
+        _ = try await events.first("TASK_RUNNING") { (try? EventRecorder.object($0))?["taskStatus"] as? String == "TASK_RUNNING" }
+        let seen = try events.received.map(EventRecorder.object)
+            .filter { $0["taskStatus"] as? String == "TASK_STARTING" }
+            .compactMap { $0["message"] as? String }
         #expect(seen == messages)
     }
 }

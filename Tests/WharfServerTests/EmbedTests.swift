@@ -1,7 +1,7 @@
 import Testing
 @testable import WharfServer
 
-@Suite("Marathon API: embed resolution")
+@Suite("Marathon API: embed resolution", .timeLimit(.minutes(3)))
 struct EmbedTests {
     @Test("app embeds accept the app., apps., group.apps. and empty prefixes")
     func prefixes() {

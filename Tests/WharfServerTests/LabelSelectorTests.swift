@@ -2,7 +2,7 @@ import Testing
 @testable import WharfServer
 import WharfModel
 
-@Suite("Marathon API: label selectors")
+@Suite("Marathon API: label selectors", .timeLimit(.minutes(3)))
 struct LabelSelectorTests {
     let labels = ["env": "prod", "team": "a", "tier": "web"]
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import WharfServer
 
-@Suite("Marathon API: query parameters and content negotiation")
+@Suite("Marathon API: query parameters and content negotiation", .timeLimit(.minutes(3)))
 struct MarathonQueryTests {
     @Test("booleans follow Java's Boolean.valueOf: true in any case, anything else false")
     func booleans() {

@@ -4,7 +4,7 @@ import Testing
 import WharfModel
 import WharfScheduler
 
-@Suite("Marathon API: rendering")
+@Suite("Marathon API: rendering", .timeLimit(.minutes(3)))
 struct MarathonRenderingTests {
     typealias F = MarathonAPIFixtures
 

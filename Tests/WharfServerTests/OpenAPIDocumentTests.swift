@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfServer
 
-@Suite("Marathon API: /openapi.json")
+@Suite("Marathon API: /openapi.json", .timeLimit(.minutes(3)))
 struct OpenAPIDocumentTests {
     @Test("the document lists exactly the registered routes, each with responses")
     func inSync() throws {

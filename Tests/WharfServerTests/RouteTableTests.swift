@@ -1,7 +1,7 @@
 import Testing
 @testable import WharfServer
 
-@Suite("Marathon API: route templates and the route table")
+@Suite("Marathon API: route templates and the route table", .timeLimit(.minutes(3)))
 struct RouteTableTests {
     @Test("{id} spans slashes, other placeholders one segment")
     func templates() {

@@ -6,7 +6,7 @@ import Testing
 /// A real `kill -9`: the test binary re-runs itself as a child that writes to a store and records
 /// every acknowledged write in an "ack" file; the parent kills it with SIGKILL mid-stream, then opens
 /// the store and expects every acknowledged write to be there.
-@Suite("Crash recovery")
+@Suite("Crash recovery", .timeLimit(.minutes(3)))
 struct CrashRecoveryTests {
     static let childEnvironmentKey = "WHARF_STORE_CRASH_CHILD_DIR"
     static let childTestName = "childWritesUntilKilled"

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import WharfStore
 
-@Suite("Key order and prefix ranges")
+@Suite("Key order and prefix ranges", .timeLimit(.minutes(3)))
 struct KeyOrderTests {
     @Test func upperBoundIncrementsTheLastScalar() {
         #expect(PrefixRange(prefix: "apps/a").upperBound == "apps/b")

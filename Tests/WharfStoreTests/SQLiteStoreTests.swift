@@ -4,7 +4,7 @@ import Testing
 
 /// What only the SQLite store promises: the file outlives the process, the schema is versioned,
 /// and the durability settings are in force.
-@Suite("SQLiteStore")
+@Suite("SQLiteStore", .timeLimit(.minutes(3)))
 struct SQLiteStoreTests {
     private func open(_ directory: URL, migrations: [SchemaMigration] = SchemaMigrations.all) async throws -> SQLiteStore {
         try await SQLiteStore.open(

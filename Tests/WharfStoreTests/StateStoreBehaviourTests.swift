@@ -3,7 +3,7 @@ import Testing
 @testable import WharfStore
 
 /// The contract of `StateStore`, run against every implementation.
-@Suite("StateStore behaviour")
+@Suite("StateStore behaviour", .timeLimit(.minutes(3)))
 struct StateStoreBehaviourTests {
     @Test(arguments: StoreFactory.all)
     func putGetDelete(_ factory: StoreFactory) async throws {

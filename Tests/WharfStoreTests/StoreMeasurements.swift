@@ -4,7 +4,7 @@ import Testing
 
 /// Throughput numbers for the store, printed when `WHARF_STORE_MEASURE=1` is set; skipped otherwise.
 /// They report, never assert, timings (wall-clock limits do not belong in tests).
-@Suite("StateStore measurements", .enabled(if: ProcessInfo.processInfo.environment["WHARF_STORE_MEASURE"] == "1"))
+@Suite("StateStore measurements", .enabled(if: ProcessInfo.processInfo.environment["WHARF_STORE_MEASURE"] == "1"), .timeLimit(.minutes(3)))
 struct StoreMeasurements {
     @Test(arguments: StoreFactory.all)
     func measure(_ factory: StoreFactory) async throws {

@@ -6,7 +6,8 @@
 #                                   ($REDIS_HOST:$REDIS_PORT)
 #   wharf-examples/nginx:1          nginx (package nginx-light) proxying / to $WEB_ADDRESS (host:port)
 # Installs redis-server, nginx-light and busybox-static with apt-get when missing (their services are
-# not started: only the binaries are used). Skips images that exist; --force rebuilds them.
+# not started: only the binaries are used). Skips images built from this recipe (label io.wharf.recipe: a
+# hash of this script, scripts/lib/rootfs.sh and the binaries copied in); --force rebuilds them.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -14,7 +15,6 @@ source "$root/scripts/lib/rootfs.sh"
 
 force=0
 if [[ ${1:-} == --force ]]; then force=1; fi
-needed() { [[ $force -eq 1 ]] || ! wharf_image_exists "$1"; }
 
 work=$(mktemp -d /tmp/wharf-guestbook.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -27,13 +27,17 @@ if ((${#packages[@]} > 0)); then
     RUNLEVEL=1 wharf_apt_install "${packages[@]}"
 fi
 
+recipe=$(wharf_recipe_hash "${BASH_SOURCE[0]}" "$root/scripts/lib/rootfs.sh" "$(wharf_static_busybox)" \
+    /usr/bin/redis-server /usr/sbin/nginx)
+needed() { [[ $force -eq 1 ]] || ! wharf_image_current "$1" "$recipe"; }
+
 # redis
 if needed wharf-examples/redis:7; then
     dir=$work/redis
     mkdir -p "$dir/data" "$dir/tmp" "$dir/etc"
     wharf_copy_with_libs "$dir" /usr/bin/redis-server
     printf 'root:x:0:0:root:/:/bin/false\n' > "$dir/etc/passwd"
-    wharf_import_image "$dir" wharf-examples/redis:7 'EXPOSE 6379' 'VOLUME /data' \
+    wharf_import_image "$dir" wharf-examples/redis:7 "$recipe" 'EXPOSE 6379' 'VOLUME /data' \
         'CMD ["/usr/bin/redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", "/data", "--appendonly", "yes"]'
 fi
 
@@ -75,7 +79,7 @@ fi
 echo "<p><small>served by $(hostname) (${MESOS_TASK_ID:-no task id})</small></p>"
 CGI
     chmod 755 "$dir/www/cgi-bin/index.cgi"
-    wharf_import_image "$dir" wharf-examples/guestbook-web:1 'EXPOSE 80' 'CMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]'
+    wharf_import_image "$dir" wharf-examples/guestbook-web:1 "$recipe" 'EXPOSE 80' 'CMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]'
 fi
 
 # nginx: the upstream comes from $WEB_ADDRESS when the container starts.
@@ -113,6 +117,6 @@ sed "s|@WEB_ADDRESS@|${WEB_ADDRESS:-web:80}|" /etc/nginx/nginx.conf.in > /tmp/ng
 exec /usr/sbin/nginx -c /tmp/nginx.conf
 START
     chmod 755 "$dir/bin/start-nginx"
-    wharf_import_image "$dir" wharf-examples/nginx:1 'EXPOSE 80' 'CMD ["/bin/start-nginx"]'
+    wharf_import_image "$dir" wharf-examples/nginx:1 "$recipe" 'EXPOSE 80' 'CMD ["/bin/start-nginx"]'
 fi
 wharf_log "images: $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^wharf-examples/(redis|guestbook-web|nginx):' | tr '\n' ' ')"

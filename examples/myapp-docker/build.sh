@@ -2,15 +2,17 @@
 # Builds the local image wharf-examples/myapp:1 (seed 002's "myapp": a page naming the container it
 # runs in) from the host's static busybox: `httpd -f -p 80` whose index is a CGI script printing the
 # container's host name, IP address and $MESOS_TASK_ID. No registry or network needed.
-# Skips the build when the image exists; --force rebuilds it.
+# Skips the build when the image exists and was built from this recipe (label io.wharf.recipe: a hash of
+# this script, scripts/lib/rootfs.sh and busybox); --force rebuilds it.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$root/scripts/lib/rootfs.sh"
 
 image=${WHARF_MYAPP_IMAGE:-wharf-examples/myapp:1}
-if [[ ${1:-} != --force ]] && wharf_image_exists "$image"; then
-    wharf_log "$image exists (--force rebuilds it)"
+recipe=$(wharf_recipe_hash "${BASH_SOURCE[0]}" "$root/scripts/lib/rootfs.sh" "$(wharf_static_busybox)")
+if [[ ${1:-} != --force ]] && wharf_image_current "$image" "$recipe"; then
+    wharf_log "$image is current (--force rebuilds it)"
     exit 0
 fi
 
@@ -27,4 +29,4 @@ printf '<h1>myapp</h1>\n<p>container %s, address %s</p>\n<p>task %s</p>\n' \
     "$(hostname)" "${address:-unknown}" "${MESOS_TASK_ID:-not started by wharf}"
 CGI
 chmod 755 "$work/www/cgi-bin/index.cgi"
-wharf_import_image "$work" "$image" 'EXPOSE 80' 'CMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]'
+wharf_import_image "$work" "$image" "$recipe" 'EXPOSE 80' 'CMD ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]'

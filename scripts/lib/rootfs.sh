@@ -54,19 +54,34 @@ wharf_busybox_rootfs() {
     printf 'root:x:0:\nnogroup:x:65534:\n' > "$dir/etc/group"
 }
 
-# Imports directory $1 as image $2; further arguments are `docker import -c` changes (ENV PATH=/bin
-# is always set).
-wharf_import_image() {
-    local dir=$1 image=$2 change
-    shift 2
-    local changes=(-c 'ENV PATH=/bin:/usr/sbin:/usr/bin:/sbin')
-    for change in "$@"; do changes+=(-c "$change"); done
-    tar -C "$dir" -c . | docker import "${changes[@]}" - "$image" >/dev/null
-    wharf_log "built $image"
+# Prints the recipe hash of an image: 16 hex digits of the SHA-256 of the given files (the build script,
+# this library, the binaries copied into the image). The image carries it as the label io.wharf.recipe,
+# so a changed script, library or binary rebuilds the image instead of reusing a stale one.
+wharf_recipe_hash() {
+    local file
+    for file in "$@"; do
+        [[ -r $file ]] || { wharf_log "recipe input $file is missing"; return 1; }
+    done
+    cat -- "$@" | sha256sum | cut -c1-16
 }
 
-# Whether image $1 exists locally.
-wharf_image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+# Whether image $1 exists locally and was built from recipe hash $2.
+wharf_image_current() {
+    local label
+    label=$(docker image inspect --format '{{index .Config.Labels "io.wharf.recipe"}}' "$1" 2>/dev/null) || return 1
+    [[ $label == "$2" ]]
+}
+
+# Imports directory $1 as image $2 built from recipe hash $3 (label io.wharf.recipe); further arguments
+# are `docker import -c` changes (ENV PATH=/bin:/usr/sbin:/usr/bin:/sbin is always set).
+wharf_import_image() {
+    local dir=$1 image=$2 recipe=$3 change
+    shift 3
+    local changes=(-c 'ENV PATH=/bin:/usr/sbin:/usr/bin:/sbin' -c "LABEL io.wharf.recipe=$recipe")
+    for change in "$@"; do changes+=(-c "$change"); done
+    tar -C "$dir" -c . | docker import "${changes[@]}" - "$image" >/dev/null
+    wharf_log "built $image (recipe $recipe)"
+}
 
 # Copies each binary ($2...) into directory $1 at the same path, with every shared library `ldd`
 # lists (and the dynamic loader), so that it runs in an image without a distribution.

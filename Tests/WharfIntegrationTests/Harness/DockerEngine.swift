@@ -11,18 +11,27 @@ enum DockerEngine {
         FileManager.default.isExecutableFile(atPath: $0)
     }
 
-    /// Whether an engine answers and has the test image. Decided once per test process.
+    /// Whether an engine answers and has the test image built from the current recipe
+    /// (`scripts/docker-test-images`, run here, rebuilds a stale one). Decided once per test process.
     static let isAvailable: Bool = {
-        guard let cli else { return false }
+        guard let cli, status(cli, ["version", "--format", "{{.Server.Version}}"]) == 0 else { return false }
+        let script = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/docker-test-images").path
+        return status(script, []) == 0
+    }()
+
+    /// Runs `executable` with output discarded; its exit status, or -1 when it cannot start.
+    private static func status(_ executable: String, _ arguments: [String]) -> Int32 {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: cli)
-        process.arguments = ["image", "inspect", "--format", "{{.Id}}", testImage]
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
+        guard (try? process.run()) != nil else { return -1 }
         process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
+        return process.terminationStatus
+    }
 
     /// CI sets `WHARF_REQUIRE_DOCKER=1`: Docker tests must then run (and fail without an engine)
     /// instead of being skipped.

@@ -14,6 +14,19 @@ final class HAProxyHarness {
             .map { $0 + "/haproxy" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }()
 
+    /// CI sets `WHARF_REQUIRE_HAPROXY=1`: the HAProxy tests must then run (and fail without haproxy)
+    /// instead of being skipped.
+    static var isRequired: Bool { ProcessInfo.processInfo.environment["WHARF_REQUIRE_HAPROXY"] == "1" }
+
+    /// The installed haproxy, or a test failure saying how to install it.
+    static func requireExecutable() throws -> String {
+        struct NotInstalled: Error, CustomStringConvertible {
+            var description: String { "haproxy is not installed (apt-get install haproxy; scripts/test does it)" }
+        }
+        guard let executable else { throw NotInstalled() }
+        return executable
+    }
+
     /// Short temporary directory (unix socket paths are limited to 108 bytes).
     let directory: String
     var routesFile: String { directory + "/routes.json" }

@@ -161,6 +161,13 @@ final class WharfProcess {
     /// Live task processes started by this instance (found by their sandbox under the data dir).
     var taskProcesses: [TaskProcess] { ProcessTable.tasks(under: dataDir) }
 
+    /// The agent's task record files (`<dataDir>/agent/tasks/*.json`): one per task it launched and
+    /// has not yet reported ended.
+    func agentTaskRecords() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dataDir + "/agent/tasks")) ?? []
+        return names.filter { $0.hasSuffix(".json") }
+    }
+
     /// Distinct task ids among the live processes of `appId`.
     func liveTaskIds(app appId: String) -> Set<String> {
         ProcessTable.liveTaskIds(under: dataDir, app: appId)

@@ -7,6 +7,13 @@ final class RawClient: Sendable {
     struct State {
         var received = ByteBuffer()
         var closed = false
+        /// When the close (or the peer's FIN) was seen.
+        var closedAt: ContinuousClock.Instant?
+
+        mutating func markClosed() {
+            if !closed { closedAt = .now }
+            closed = true
+        }
     }
 
     let channel: any Channel
@@ -47,6 +54,7 @@ final class RawClient: Sendable {
     var text: String { self.state.withLockedValue { String(buffer: $0.received) } }
     var byteCount: Int { self.state.withLockedValue { $0.received.readableBytes } }
     var isClosed: Bool { self.state.withLockedValue { $0.closed } }
+    var closedAt: ContinuousClock.Instant? { self.state.withLockedValue { $0.closedAt } }
 
     func close() async {
         try? await self.channel.close()
@@ -60,17 +68,17 @@ final class RawClient: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = self.unwrapInboundIn(data)
-            self.state.withLockedValue { $0.received.writeBuffer(&buffer) }
+            self.state.withLockedValue { _ = $0.received.writeBuffer(&buffer) }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            self.state.withLockedValue { $0.closed = true }
+            self.state.withLockedValue { $0.markClosed() }
             context.fireChannelInactive()
         }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if case ChannelEvent.inputClosed = event {
-                self.state.withLockedValue { $0.closed = true }
+                self.state.withLockedValue { $0.markClosed() }
             }
             context.fireUserInboundEventTriggered(event)
         }
