@@ -15,6 +15,16 @@ struct ExamplesTests {
                 let port = try #require(task["ports"]?[0]?.int)
                 try await waitUntil("hello answers on \(port)", timeout: .seconds(30)) { try await httpStatus(port: port) == 200 }
             }
+            // The README's router examples: by service name, and by the Host its label names.
+            for host in ["hello.localhost", "hello.example.com"] {
+                try await waitUntil("the router answers for \(host)", timeout: .seconds(30)) {
+                    let result = try await runCommand("/usr/bin/env", [
+                        "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: \(host)",
+                        "http://127.0.0.1:\(wharf.routerPort)/",
+                    ], timeout: .seconds(10))
+                    return result.stdout == "200"
+                }
+            }
         }
     }
 

@@ -18,6 +18,29 @@ struct ExampleDefinitionsTests {
         #expect(Self.files.contains("registry/myapp.json"))
     }
 
+    @Test("no two examples define the same app id, so that every example can run next to the others")
+    func appIdsAreUnique() throws {
+        var owners: [String: String] = [:]
+        for file in Self.files {
+            let body = try Data(contentsOf: Self.examples.appendingPathComponent(file))
+            let object = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
+            for id in Self.appIds(object) {
+                #expect(owners[id] == nil, "\(id) is defined by both \(owners[id] ?? "") and \(file)")
+                owners[id] = file
+            }
+        }
+        #expect(owners["/hello"] == "hello.json")
+    }
+
+    /// The app ids of an app or group definition (groups' apps and nested groups).
+    static func appIds(_ object: [String: Any]) -> [String] {
+        if object["apps"] != nil || object["groups"] != nil {
+            let apps = (object["apps"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            return apps + (object["groups"] as? [[String: Any]] ?? []).flatMap(appIds)
+        }
+        return (object["id"] as? String).map { [$0] } ?? []
+    }
+
     @Test(arguments: files)
     func validates(file: String) throws {
         let body = try Data(contentsOf: Self.examples.appendingPathComponent(file))
