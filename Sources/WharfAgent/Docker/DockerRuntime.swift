@@ -4,8 +4,9 @@ import NIOCore
 import WharfModel
 
 /// Runs Marathon `container.type: DOCKER` apps as containers of a local Docker Engine, as Mesos'
-/// Docker containerizer does: the image is pulled when missing (or always with `forcePullImage`),
-/// the container is created (see ``DockerContainerConfig``) and started, its output is copied into
+/// Docker containerizer does: the image is pulled when missing (always with `forcePullImage` or the
+/// `pull=always` parameter, never with `pull=never`), the container is created with the
+/// `docker.parameters` applied (see ``DockerContainerConfig``) and started, its output is copied into
 /// the task's sandbox (`stdout`, `stderr`), and when it ends its exit code (or the OOM killer) is
 /// reported and the container removed.
 ///
