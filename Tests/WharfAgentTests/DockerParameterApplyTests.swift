@@ -133,7 +133,7 @@ struct DockerParameterApplyTests {
             ("v", "./data:/data"), ("volume", "/etc/ssl:/etc/ssl:ro"), ("volume", "cache:/cache"), ("volume", "/anon"),
             ("volumes-from", "other:ro"), ("volume-driver", "local"), ("tmpfs", "/run:size=1m"), ("storage-opt", "size=1G"),
             ("mount", "type=bind,source=./conf,target=/conf,readonly"), ("mount", "type=tmpfs,target=/t,tmpfs-size=1m"),
-            ("log-driver", "json-file"), ("log-opt", "max-size=10m"), ("log-opt", "max-file=3"),
+            ("log-driver", "json-file"), ("log-opt", "max-size=10m"), ("log-opt", "max-file=3"), ("log-opt", "labels"),
         ]).create
         #expect(create.HostConfig.Binds == ["/sb:/mnt/mesos/sandbox:rw", "/sb/data:/data", "/etc/ssl:/etc/ssl:ro", "cache:/cache"])
         #expect(create.Volumes.map { Array($0.keys) } == ["/anon"])
@@ -143,7 +143,7 @@ struct DockerParameterApplyTests {
             .init(Type: "bind", Source: "/sb/conf", Target: "/conf", ReadOnly: true),
             .init(Type: "tmpfs", Target: "/t", TmpfsOptions: .init(SizeBytes: 1 << 20)),
         ])
-        #expect(create.HostConfig.LogConfig == .init(Type: "json-file", Config: ["max-size": "10m", "max-file": "3"]))
+        #expect(create.HostConfig.LogConfig == .init(Type: "json-file", Config: ["max-size": "10m", "max-file": "3", "labels": ""]))
     }
 
     @Test func dockersOwnHealthCheck() throws {

@@ -87,7 +87,7 @@ extension DockerContainerConfig {
     private static let storageAppliers: [String: Applier] = [
         "log-driver": { value, state in state.logDriver = value },
         "log-opt": { value, state throws(DockerValueError) in
-            let option = try DockerValue.keyValue(value)
+            let option = try DockerValue.option(value)
             state.logOptions[option.key] = option.value
         },
         "storage-opt": { value, state throws(DockerValueError) in

@@ -77,7 +77,7 @@ extension DockerContainerConfig {
         "runtime": { value, state in state.create.HostConfig.Runtime = value.isEmpty ? nil : value },
         "init": { value, state throws(DockerValueError) in state.create.HostConfig.Init = try DockerValue.bool(value) },
         "annotation": { value, state throws(DockerValueError) in
-            let annotation = try DockerValue.keyValue(value)
+            let annotation = try DockerValue.option(value)
             state.create.HostConfig.Annotations = (state.create.HostConfig.Annotations ?? [:]).merging([annotation.key: annotation.value]) { $1 }
         },
         "name": { value, state throws(DockerValueError) in state.name = try DockerValue.containerName(value) },

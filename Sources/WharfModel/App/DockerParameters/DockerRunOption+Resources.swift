@@ -68,7 +68,7 @@ extension DockerRunOption {
         .init("shm-size", .size, "HostConfig.ShmSize"),
         .init("runtime", .any, "HostConfig.Runtime"),
         .init("init", .bool, "HostConfig.Init"),
-        .init("annotation", repeatable: true, .parsed(DockerValue.keyValue), "HostConfig.Annotations (Engine API 1.43)"),
+        .init("annotation", repeatable: true, .parsed(DockerValue.option), "HostConfig.Annotations (Engine API 1.43)"),
         .init("name", .parsed(DockerValue.containerName),
               "the container keeps Wharf's name wharf-<taskId> (adoption and sweeps rely on it, and every instance needs its own); the name becomes an alias on a user-defined network, where Docker would resolve it"),
         .init("pull", .parsed(DockerValue.pullPolicy), "the pull before create: always (as forcePullImage), missing, never (fail when the image is not present)"),

@@ -68,7 +68,7 @@ extension DockerRunOption {
     /// Logging, volumes and mounts.
     static let storage: [DockerRunOption] = [
         .init("log-driver", .any, "HostConfig.LogConfig.Type (Wharf copies output through the engine's log API: with a driver it cannot read, e.g. none, the sandbox's stdout and stderr stay empty)"),
-        .init("log-opt", repeatable: true, .parsed(DockerValue.keyValue), "HostConfig.LogConfig.Config"),
+        .init("log-opt", repeatable: true, .parsed(DockerValue.option), "HostConfig.LogConfig.Config"),
         .init("storage-opt", repeatable: true, .parsed(DockerValue.keyValue), "HostConfig.StorageOpt"),
         .init("tmpfs", repeatable: true, .parsed(DockerValue.tmpfs), "HostConfig.Tmpfs"),
         .init("volume", ["v"], repeatable: true, .parsed(DockerValue.volume),

@@ -135,8 +135,11 @@ extension DockerValue {
     public static func restartPolicy(_ text: String) throws(DockerValueError) -> String {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         let name = String(parts[0])
+        // An empty count (`on-failure:`) is no count, as for the CLI.
         if parts.count == 2 {
             guard !name.isEmpty else { throw DockerValueError("invalid restart policy '\(text)': no policy before the colon") }
+        }
+        if parts.count == 2, !parts[1].isEmpty {
             guard let count = Int(parts[1]) else { throw DockerValueError("invalid restart policy '\(text)': maximum retry count must be an integer") }
             guard name == "on-failure" else { throw DockerValueError("invalid restart policy '\(text)': a maximum retry count only goes with on-failure") }
             guard count >= 0 else { throw DockerValueError("invalid restart policy '\(text)': maximum retry count cannot be negative") }

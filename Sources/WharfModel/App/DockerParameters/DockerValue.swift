@@ -118,6 +118,14 @@ public enum DockerValue {
         return (String(text[..<equals]), String(text[text.index(after: equals)...]))
     }
 
+    /// `key[=value]` with a non-empty key (`--log-opt`, `--annotation`: the CLI reads `key` alone as
+    /// an empty value).
+    public static func option(_ text: String) throws(DockerValueError) -> (key: String, value: String) {
+        let (key, value) = split(text)
+        guard !key.isEmpty else { throw DockerValueError("'\(text)' must be key=value with a non-empty key") }
+        return (key, value ?? "")
+    }
+
     /// `a=b` → (`a`, `b`); `a` → (`a`, nil).
     public static func split(_ text: String) -> (key: String, value: String?) {
         guard let equals = text.firstIndex(of: "=") else { return (text, nil) }
