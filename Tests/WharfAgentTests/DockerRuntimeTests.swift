@@ -301,12 +301,15 @@ struct DockerRuntimeTests {
         let dir = TemporaryDirectory()
         defer { removeTestContainers(dataDir: dir.path); dir.cleanUp() }
         let (agent, log) = await startDockerAgent(dataDir: dir.path)
-        let launch = makeLaunch(makeDockerApp("odd", cmd: "true", parameters: [.init(key: "volumes-from", value: "x")]))
+        // A definition stored before the model checked parameters.
+        let launch = makeLaunch(makeDockerApp("odd", cmd: "true", parameters: [.init(key: "lxc-conf", value: "x")]))
         await agent.handle(.launch(launch))
         #expect(await eventually { await log.terminal(launch.instance.id) != nil })
         let ended = try #require(await log.terminal(launch.instance.id))
         #expect(ended.state == .failed)
-        #expect(ended.message?.contains("docker parameter 'volumes-from' is not supported") == true)
+        #expect(ended.message?.contains("docker parameter (0)/key: 'lxc-conf' is refused: it no longer exists in the Docker Engine") == true,
+                "\(ended.message ?? "")")
+        #expect(agentContainers(dataDir: dir.path).isEmpty)
         await agent.shutdown()
     }
 }
@@ -333,7 +336,7 @@ struct DockerContainerConfigTests {
             taskId: "t.1", instanceId: "i", incarnation: 1, appId: app.id, command: .shell("run it"),
             environment: ["A": "b"], sandbox: "/sb", resources: app.resources, image: DockerAvailability.testImage,
             container: app.container, networks: app.networks, ports: [31000], labels: ["l": "v"])
-        let config = try DockerContainerConfig.make(spec, image: DockerAvailability.testImage, agentDataDir: "/d", hardCpuLimit: true)
+        let config = try DockerContainerConfig.make(spec, image: DockerAvailability.testImage, agentDataDir: "/d", hardCpuLimit: true).create
         #expect(config.Entrypoint == ["/bin/sh"])
         #expect(config.Cmd == ["-c", "run it"])
         #expect(config.HostConfig.NetworkMode == "bridge")

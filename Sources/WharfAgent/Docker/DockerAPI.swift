@@ -19,56 +19,6 @@ enum DockerAPI {
     /// An empty JSON object (`ExposedPorts` values).
     struct Empty: Codable, Hashable, Sendable {}
 
-    /// `POST /containers/create`.
-    struct ContainerCreate: Encodable, Sendable {
-        var Image: String
-        var Entrypoint: [String]?
-        var Cmd: [String]?
-        var Env: [String]
-        var Labels: [String: String]
-        var Tty: Bool
-        var OpenStdin = false
-        var WorkingDir: String?
-        var User: String?
-        var Hostname: String?
-        var ExposedPorts: [String: Empty]?
-        var HostConfig: HostConfig
-    }
-
-    /// `HostConfig` of a container.
-    struct HostConfig: Encodable, Sendable {
-        var NetworkMode: String
-        var PortBindings: [String: [PortBinding]]?
-        var Binds: [String]
-        var Privileged: Bool
-        var CpuShares: Int
-        var NanoCpus: Int?
-        var Memory: Int
-        var MemorySwap: Int?
-        var Ulimits: [Ulimit]?
-        var CapAdd: [String]?
-        var CapDrop: [String]?
-        var Init: Bool?
-        var ExtraHosts: [String]?
-        var Dns: [String]?
-        var ShmSize: Int?
-        var ReadonlyRootfs: Bool?
-    }
-
-    /// One host port a container port is published on.
-    struct PortBinding: Encodable, Hashable, Sendable {
-        /// Empty: every host address, as `docker run -p` does by default.
-        var HostIp: String
-        var HostPort: String
-    }
-
-    /// `--ulimit name=soft:hard`.
-    struct Ulimit: Encodable, Hashable, Sendable {
-        var Name: String
-        var Soft: Int
-        var Hard: Int
-    }
-
     /// The answer of `POST /containers/create`.
     struct Created: Decodable, Sendable {
         var Id: String

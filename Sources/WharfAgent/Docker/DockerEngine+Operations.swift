@@ -17,13 +17,15 @@ extension DockerEngine {
         }
     }
 
-    /// Pulls `image` (`name[:tag]` or `name@digest`; no tag means `latest`), calling `progress`
+    /// Pulls `image` (`name[:tag]` or `name@digest`; no tag means `latest`) for `platform` (the
+    /// engine's own when nil), calling `progress`
     /// with each status line of the engine's progress stream. Throws with the registry's message
     /// when the pull fails, whether the engine says so at once or in the stream.
-    func pull(_ image: String, progress: @Sendable (String) -> Void = { _ in }) async throws(DockerEngineError) {
+    func pull(_ image: String, platform: String? = nil, progress: @Sendable (String) -> Void = { _ in }) async throws(DockerEngineError) {
         let reference = Self.splitReference(image)
         var query = [("fromImage", reference.name)]
         if let tag = reference.tag { query.append(("tag", tag)) }
+        if let platform { query.append(("platform", platform)) }
         // Pulls of big images take long; bounded all the same, so that a stalled registry fails the task.
         let response = try await send(.post, "/images/create", query: query, deadline: .now() + .hours(1))
         var pending = ByteBuffer()
@@ -78,10 +80,19 @@ extension DockerEngine {
 
     // MARK: - Containers
 
-    /// Creates a container named `name`; returns its id.
-    func createContainer(name: String, _ config: DockerAPI.ContainerCreate) async throws(DockerEngineError) -> String {
-        let created: DockerAPI.Created = try await call(.post, "/containers/create", query: [("name", name)], body: config)
+    /// Creates a container named `name` (for `platform`, when given); returns its id.
+    func createContainer(name: String, _ config: DockerAPI.ContainerCreate, platform: String? = nil) async throws(DockerEngineError) -> String {
+        var query = [("name", name)]
+        if let platform { query.append(("platform", platform)) }
+        let created: DockerAPI.Created = try await call(.post, "/containers/create", query: query, body: config)
         return created.Id
+    }
+
+    /// Connects a created container to one more network (`docker run --network a --network b`
+    /// against an engine that takes one network at create).
+    func connectNetwork(_ network: String, container: String, endpoint: DockerAPI.EndpointSettings?) async throws(DockerEngineError) {
+        try await perform(.post, "/networks/\(Self.pathComponent(network))/connect",
+                          body: DockerAPI.NetworkConnect(Container: container, EndpointConfig: endpoint))
     }
 
     func startContainer(_ id: String) async throws(DockerEngineError) {

@@ -1,12 +1,12 @@
 import Foundation
 import Logging
 import NIOCore
-import Synchronization
 import WharfModel
 
 /// Runs Marathon `container.type: DOCKER` apps as containers of a local Docker Engine, as Mesos'
-/// Docker containerizer does: the image is pulled when missing (or always with `forcePullImage`),
-/// the container is created (see ``DockerContainerConfig``) and started, its output is copied into
+/// Docker containerizer does: the image is pulled when missing (always with `forcePullImage` or the
+/// `pull=always` parameter, never with `pull=never`), the container is created with the
+/// `docker.parameters` applied (see ``DockerContainerConfig``) and started, its output is copied into
 /// the task's sandbox (`stdout`, `stderr`), and when it ends its exit code (or the OOM killer) is
 /// reported and the container removed.
 ///
@@ -24,13 +24,13 @@ public actor DockerRuntime: Runtime {
     /// Progress of image pulls: `(taskId, message)`, at most one per second per task, e.g.
     /// `pulling 127.0.0.1:5000/myapp:1: 3f4e… Downloading [=====>   ] 12.1MB/40MB`.
     public nonisolated let pullProgress: AsyncStream<(taskId: String, message: String)>
-    private let pullContinuation: AsyncStream<(taskId: String, message: String)>.Continuation
+    let pullContinuation: AsyncStream<(taskId: String, message: String)>.Continuation
 
     /// The engine's unix socket.
     public nonisolated let socketPath: String
-    private let agentDataDir: String
+    let agentDataDir: String
     private let hardCpuLimit: Bool
-    private let logger: Logger
+    let logger: Logger
     private let continuation: AsyncStream<TaskExit>.Continuation
     /// The connected engine; nil until ``connect()`` succeeded and after ``detach()``.
     var engine: DockerEngine?
@@ -100,40 +100,14 @@ public actor DockerRuntime: Runtime {
             guard code == 0 else { throw .sandboxFailed(path: sandbox, errno: code) }
             return try SandboxLogFiles(sandbox: sandbox)
         }
-        let config = try DockerContainerConfig.make(
-            spec, image: image, agentDataDir: agentDataDir, hardCpuLimit: hardCpuLimit)
+        let contents = try await Self.readParameterFiles(spec)
+        let plan = try DockerContainerConfig.make(
+            spec, image: image, agentDataDir: agentDataDir, hardCpuLimit: hardCpuLimit, files: contents, engineSocket: socketPath)
         var metadata: Logger.Metadata = ["task": "\(spec.taskId)", "image": "\(image)"]
-
-        do throws(DockerEngineError) {
-            let forced = spec.container?.docker?.forcePullImage ?? false
-            let present = forced ? false : try await engine.imageExists(image)
-            if !present {
-                logger.info("pulling image", metadata: metadata)
-                let progress = pullContinuation
-                let taskId = spec.taskId
-                let lastSent = Mutex<ContinuousClock.Instant?>(nil)
-                progress.yield((taskId, "pulling \(image)"))
-                try await engine.pull(image) { line in
-                    let now = ContinuousClock.now
-                    let due = lastSent.withLock { last in
-                        guard last.map({ now - $0 >= .seconds(1) }) ?? true else { return false }
-                        last = now
-                        return true
-                    }
-                    if due { progress.yield((taskId, "pulling \(image): \(line)")) }
-                }
-            }
-        } catch {
-            throw RuntimeError.engineFailed("pulling image \(image) failed: \(error.message)")
-        }
+        try await pullIfNeeded(image, plan: plan, taskId: spec.taskId, engine: engine)
 
         let name = DockerContainerConfig.containerName(taskId: spec.taskId)
-        let containerId: String
-        do throws(DockerEngineError) {
-            containerId = try await createContainer(name: name, config, engine: engine)
-        } catch {
-            throw RuntimeError.engineFailed("creating container for image \(image) failed: \(error.message)")
-        }
+        let containerId = try await createContainer(name: name, plan, engine: engine)
         do throws(DockerEngineError) {
             try await engine.startContainer(containerId)
         } catch {
@@ -144,23 +118,8 @@ public actor DockerRuntime: Runtime {
         logger.info("task container started", metadata: metadata)
         let handle = TaskHandle(runtime: self.name, taskId: spec.taskId, sandbox: sandbox,
                                 containerId: containerId)
-        supervise(handle, containerId: containerId, files: files, logsSince: nil, tty: spec.tty, engine: engine)
+        supervise(handle, containerId: containerId, files: files, logsSince: nil, tty: plan.create.Tty, engine: engine)
         return handle
-    }
-
-    /// Creates the container; a leftover container of this agent with the same name (from a launch
-    /// the agent never recorded) is removed first.
-    private func createContainer(
-        name: String, _ config: DockerAPI.ContainerCreate, engine: DockerEngine
-    ) async throws(DockerEngineError) -> String {
-        do {
-            return try await engine.createContainer(name: name, config)
-        } catch where error.status == 409 {
-            let existing = try await engine.inspectContainer(name)
-            guard existing.Config?.Labels?[DockerContainerConfig.Label.agent] == agentDataDir else { throw error }
-            try await engine.removeContainer(existing.Id)
-            return try await engine.createContainer(name: name, config)
-        }
     }
 
     public func stop(_ handle: TaskHandle, gracePeriod: Duration) async {

@@ -5,8 +5,13 @@ import Glibc
 enum FileIO {
     /// Reads a small (pseudo-)file completely; nil when it cannot be opened or read.
     static func read(_ path: String) -> String? {
+        try? readText(path)
+    }
+
+    /// Reads a file completely; throws with `errno` when it cannot be opened or read.
+    static func readText(_ path: String) throws(FileIOError) -> String {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else { throw FileIOError(step: "open \(path)", errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -14,12 +19,23 @@ enum FileIO {
             let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                return nil
+                throw FileIOError(step: "read \(path)", errno: errno)
             }
             if n == 0 { break }
             bytes.append(contentsOf: buffer[0..<n])
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Creates `path`, which must not exist yet, with `text` in it (`docker run --cidfile`).
+    static func createNew(_ text: String, at path: String) throws(FileIOError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw FileIOError(step: "create \(path)", errno: errno) }
+        let bytes = Array(text.utf8)
+        let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let code = errno
+        close(fd)
+        guard n == bytes.count else { throw FileIOError(step: "write \(path)", errno: n < 0 ? code : EIO) }
     }
 
     /// Writes `text` to an existing file (a cgroup control file) in one `write`; returns 0 or `errno`.

@@ -22,7 +22,7 @@ extension AppDefinition {
                 // Marathon: the Mesos containerizer does not take `docker run` options.
                 if !docker.parameters.isEmpty { f.add("/container/docker/parameters", "must be empty") }
             } else {
-                Self.validateParameters(docker.parameters, memoryMiB: container.type == .docker ? mem : 0, &f)
+                validateParameters(docker.parameters, &f)
             }
         }
         for (index, volume) in container.volumes.enumerated() {
@@ -75,22 +75,15 @@ extension AppDefinition {
     /// Docker's smallest memory limit, MiB.
     static let dockerMinimumMemory: Double = 6
 
-    /// `memoryMiB`: the container's memory limit, which `memory-swap` (memory plus swap) may not be below.
-    private static func validateParameters(_ parameters: [DockerSettings.Parameter], memoryMiB: Double, _ f: inout FailureCollector) {
-        for (index, parameter) in parameters.enumerated() {
-            let path = "/container/docker/parameters(\(index))"
-            // `--label` is accepted as `label`, as `docker run` spells it.
-            let name = parameter.key.hasPrefix("--") ? String(parameter.key.dropFirst(2)) : parameter.key
-            guard let key = DockerParameterKey(rawValue: name) else {
-                f.add(path + "/key", "unsupported docker parameter '\(parameter.key)'; supported: \(DockerParameterKey.supportedList)")
-                continue
-            }
-            if let problem = key.problem(with: parameter.value) {
-                f.add(path + "/value", problem)
-            } else if key == .memorySwap, memoryMiB > 0, let bytes = DockerParameterKey.bytes(parameter.value),
-                      Double(bytes) < memoryMiB * 1_048_576 {
-                f.add(path + "/value", "memory-swap '\(parameter.value)' must be at least the app's mem (\(memoryMiB) MiB): it is memory plus swap")
-            }
+    /// Every parameter must name a `docker run` option whose value `docker run` would take
+    /// (``DockerParameterList``), and together with the app they must not make a combination the
+    /// CLI or the Engine always refuses.
+    private func validateParameters(_ parameters: [DockerSettings.Parameter], _ f: inout FailureCollector) {
+        let list = DockerParameterList(parameters)
+        let conflicts = list.conflicts(memoryMiB: container?.type == .docker ? mem : 0, networks: networks,
+                                       hasPortMappings: !(container?.portMappings ?? []).isEmpty)
+        for problem in list.problems + conflicts {
+            f.add("/container/docker/parameters" + problem.path, problem.message)
         }
     }
 }
