@@ -126,12 +126,12 @@ struct DevSettings {
         }
     }
 
-    /// Parses `10000-20000` or a comma-separated list of ranges and single ports; ranges must not overlap.
+    /// Parses `31000-32000` or a comma-separated list of ranges and single ports; ranges must not overlap.
     static func portRanges(_ text: String, origin: String) throws -> [PortRange] {
         var ranges: [PortRange] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let range = PortRange(String(part)) else {
-                throw ValidationError("\(origin) '\(part)' is not a port range such as 10000-20000 (ports 1-65535, low-high)")
+                throw ValidationError("\(origin) '\(part)' is not a port range such as 31000-32000 (ports 1-65535, low-high)")
             }
             if let other = ranges.first(where: { $0.begin <= range.end && range.begin <= $0.end }) {
                 throw ValidationError("\(origin): ranges \(other) and \(range) overlap")
