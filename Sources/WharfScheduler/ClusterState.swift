@@ -2,7 +2,8 @@ import WharfModel
 
 /// What is left on every agent during one `Scheduler.decide` call: free CPU, memory and disk, and
 /// the taken host ports, after subtracting every non-terminal instance (also those being killed,
-/// which hold their resources until they are terminal) and every placement made so far in the call.
+/// which hold their resources until they are terminal), the ports other processes hold on each
+/// agent's host (`AgentInfo.portsInUse`) and every placement made so far in the call.
 ///
 /// Built once per call in O(agents + instances). Port bitmaps are built lazily, the first time an
 /// agent is asked for ports. A class so that placements update it in place; it never leaves the call.
@@ -27,7 +28,7 @@ final class ClusterState {
         var cpus = agents.map(\.capacity.cpus)
         var mem = agents.map(\.capacity.mem)
         var disk = agents.map(\.capacity.disk)
-        var used = [[Int]](repeating: reservedPorts, count: agents.count)
+        var used = agents.map { $0.portsInUse.isEmpty ? reservedPorts : reservedPorts + $0.portsInUse }
         for instance in instances where instance.isActive {
             guard let i = index[instance.agentId] else { continue }
             cpus[i] -= instance.resources.cpus

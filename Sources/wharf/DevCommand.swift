@@ -11,8 +11,11 @@ struct DevCommand: AsyncParsableCommand {
         abstract: "Run the API, scheduler and a local agent in one process (Ctrl-C or SIGTERM to stop).",
         discussion: """
             Every flag can also be set by an environment variable (shown in brackets); a flag wins over \
-            its variable. With no flags at all this serves Marathon's API on :8080, keeps state in ./.wharf \
-            and gives tasks host ports from 10000-20000.
+            its variable. With no flags at all this serves Marathon's API on :8080, keeps state in ./.wharf, \
+            gives tasks host ports from 31000-32000 and apps service ports from 10000-20000.
+
+            Stopping wharf dev leaves every task running (the next start on the same data dir re-adopts \
+            them); --stop-tasks-on-exit stops them first.
             """
     )
 
@@ -28,8 +31,14 @@ struct DevCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Address the API binds to [WHARF_BIND] (default 0.0.0.0).", valueName: "address"))
     var bind: String?
 
-    @Option(name: .customLong("task-ports"), help: ArgumentHelp("Host ports for tasks, e.g. 10000-20000 or 10000-10100,31000-32000 [WHARF_TASK_PORTS].", valueName: "ranges"))
+    @Option(name: .customLong("task-ports"), help: ArgumentHelp("Host ports for tasks, e.g. 31000-32000 or 31000-31100,40000-41000 [WHARF_TASK_PORTS] (default 31000-32000, as Mesos).", valueName: "ranges"))
     var taskPorts: String?
+
+    @Option(name: .customLong("service-ports"), help: ArgumentHelp("Service ports given to apps with port 0, on which TCP routes listen, as Marathon's --local_port_min/max [WHARF_SERVICE_PORTS] (default 10000-20000).", valueName: "range"))
+    var servicePorts: String?
+
+    @Flag(name: .customLong("stop-tasks-on-exit"), help: ArgumentHelp("On SIGINT (Ctrl-C) or SIGTERM, stop every task before exiting; apps stay defined and start again at the next start [WHARF_STOP_TASKS_ON_EXIT] (default: tasks keep running and are re-adopted)."))
+    var stopTasksOnExit = false
 
     @Option(help: ArgumentHelp("CPUs offered to tasks [WHARF_CPUS] (default: online cores).", valueName: "cpus"))
     var cpus: String?
@@ -111,6 +120,7 @@ struct DevCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "wharf")
         logger.logLevel = level
+        for warning in settings.warnings { logger.warning("\(warning)") }
         try await WharfDev.run(configuration: settings.configuration, logger: logger)
     }
 
@@ -118,6 +128,7 @@ struct DevCommand: AsyncParsableCommand {
     func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DevSettings {
         let source = DevSettings.Source(flags: [
             "data-dir": dataDir, "api-port": apiPort, "host": host, "bind": bind, "task-ports": taskPorts,
+            "service-ports": servicePorts, "stop-tasks-on-exit": stopTasksOnExit ? "true" : nil,
             "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
             "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit, "kill-drain": killDrain,
             "deployment-deadline": deploymentDeadline, "deployment-max-failures": deploymentMaxFailures,

@@ -25,6 +25,8 @@ struct DevSettings {
 
     var configuration: ServerConfiguration
     var logLevel: Logger.Level
+    /// Settings that work but deserve a word at start-up (overlapping port ranges).
+    var warnings: [String] = []
 
     init(_ source: Source) throws {
         var config = ServerConfiguration()
@@ -58,10 +60,14 @@ struct DevSettings {
         if let (text, origin) = source.value("task-ports") {
             config.taskPorts = try Self.portRanges(text, origin: origin)
         }
-        if config.taskPorts.contains(where: { ($0.begin...$0.end).contains(config.apiPort) }) {
-            throw ValidationError(
-                "API port \(config.apiPort) lies inside the task port range \(config.taskPorts.map(\.description).joined(separator: ",")); choose another --api-port or --task-ports"
-            )
+        if let (text, origin) = source.value("service-ports") {
+            guard let range = PortRange(text) else {
+                throw ValidationError("\(origin) '\(text)' is not one port range such as 10000-20000 (ports 1-65535, low-high)")
+            }
+            config.servicePorts = range
+        }
+        if let (text, origin) = source.value("stop-tasks-on-exit") {
+            config.stopTasksOnExit = try Self.bool(text, origin: origin)
         }
         if let (text, origin) = source.value("cpus") {
             config.cpus = try Self.number(text, origin: origin, unit: "CPUs", allowZero: false)
@@ -94,11 +100,7 @@ struct DevSettings {
             config.simulatedAgents = count
         }
         if let (text, origin) = source.value("cpu-hard-limit") {
-            switch text.lowercased() {
-            case "true", "1", "yes": config.hardCpuLimit = true
-            case "false", "0", "no": config.hardCpuLimit = false
-            default: throw ValidationError("\(origin) '\(text)' must be true or false")
-            }
+            config.hardCpuLimit = try Self.bool(text, origin: origin)
         }
         if let (text, origin) = source.value("docker-socket") {
             if text.isEmpty || text.lowercased() == "none" {
@@ -111,6 +113,7 @@ struct DevSettings {
             }
         }
         try Self.readDiscovery(source, into: &config)
+        warnings = try Self.checkPortRanges(config)
         configuration = config
 
         logLevel = .info
@@ -123,12 +126,12 @@ struct DevSettings {
         }
     }
 
-    /// Parses `10000-20000` or a comma-separated list of ranges and single ports; ranges must not overlap.
+    /// Parses `31000-32000` or a comma-separated list of ranges and single ports; ranges must not overlap.
     static func portRanges(_ text: String, origin: String) throws -> [PortRange] {
         var ranges: [PortRange] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             guard let range = PortRange(String(part)) else {
-                throw ValidationError("\(origin) '\(part)' is not a port range such as 10000-20000 (ports 1-65535, low-high)")
+                throw ValidationError("\(origin) '\(part)' is not a port range such as 31000-32000 (ports 1-65535, low-high)")
             }
             if let other = ranges.first(where: { $0.begin <= range.end && range.begin <= $0.end }) {
                 throw ValidationError("\(origin): ranges \(other) and \(range) overlap")
@@ -136,6 +139,35 @@ struct DevSettings {
             ranges.append(range)
         }
         return ranges
+    }
+
+    /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    private static func bool(_ text: String, origin: String) throws -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default: throw ValidationError("\(origin) '\(text)' must be true or false")
+        }
+    }
+
+    /// Refuses a listener port (API, router, DNS, Consul) inside the task port ranges, where a task
+    /// could be given it; returns a warning when the service ports overlap the task ports (tasks
+    /// then skip the ones the router listens on, but the ranges no longer say which is which).
+    private static func checkPortRanges(_ config: ServerConfiguration) throws -> [String] {
+        let discovery = config.discovery
+        let ranges = config.taskPorts.map(\.description).joined(separator: ",")
+        let listeners = [("--api-port", config.apiPort as Int?), ("--router-port", discovery.routerPort),
+                         ("--dns-port", discovery.dnsPort), ("--consul-port", discovery.consulPort)]
+        for case let (flag, port?) in listeners where config.taskPorts.contains(where: { $0.contains(port) }) {
+            throw ValidationError("\(flag) \(port) lies inside the task port range \(ranges); choose another \(flag) or --task-ports")
+        }
+        let service = config.servicePorts
+        guard discovery.routerPort != nil, discovery.tcpRoutes,
+              let overlap = config.taskPorts.first(where: { $0.begin <= service.end && service.begin <= $0.end })
+        else { return [] }
+        return ["--service-ports \(service) overlaps --task-ports \(overlap): tasks are not given the service ports the "
+            + "router listens on, but keeping the two ranges apart (the defaults, 10000-20000 and 31000-32000) "
+            + "leaves no doubt which port is which"]
     }
 
     private static func number(_ text: String, origin: String, unit: String, allowZero: Bool) throws -> Double {
@@ -180,11 +212,7 @@ struct DevSettings {
             guard !discovery.routerGroups.isEmpty else { throw ValidationError("\(origin) must list at least one group, e.g. external or *") }
         }
         if let (text, origin) = source.value("tcp-routes") {
-            switch text.lowercased() {
-            case "true", "1", "yes", "on": discovery.tcpRoutes = true
-            case "false", "0", "no", "off": discovery.tcpRoutes = false
-            default: throw ValidationError("\(origin) '\(text)' must be true or false")
-            }
+            discovery.tcpRoutes = try bool(text, origin: origin)
         }
         if let (text, origin) = source.value("dns-domains") {
             var domains: [String] = []

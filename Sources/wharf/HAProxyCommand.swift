@@ -13,7 +13,9 @@ struct HAProxyCommand: AsyncParsableCommand {
         abstract: "Keep an HAProxy in step with Wharf's routes (runtime API for instances, reloads for new routes).",
         discussion: """
             Follows GET /v1/wharf/routes (blocking queries) and renders haproxy.cfg: one HTTP frontend routing \
-            by Host and path prefix, one TCP frontend per service port. Instances are added and removed with \
+            by Host and path prefix, one TCP frontend per service port — except, when Wharf runs on this machine, \
+            the service ports its own router already listens on (wharf dev --tcp-routes false hands them to \
+            HAProxy). Instances are added and removed with \
             the runtime API (HAProxy 2.6 or later: add server / del server); the config file is kept current \
             so any reload restores them. Structural changes are validated with `haproxy -c` and reloaded by \
             --reload-command, SIGUSR2 to the master in --pid-file, or, with --start, the HAProxy this command \
@@ -113,8 +115,16 @@ struct HAProxyCommand: AsyncParsableCommand {
     func settings() -> HAProxySettings {
         HAProxySettings(
             socket: HAProxySocketAddress(socket) ?? .unix(path: socket), httpPort: httpPort == 0 ? nil : httpPort,
-            bindAddress: bind, maxConnections: maxconn, checkIntervalMilliseconds: checkInterval, hardStopAfter: hardStopAfter
+            bindAddress: bind, maxConnections: maxconn, checkIntervalMilliseconds: checkInterval, hardStopAfter: hardStopAfter,
+            sharesHostWithWharf: sharesHostWithWharf
         )
+    }
+
+    /// Whether `--wharf` names this machine: then the service ports `wharf dev`'s own router
+    /// listens on are left out of haproxy.cfg (HAProxy could not bind them).
+    private var sharesHostWithWharf: Bool {
+        guard let options = try? clientOptions(), let host = URL(string: options.baseURL)?.host else { return false }
+        return LocalHost.isLocal(host)
     }
 
     private func clientOptions() throws -> ClientOptions {

@@ -56,6 +56,37 @@ import WharfModel
         h.checkInvariants()
     }
 
+    @Test func portsHeldByOtherProcessesOnTheHostAreSkipped() {
+        let app = Fixture.app("/p", instances: 2, cpus: 0.1, mem: 1)
+        var agent = Fixture.agent("a0", ports: [PortRange(begin: 10000, end: 10003)])
+        agent.portsInUse = [10000, 10002]
+        var h = Harness(apps: [app], agents: [agent])
+        let d = h.decide()
+        #expect(Set(d.launches.flatMap(\.ports)) == [10001, 10003])
+        h.apply(d)
+        h.checkInvariants()
+
+        // With every port of the range held, the next instance waits for ports.
+        h.apps[0].instances = 3
+        let more = h.decide()
+        #expect(more.launches.isEmpty)
+        #expect(more.waiting == [QueueEntry(appId: app.id, count: 1,
+                                            reason: .noFit(rejections: ["InsufficientPorts": 1], agentsConsidered: 1))])
+    }
+
+    @Test func aFixedPortHeldOnTheHostDoesNotFit() {
+        var app = Fixture.app("/fixed", instances: 1, cpus: 0.1, mem: 1)
+        app.requirePorts = true
+        app.portDefinitions = [PortDefinition(port: 10005, name: "http")]
+        var busy = Fixture.agent("a0", ports: [PortRange(begin: 10000, end: 10010)])
+        busy.portsInUse = [10005]
+        let free = Fixture.agent("a1", ports: [PortRange(begin: 10000, end: 10010)])
+        var h = Harness(apps: [app], agents: [busy, free])
+        let d = h.decide()
+        #expect(d.launches.map(\.agentId) == ["a1"])
+        #expect(d.launches.first?.ports == [10005])
+    }
+
     @Test func requirePortsUsesTheDeclaredPortsOncePerAgent() {
         var app = Fixture.app("/fixed", instances: 3, cpus: 0.1, mem: 1)
         app.requirePorts = true

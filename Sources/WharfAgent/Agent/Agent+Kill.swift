@@ -29,6 +29,9 @@ extension Agent {
         case .running:
             guard task.kill == nil, let runtime = runtimes[task.runtimeName] else { return }
             await stopRunningTask(instanceId, kill: kill, runtime: runtime)
+        case .ending:
+            // The process is already gone; the exit is reported as killed.
+            if task.kill == nil { tasks[instanceId]?.kill = kill }
         }
     }
 
@@ -82,7 +85,7 @@ extension Agent {
         case .starting:
             tasks[instanceId]?.pendingExit = exit
             return
-        case .ended:
+        case .ended, .ending:
             return
         case .running:
             break
@@ -90,8 +93,17 @@ extension Agent {
         stopChecks(instanceId)
         task.drain?.cancel()
         tasks[instanceId]?.drain = nil
-        let (state, message) = Self.outcome(of: exit, task: task)
-        setStatus(instanceId, state, message: message, exit: exit)
+        tasks[instanceId]?.phase = .ending
+        let taken = await portsTakenAfterFailure(instanceId, exit: exit)
+        // A kill may have arrived meanwhile.
+        guard let settled = tasks[instanceId], settled.taskId == exit.handle.taskId, settled.phase == .ending else { return }
+        let (state, message) = Self.outcome(of: exit, task: settled)
+        if taken.isEmpty || settled.kill != nil {
+            setStatus(instanceId, state, message: message, exit: exit)
+        } else {
+            await reportPortConflict(instanceId, ports: taken, state: state,
+                                     message: "\(message); \(Self.inUse(taken)) by another process", exit: exit)
+        }
         do {
             try await store.delete(instanceId: instanceId)
         } catch {

@@ -31,6 +31,8 @@ extension Agent {
             status: TaskStatus(instanceId: instance.id, incarnation: instance.incarnation, state: .starting,
                                timestamp: .now()),
             killGracePeriodSeconds: grace)
+        tasks[instance.id]?.ports = TaskPort.of(launch)
+        tasks[instance.id]?.bindsOwnPorts = image == nil || app.usesHostNetwork
 
         guard let runtime = runtimes[runtimeName] else {
             setStatus(instance.id, .failed, message: "spawn failed: agent \(id) has no \(runtimeName) runtime (image \(image ?? ""))")
@@ -63,11 +65,19 @@ extension Agent {
         tasks[instance.id]?.checks = checks
         tasks[instance.id]?.health = checks?.initialHealth
 
+        // Another process may have taken a port since the scheduler chose it.
+        if await dropOnPortConflict(instance.id) { return }
         let handle: TaskHandle
         do {
             handle = try await runtime.start(spec)
         } catch {
-            setStatus(instance.id, .failed, message: "\(error)")
+            let taken = await portsTakenAfterFailure(instance.id, exit: nil)
+            if taken.isEmpty {
+                setStatus(instance.id, .failed, message: "\(error)")
+            } else {
+                await reportPortConflict(instance.id, ports: taken, state: .dropped,
+                                         message: "not started: \(error); \(Self.inUse(taken))")
+            }
             return
         }
         guard var task = tasks[instance.id], task.taskId == instance.taskId else {

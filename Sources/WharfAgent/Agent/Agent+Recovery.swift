@@ -61,12 +61,15 @@ extension Agent {
             logger.warning("killed task processes no record knew", metadata: ["tasks": "\(orphans.sorted())"])
         }
         await sweepUnknownContainers()
+        // The first placement already avoids ports that others hold.
+        await refreshPortsInUse(announce: false)
         reportContinuation.yield(.registered(info))
         for status in endedMeanwhile { report(status) }
         reportFullState()
         // Only now, so that no health report precedes the registration.
         for instanceId in adopted { startChecks(instanceId) }
         watchRuntimeAvailability()
+        watchHostPorts()
     }
 
     /// Marks a recorded task as ended while nobody supervised it (failed, or killed when a kill was

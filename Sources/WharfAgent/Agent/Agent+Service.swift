@@ -22,6 +22,8 @@ extension Agent: Service {
         isShutDown = true
         availabilityWatch?.cancel()
         availabilityWatch = nil
+        portWatch?.cancel()
+        portWatch = nil
         for id in tasks.keys {
             stopChecks(id)
             tasks[id]?.drain?.cancel()

@@ -39,6 +39,16 @@ public actor Agent {
     var tasks: [String: ManagedTask] = [:]
     var startup: Task<Void, Never>?
     var isShutDown = false
+    /// Ports in the agent's ranges that other processes hold, as last reported (`portsInUse`).
+    var portsInUse: [Int] = []
+    /// Ports a bind probe found taken when a task was about to start; kept in ``portsInUse`` while
+    /// a probe still finds them taken, even where no socket listing shows their holder.
+    var portsFoundTaken: Set<Int> = []
+    /// Looks for changes of ``portsInUse`` every `portCheckSeconds`.
+    var portWatch: Task<Void, Never>?
+    /// Sequence numbers of host port checks started and applied, so that a slow check never
+    /// replaces the result of a later one.
+    var portChecks: (started: UInt64, applied: UInt64) = (0, 0)
 
     /// An agent running tasks as processes, confined by cgroups when available (detected here and
     /// logged by ``start()``), and, when `configuration.dockerSocket` is set and a Docker Engine
@@ -97,7 +107,7 @@ public actor Agent {
             id: configuration.agentId, host: configuration.host, capacity: configuration.capacity,
             portRanges: configuration.portRanges, attributes: configuration.attributes,
             runtimes: runtimeOrder.filter { unavailableRuntimes[$0] == nil },
-            isolation: runtimeOrder.first.flatMap { runtimes[$0]?.isolation } ?? "none")
+            isolation: runtimeOrder.first.flatMap { runtimes[$0]?.isolation } ?? "none", portsInUse: portsInUse)
     }
 
     /// Recovers the tasks of an earlier agent on the same data directory, then reports
@@ -146,11 +156,12 @@ public actor Agent {
     }
 
     /// Records `state` as the task's status (with the task's health, when it has checks) and reports it.
-    func setStatus(_ instanceId: String, _ state: TaskState, message: String?, exit: TaskExit? = nil) {
+    func setStatus(_ instanceId: String, _ state: TaskState, message: String?, exit: TaskExit? = nil,
+                   reason: TaskStatus.Reason? = nil) {
         guard var task = tasks[instanceId] else { return }
         task.status = TaskStatus(
             instanceId: instanceId, incarnation: task.incarnation, state: state, message: message,
-            exitCode: exit?.exitCode, signal: exit?.signal, timestamp: .now(), health: task.health)
+            exitCode: exit?.exitCode, signal: exit?.signal, timestamp: .now(), health: task.health, reason: reason)
         if state.isTerminal {
             task.phase = .ended
             task.endedAt = task.status.timestamp

@@ -13,7 +13,7 @@ public struct AgentConfiguration: Sendable {
     public var dataDir: String
     /// Capacity offered to the scheduler.
     public var capacity: Resources
-    /// Host ports tasks may be given. Default: Mesos' `10000-20000`.
+    /// Host ports tasks may be given. Default: Mesos' `31000-32000`.
     public var portRanges: [PortRange]
     /// Attributes for placement constraints (`rack: r1`).
     public var attributes: [String: String]
@@ -32,6 +32,13 @@ public struct AgentConfiguration: Sendable {
     /// How often the Docker engine is checked, to stop or resume offering the docker runtime.
     /// Default 2 s.
     public var runtimeCheckSeconds: Double = 2
+    /// How often the agent looks for ports in its ranges that other processes hold (and reports
+    /// changes as `portsInUse`). Default 5 s.
+    public var portCheckSeconds: Double = 5
+    /// A task that fails within this many seconds of its start while another process holds one of
+    /// its host ports ended because of that port: it is reported with reason `portConflict`.
+    /// Default 60 s.
+    public var portConflictWindowSeconds: Double = 60
     /// Unix socket of the Docker Engine that runs `container.type: DOCKER` apps
     /// (`/var/run/docker.sock`); nil: no docker runtime. When nothing answers there at start-up the
     /// agent offers only the process runtime (and logs why).
@@ -43,7 +50,7 @@ public struct AgentConfiguration: Sendable {
         dataDir: String,
         capacity: Resources = Resources(cpus: Double(ProcessInfo.processInfo.activeProcessorCount),
                                         mem: Double(ProcessInfo.processInfo.physicalMemory / 1_048_576), disk: 10_240),
-        portRanges: [PortRange] = [PortRange(begin: 10000, end: 20000)],
+        portRanges: [PortRange] = [PortRange(begin: 31000, end: 32000)],
         attributes: [String: String] = [:],
         defaultKillGracePeriodSeconds: Double = 3,
         useCgroups: Bool = true,

@@ -9,6 +9,9 @@ struct ManagedTask: Sendable {
         case starting
         /// Started (or adopted) and supervised.
         case running
+        /// Its process ended; the agent is finding out whether a port conflict made it end before
+        /// it reports how (a kill that arrives meanwhile still makes it TASK_KILLED).
+        case ending
         /// A terminal status was reported.
         case ended
     }
@@ -41,6 +44,12 @@ struct ManagedTask: Sendable {
     var monitor: HealthMonitor? = nil
     /// Waits out the drain of a kill before the task is signalled.
     var drain: Task<Void, Never>? = nil
+    /// The host ports given to the task; empty for tasks adopted after a restart (their records do
+    /// not carry them).
+    var ports: [TaskPort] = []
+    /// Whether the task binds its host ports itself, so that an early exit may be a port conflict
+    /// (false for containers whose ports Docker publishes: Docker refuses those at start).
+    var bindsOwnPorts = false
 
     /// The persistent form of a started task.
     var record: TaskRecord? {

@@ -14,10 +14,15 @@ public struct AgentInfo: Codable, Hashable, Sendable {
     public var runtimes: [String]
     /// How this agent enforces resource limits (`cgroup-v1`, `cgroup-v2`, or `none: <reason>`).
     public var isolation: String
+    /// Ports inside `portRanges` that something other than this agent's tasks holds on the host (a
+    /// database, a task of another data dir, a second `wharf dev`), sorted, as the agent last saw
+    /// them; the scheduler never hands them to a task. Updated by `AgentReport.portsInUse`.
+    public var portsInUse: [Int]
 
     public init(
         id: String, host: String, capacity: Resources, portRanges: [PortRange],
-        attributes: [String: String] = [:], runtimes: [String] = ["process"], isolation: String = "none"
+        attributes: [String: String] = [:], runtimes: [String] = ["process"], isolation: String = "none",
+        portsInUse: [Int] = []
     ) {
         self.id = id
         self.host = host
@@ -26,5 +31,23 @@ public struct AgentInfo: Codable, Hashable, Sendable {
         self.attributes = attributes
         self.runtimes = runtimes
         self.isolation = isolation
+        self.portsInUse = portsInUse
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, host, capacity, portRanges, attributes, runtimes, isolation, portsInUse
+    }
+
+    /// Decodes an agent's info; `portsInUse` may be missing (agents that do not probe their host).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        host = try container.decode(String.self, forKey: .host)
+        capacity = try container.decode(Resources.self, forKey: .capacity)
+        portRanges = try container.decode([PortRange].self, forKey: .portRanges)
+        attributes = try container.decodeIfPresent([String: String].self, forKey: .attributes) ?? [:]
+        runtimes = try container.decodeIfPresent([String].self, forKey: .runtimes) ?? ["process"]
+        isolation = try container.decodeIfPresent(String.self, forKey: .isolation) ?? "none"
+        portsInUse = try container.decodeIfPresent([Int].self, forKey: .portsInUse) ?? []
     }
 }

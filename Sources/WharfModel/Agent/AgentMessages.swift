@@ -62,13 +62,23 @@ public struct TaskStatus: Codable, Hashable, Sendable {
     /// What the agent's health and readiness checks found; nil when the app has none or none has
     /// completed yet.
     public var health: TaskHealth?
+    /// Why a terminal state was reached, when that is not the app's doing; nil otherwise.
+    public var reason: Reason?
+
+    /// A cause of a terminal state that the control plane treats differently from an app failure.
+    public enum Reason: String, Codable, Hashable, Sendable {
+        /// A host port given to the task is held by another process (found before the spawn, or
+        /// right after an early exit): the instance is placed again on other ports, and neither
+        /// launch backoff nor deployment failure counts grow.
+        case portConflict = "REASON_PORT_CONFLICT"
+    }
 
     /// Health as seen by the agent's checks; nil while unknown or when the app has none.
     public var healthy: Bool? { health?.healthy }
 
     public init(
         instanceId: String, incarnation: Int, state: TaskState, message: String? = nil, exitCode: Int32? = nil,
-        signal: Int32? = nil, timestamp: Timestamp, health: TaskHealth? = nil
+        signal: Int32? = nil, timestamp: Timestamp, health: TaskHealth? = nil, reason: Reason? = nil
     ) {
         self.instanceId = instanceId
         self.incarnation = incarnation
@@ -78,6 +88,7 @@ public struct TaskStatus: Codable, Hashable, Sendable {
         self.signal = signal
         self.timestamp = timestamp
         self.health = health
+        self.reason = reason
     }
 }
 
@@ -91,6 +102,9 @@ public enum AgentReport: Codable, Hashable, Sendable {
     /// Tasks the control plane does not know must be killed by it; known non-terminal instances
     /// missing here are gone.
     case fullState(agentId: String, [TaskStatus])
+    /// The ports inside the agent's ranges that other processes hold on its host changed (the
+    /// complete, sorted list; see `AgentInfo.portsInUse`). Sent before any status that it explains.
+    case portsInUse(agentId: String, [Int])
 }
 
 /// The boundary between the control plane and its agents, as messages.

@@ -39,9 +39,18 @@ extension HAProxyLayout {
 
         // TCP: one frontend and backend per service port.
         var frontends: [TCPFrontend] = []
+        let wharfListensOn = routes.routerTCPBind.flatMap { bind in
+            settings.sharesHostWithWharf && HAProxySettings.addressesOverlap(bind, settings.bindAddress) ? bind : nil
+        }
         for route in routes.tcp.sorted(by: { ($0.port, $0.app, $0.name) < ($1.port, $1.app, $1.name) }) {
             guard (1...65535).contains(route.port) else {
                 warnings.append("TCP route \(route.name) (\(route.app)): port \(route.port) is not a port; ignored")
+                continue
+            }
+            if let bind = wharfListensOn {
+                warnings.append("TCP route \(route.name) (\(route.app)): service port \(route.port) is already served by "
+                    + "wharf dev's own router on \(bind.isEmpty ? "0.0.0.0" : bind); left out of haproxy.cfg "
+                    + "(for HAProxy to serve TCP routes, start wharf dev with --tcp-routes false)")
                 continue
             }
             guard route.port != settings.httpPort, !frontends.contains(where: { $0.port == route.port }) else {

@@ -10,12 +10,21 @@ public struct HAProxyRoutes: Codable, Sendable, Equatable {
     public var http: [HTTPRoute]
     /// Routes served on their own TCP service port.
     public var tcp: [TCPRoute]
+    /// The address on which Wharf's own router already listens on every TCP route's port; nil
+    /// when it serves no TCP routes (router off, or `wharf dev --tcp-routes false`).
+    public var routerTCPBind: String?
 
     /// Creates a route table (mostly for tests; the command decodes it from JSON).
-    public init(index: UInt64 = 0, http: [HTTPRoute] = [], tcp: [TCPRoute] = []) {
+    public init(index: UInt64 = 0, http: [HTTPRoute] = [], tcp: [TCPRoute] = [], routerTCPBind: String? = nil) {
         self.index = index
         self.http = http
         self.tcp = tcp
+        self.routerTCPBind = routerTCPBind
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case index, http, tcp
+        case routerTCPBind = "routerTcpBind"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -23,6 +32,7 @@ public struct HAProxyRoutes: Codable, Sendable, Equatable {
         index = try container.decodeIfPresent(UInt64.self, forKey: .index) ?? 0
         http = try container.decodeIfPresent([HTTPRoute].self, forKey: .http) ?? []
         tcp = try container.decodeIfPresent([TCPRoute].self, forKey: .tcp) ?? []
+        routerTCPBind = try container.decodeIfPresent(String.self, forKey: .routerTCPBind)
     }
 
     /// One running, healthy instance's address for a route.

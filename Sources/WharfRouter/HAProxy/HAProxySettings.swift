@@ -41,12 +41,16 @@ public struct HAProxySettings: Sendable, Equatable {
     public var checkIntervalMilliseconds: Int
     /// Global `hard-stop-after` (e.g. `30m`), bounding how long workers of an old config live; nil: unbounded.
     public var hardStopAfter: String?
+    /// Whether HAProxy runs on the machine of the Wharf it follows. Then TCP routes whose port
+    /// Wharf's own router already listens on (an overlapping address) are left out, since HAProxy
+    /// could not bind them. Default false.
+    public var sharesHostWithWharf: Bool
 
     /// Settings with the documented defaults.
     public init(
         socket: HAProxySocketAddress = .unix(path: "/run/haproxy/admin.sock"), httpPort: Int? = 80,
         bindAddress: String = "", maxConnections: Int = 4096, checkIntervalMilliseconds: Int = 2000,
-        hardStopAfter: String? = nil
+        hardStopAfter: String? = nil, sharesHostWithWharf: Bool = false
     ) {
         self.socket = socket
         self.httpPort = httpPort
@@ -54,6 +58,15 @@ public struct HAProxySettings: Sendable, Equatable {
         self.maxConnections = maxConnections
         self.checkIntervalMilliseconds = checkIntervalMilliseconds
         self.hardStopAfter = hardStopAfter
+        self.sharesHostWithWharf = sharesHostWithWharf
+    }
+
+    /// Whether listeners on `a` and `b` collide: equal addresses, or either one is a wildcard
+    /// (empty, `*`, `0.0.0.0`, `::`).
+    public static func addressesOverlap(_ a: String, _ b: String) -> Bool {
+        let wildcards: Set<String> = ["", "*", "0.0.0.0", "::", "[::]"]
+        let (x, y) = (a.lowercased(), b.lowercased())
+        return wildcards.contains(x) || wildcards.contains(y) || x == y
     }
 
     /// The options after `server <name> <addr>` (config file and runtime `add server` alike; dynamic

@@ -83,7 +83,7 @@ public struct ConsulRoutes: Sendable {
                       }),
         MarathonRoute(.get, "/v1/wharf/routes", tag: "consul",
                       summary: "Wharf: the edge router's table (HTTP routes by host and path, TCP routes by service port, healthy backends), for external load balancers.",
-                      parameters: blockingParameters, responses: [(200, "{index, http: [...], tcp: [...]}")],
+                      parameters: blockingParameters, responses: [(200, "{index, routerTcpBind?, http: [...], tcp: [...]}")],
                       handler: { call in
                           let builder = RouteTableBuilder(configuration: call.controlPlane.configuration.discovery)
                           return await blocking(call, select: \.index) { snapshot, _ in builder.json(snapshot) }

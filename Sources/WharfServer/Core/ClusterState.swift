@@ -56,6 +56,9 @@ public struct ClusterState: Sendable {
     public var rootVersion: Timestamp = Timestamp(millis: 0)
     /// Apps whose instances or definition changed since the catalog was last told.
     var catalogChanges: Set<PathId> = []
+    /// Service ports the local router's TCP routes cannot listen on, with why (shown in
+    /// `routeErrors` and `/v2/queue`); a port leaves once its listener binds or its route is gone.
+    public var routeListenerErrors: [Int: String] = [:]
 
     public init() {}
 

@@ -11,6 +11,13 @@ extension ControlPlane {
         passCount &+= 1
         let now = Timestamp.now()
         await flushQuietly()
+        guard !stoppingAllTasks else {
+            // Shutting down with --stop-tasks-on-exit: kills only, nothing is replaced.
+            await resendStaleKills(now: now)
+            publishCatalog()
+            await flushQuietly()
+            return
+        }
         await killUnhealthyInstances(now: now)
         advanceDeployments(now: now)
         await failStalledDeployments(now: now)
@@ -26,7 +33,7 @@ extension ControlPlane {
         let view = SchedulerView(
             now: now, apps: Array(effectiveApps().values),
             instances: state.instances.values.filter(\.isActive),
-            agents: Array(state.agents.values), backoff: state.backoff, seed: passCount,
+            agents: agentsWithHostPorts(), backoff: state.backoff, seed: passCount,
             reservedPorts: routedServicePorts())
         let decisions = scheduler.decide(view)
 
@@ -46,6 +53,16 @@ extension ControlPlane {
         await resendStaleKills(now: now)
         publishCatalog()
         await flushQuietly()
+    }
+
+    /// The agents that take tasks, each with the ports other processes hold on its host.
+    func agentsWithHostPorts() -> [AgentInfo] {
+        state.agents.values.map { agent in
+            guard let ports = hostPortsInUse[agent.id], ports != agent.portsInUse else { return agent }
+            var updated = agent
+            updated.portsInUse = ports
+            return updated
+        }
     }
 
     /// Definitions the scheduler should converge to now: the target of every app, except apps whose

@@ -11,6 +11,7 @@ extension ControlPlane {
             // Nothing is placed on the agent until it has said what it already runs.
             state.agents[info.id] = nil
             pendingAgents[info.id] = info
+            hostPortsInUse[info.id] = info.portsInUse
         case let .status(agentId, status):
             await apply(status, from: agentId)
             publishCatalog()
@@ -18,6 +19,10 @@ extension ControlPlane {
         case let .fullState(agentId, statuses):
             await reconcileAgent(agentId, statuses: statuses)
             publishCatalog()
+            wake()
+        case let .portsInUse(agentId, ports):
+            hostPortsInUse[agentId] = ports
+            // Freed ports may let a waiting instance fit.
             wake()
         }
     }
@@ -87,12 +92,21 @@ extension ControlPlane {
             return
         }
         if instance.goal == .running {
-            recordFailure(of: instance, status: status)
+            if status.reason == .portConflict {
+                // Not the app's failure: no backoff, no deployment failure; the scheduler places a
+                // replacement on ports the agent did not report as taken.
+                logger.warning("port conflict, placing the instance again", metadata: [
+                    "instance": "\(instance.id)", "app": "\(instance.appId)", "reason": "\(status.message ?? "")",
+                ])
+            } else {
+                recordFailure(of: instance, status: status)
+            }
         }
         killSentAt[instance.id] = nil
         state.removeInstance(instance.id)
         dirtyInstances.remove(instance.id)
         expungedInstances.insert(instance.id)
+        if stoppingAllTasks { resumeIfAllTasksStopped() }
     }
 
     private func recordFailure(of instance: Instance, status: TaskStatus) {

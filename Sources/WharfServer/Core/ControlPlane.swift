@@ -36,6 +36,9 @@ public actor ControlPlane: Service {
     var versions: [PathId: [Timestamp]] = [:]
     /// Agents that registered but have not yet reported their tasks; nothing is placed on them yet.
     var pendingAgents: [String: AgentInfo] = [:]
+    /// Per agent, the ports in its ranges that other processes hold on its host (its latest
+    /// `portsInUse`); kept apart from `state.agents` so that a change does not touch the catalog.
+    var hostPortsInUse: [String: [Int]] = [:]
     /// Instances whose state changed since the last flush to the store.
     var dirtyInstances: Set<String> = []
     /// Instances that became terminal and must be removed from the store.
@@ -51,6 +54,10 @@ public actor ControlPlane: Service {
     var passCount: UInt64 = 0
     /// The pending wake-up for the earliest launch delay to run out.
     var backoffWake: (at: Timestamp, task: Task<Void, Never>)?
+    /// Set by `stopAllTasks()`: reconciliation passes launch nothing any more.
+    var stoppingAllTasks = false
+    /// Resumed when `stoppingAllTasks` is set and no instance is active any more (or on a timeout).
+    var allTasksStopped: CheckedContinuation<Void, Never>?
     /// Whether a write (deploy, kill, cancel, reconciliation pass) is in progress; see `serialized`.
     private var writeHeld = false
     private var writeWaiters: [CheckedContinuation<Void, Never>] = []

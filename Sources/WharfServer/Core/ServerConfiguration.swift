@@ -11,9 +11,10 @@ public struct ServerConfiguration: Sendable {
     public var apiPort: Int
     /// Address advertised for this node (task `host`, `HOST` env, leader address). Default 127.0.0.1.
     public var advertisedHost: String
-    /// Host ports handed to tasks. Default 10000-20000, as Mesos.
+    /// Host ports handed to tasks. Default 31000-32000, as a Mesos agent's `ports` resource.
     public var taskPorts: [PortRange]
-    /// Service ports assigned to apps with `port: 0`. Default 10000-20000, as Marathon.
+    /// Service ports assigned to apps with `port: 0`, on which the router's TCP routes listen.
+    /// Default 10000-20000, as Marathon's `--local_port_min/max`; disjoint from `taskPorts`.
     public var servicePorts: PortRange
     /// CPUs offered to tasks; nil = the number of online cores.
     public var cpus: Double?
@@ -55,6 +56,10 @@ public struct ServerConfiguration: Sendable {
     /// agent. When nothing answers there the agent runs processes only (Docker apps wait in the
     /// queue); empty: do not look for an engine. Default `/var/run/docker.sock`.
     public var dockerSocket: String
+    /// Whether graceful shutdown (SIGINT, SIGTERM) first stops every task, as a kill through the API
+    /// would. Apps stay defined and are launched again at the next start. Default false: tasks keep
+    /// running and the next start on the same data dir re-adopts them.
+    public var stopTasksOnExit: Bool = false
     /// Consul datacenter name answered by the catalog API and DNS. Default `dc1`.
     public var datacenter: String = "dc1"
     /// The edge router, DNS server and Consul API port; set after `init`.
@@ -62,7 +67,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         dataDir: String = "./.wharf", bindAddress: String = "0.0.0.0", apiPort: Int = 8080,
-        advertisedHost: String = "127.0.0.1", taskPorts: [PortRange] = [PortRange(begin: 10000, end: 20000)],
+        advertisedHost: String = "127.0.0.1", taskPorts: [PortRange] = [PortRange(begin: 31000, end: 32000)],
         servicePorts: PortRange = PortRange(begin: 10000, end: 20000), cpus: Double? = nil, mem: Double? = nil,
         disk: Double? = nil, defaultKillGracePeriodSeconds: Double = 3, maxRequestBodyBytes: Int = 1 << 20,
         maxVersionsPerApp: Int = 50, maxRunningDeployments: Int = 100, resyncIntervalSeconds: Double = 5,

@@ -13,10 +13,14 @@ import WharfStore
 public enum WharfDev {
     /// Starts everything and runs until SIGTERM or SIGINT, then shuts down cleanly: the API stops
     /// accepting requests, the control plane flushes its state, the agent stops supervising. Tasks
-    /// keep running and are re-adopted by the next start.
+    /// keep running and are re-adopted by the next start, unless `stopTasksOnExit` stops them
+    /// first. Refuses to start on a data dir another process uses, or when a listener port is taken.
     public static func run(configuration: ServerConfiguration, logger: Logger) async throws {
         let dataDir = URL(fileURLWithPath: configuration.dataDir).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let lock = try DataDirLock(dataDir: dataDir)
+        defer { withExtendedLifetime(lock) {} }
+        try ListenerPreflight.check(configuration)
         let store = try await SQLiteStore.open(path: dataDir + "/state.db", logger: logger)
 
         let capacity = NodeCapacity.detect(dataDir: dataDir, cpus: configuration.cpus, mem: configuration.mem,
@@ -51,16 +55,31 @@ public enum WharfDev {
                                         isolationNote: isolation, logger: logger)
         try await controlPlane.load()
         services.append(.init(service: controlPlane))
-        services.append(.init(service: makeAPIApplication(controlPlane: controlPlane, logger: logger)))
+        services.append(.init(service: ListenerService(
+            makeAPIApplication(controlPlane: controlPlane, logger: logger),
+            what: "the API on \(configuration.bindAddress):\(configuration.apiPort)", flag: "--api-port", canTurnOff: false)))
         services += discoveryServices(controlPlane: controlPlane, logger: logger)
+        if configuration.stopTasksOnExit {
+            // Last, so that it is stopped first: the API, router and agent still run while tasks stop.
+            services.append(.init(service: TasksStoppedOnExit(controlPlane: controlPlane, logger: logger)))
+        }
 
         let discovery = configuration.discovery
         logger.info("wharf dev starting", metadata: [
             "api": "http://\(configuration.bindAddress):\(configuration.apiPort)", "dataDir": "\(dataDir)",
             "router": "\(discovery.routerPort.map { "http://\(discovery.routerBind):\($0)" } ?? "off")",
             "dns": "\(discovery.dnsPort.map { "\(discovery.dnsBind):\($0)" } ?? "off")",
-            "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)", "taskPorts": "\(configuration.taskPorts)",
+            "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)",
+            "taskPorts": "\(configuration.taskPorts.map(\.description).joined(separator: ","))",
+            "servicePorts": "\(configuration.servicePorts)",
         ])
+        if configuration.simulatedAgents == 0 {
+            let note = configuration.stopTasksOnExit
+                ? "--stop-tasks-on-exit: every task is stopped when wharf dev stops; apps stay defined and start again at the next start"
+                : "tasks keep running when wharf dev stops (Ctrl-C, SIGTERM) and are re-adopted at the next start on \(dataDir); "
+                    + "to stop them, destroy their apps first (wharf app destroy ID) or run wharf dev --stop-tasks-on-exit"
+            logger.notice("\(note)")
+        }
         let group = ServiceGroup(configuration: .init(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
@@ -72,6 +91,27 @@ public enum WharfDev {
             throw error
         }
         try await store.close()
+        if configuration.simulatedAgents == 0 {
+            let state = await controlPlane.currentState()
+            logger.notice("\(stopSummary(state, configuration: configuration, dataDir: dataDir))")
+        }
+    }
+
+    /// What the user should know at exit: how many tasks keep running, and how to stop them.
+    static func stopSummary(_ state: ClusterState, configuration: ServerConfiguration, dataDir: String) -> String {
+        let active = state.instances.values.filter(\.isActive)
+        guard !active.isEmpty else { return "wharf dev stopped; no task is running" }
+        let apps = Set(active.map(\.appId)).sorted()
+        let named = apps.prefix(5).map(\.description).joined(separator: ", ") + (apps.count > 5 ? ", ..." : "")
+        let tasks = active.count == 1 ? "1 task keeps" : "\(active.count) tasks keep"
+        let flags = dataDir == URL(fileURLWithPath: "./.wharf").standardizedFileURL.path ? "" : " --data-dir \(dataDir)"
+        if configuration.stopTasksOnExit {
+            return "wharf dev stopped; \(tasks) running although --stop-tasks-on-exit asked them to stop (\(named)): "
+                + "they did not end within their kill grace period and are re-adopted at the next start (wharf dev\(flags))"
+        }
+        return "wharf dev stopped; \(tasks) running (\(named)), re-adopted at the next start (wharf dev\(flags)). "
+            + "To stop them: start wharf dev again and destroy the apps (wharf app destroy ID), "
+            + "or stop it with --stop-tasks-on-exit next time"
     }
 
     /// The HTTP API: Marathon v2 routes, Consul's read API and the OpenAPI document.
@@ -93,9 +133,10 @@ public enum WharfDev {
         if let port = discovery.routerPort {
             let router = EdgeRouter(configuration: routerConfiguration(discovery, port: port), logger: logger)
             services.append(.init(service: ListenerService(router, what: "the edge router on \(discovery.routerBind):\(port)", flag: "--router-port")))
-            services.append(.init(service: RouteFeeder(catalog: controlPlane.catalog, router: router,
-                                                       builder: RouteTableBuilder(configuration: discovery),
-                                                       barrier: controlPlane.routing, logger: logger)))
+            services.append(.init(service: RouteFeeder(
+                catalog: controlPlane.catalog, router: router, builder: RouteTableBuilder(configuration: discovery),
+                barrier: controlPlane.routing, logger: logger,
+                onListenerErrors: { errors in await controlPlane.routeListenersChanged(errors) })))
         }
         if let port = discovery.dnsPort {
             let dns = DNSConfiguration(bindAddress: discovery.dnsBind, port: port, domain: "consul",
@@ -141,11 +182,14 @@ struct ListenerService<Wrapped: Service>: Service {
     let wrapped: Wrapped
     let what: String
     let flag: String
+    /// Whether the flag accepts `off`.
+    let canTurnOff: Bool
 
-    init(_ wrapped: Wrapped, what: String, flag: String) {
+    init(_ wrapped: Wrapped, what: String, flag: String, canTurnOff: Bool = true) {
         self.wrapped = wrapped
         self.what = what
         self.flag = flag
+        self.canTurnOff = canTurnOff
     }
 
     func run() async throws {
@@ -154,7 +198,29 @@ struct ListenerService<Wrapped: Service>: Service {
         } catch let error as CancellationError {
             throw error
         } catch {
-            throw StartError(description: "\(what) failed: \(error) (another port: \(flag) PORT, or \(flag) off)")
+            throw StartError(description: "\(what) failed: \(error) (another port: \(flag) PORT"
+                + (canTurnOff ? ", or \(flag) off)" : ")"))
+        }
+    }
+}
+
+/// `--stop-tasks-on-exit`: at graceful shutdown, before anything else stops, stops every task and
+/// waits for them (bounded by their kill grace periods).
+struct TasksStoppedOnExit: Service {
+    let controlPlane: ControlPlane
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await gracefulShutdown()
+        } catch {
+            return  // cancelled rather than shut down gracefully: leave the tasks alone
+        }
+        let count = await controlPlane.currentState().instances.values.filter(\.isActive).count
+        logger.notice("stopping \(count) task\(count == 1 ? "" : "s") before exit (--stop-tasks-on-exit)")
+        let result = await controlPlane.stopAllTasks()
+        if result.remaining == 0 {
+            logger.notice("every task stopped; the apps stay defined and are launched again at the next start")
         }
     }
 }

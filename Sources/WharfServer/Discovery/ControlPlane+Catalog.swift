@@ -58,7 +58,7 @@ extension ControlPlane {
     }
 
     /// Service ports the local edge router listens on, which tasks must not get as host ports
-    /// (both come from 10000-20000 by default, as in Marathon and Mesos).
+    /// (`--service-ports` and `--task-ports` are disjoint by default, but may be set to overlap).
     func routedServicePorts() -> [Int] {
         let discovery = configuration.discovery
         guard discovery.routerPort != nil, discovery.tcpRoutes, configuration.simulatedAgents == 0 else { return [] }

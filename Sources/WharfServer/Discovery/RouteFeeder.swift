@@ -7,6 +7,7 @@ import WharfRouter
 /// table, swapped in atomically (no restart, no reload), and the routing barrier learns which
 /// catalog index the router serves. Unchanged tables are not re-sent, except every
 /// `retryInterval` while a TCP route's port could not be bound, so that it is bound once free.
+/// Which service ports cannot be bound, and why, goes to `onListenerErrors` on every change.
 struct RouteFeeder: Service {
     let catalog: Catalog
     let router: EdgeRouter
@@ -14,25 +15,36 @@ struct RouteFeeder: Service {
     let barrier: RoutingBarrier
     let logger: Logger
     let retryInterval: Duration
-    /// Ports of TCP routes whose listener could not be bound.
-    private let unbound = LockedValue<Set<Int>>([])
+    /// Receives every service port of a TCP route that cannot be bound, with why, whenever that changes.
+    let onListenerErrors: @Sendable ([Int: String]) async -> Void
+    /// Ports of TCP routes whose listener could not be bound, with why.
+    private let unbound = LockedValue<[Int: String]>([:])
+    private let errorChanges: AsyncStream<[Int: String]>
+    private let errorContinuation: AsyncStream<[Int: String]>.Continuation
 
     /// Feeds `router` from `catalog`; call before the router runs (it registers for listener reports).
     init(catalog: Catalog, router: EdgeRouter, builder: RouteTableBuilder, barrier: RoutingBarrier, logger: Logger,
-         retryInterval: Duration = .seconds(5)) {
+         retryInterval: Duration = .seconds(5), onListenerErrors: @escaping @Sendable ([Int: String]) async -> Void = { _ in }) {
         self.catalog = catalog
         self.router = router
         self.builder = builder
         self.barrier = barrier
         self.logger = logger
         self.retryInterval = retryInterval
-        let unbound = unbound
+        self.onListenerErrors = onListenerErrors
+        (errorChanges, errorContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let (unbound, changes) = (unbound, errorContinuation)
+        let seconds = retryInterval.components.seconds
         router.onListenerStatus { name, port, error in
             if let error {
-                unbound.withLock { _ = $0.insert(port) }
+                let message = "service port \(port): \(error); the router tries again every \(seconds) s (free the port, "
+                    + "give the app another servicePort, or start wharf dev with other --service-ports or --tcp-routes false)"
+                let snapshot = unbound.withLock { $0[port] = message; return $0 }
+                changes.yield(snapshot)
                 logger.warning("TCP route cannot listen", metadata: ["service": "\(name)", "port": "\(port)", "error": "\(error)"])
             } else {
-                let recovered = unbound.withLock { $0.remove(port) != nil }
+                let (recovered, snapshot) = unbound.withLock { ($0.removeValue(forKey: port) != nil, $0) }
+                if recovered { changes.yield(snapshot) }
                 logger.info(recovered ? "TCP route listening again" : "TCP route listening",
                             metadata: ["service": "\(name)", "port": "\(port)"])
             }
@@ -45,21 +57,33 @@ struct RouteFeeder: Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await follow() }
                 group.addTask {
+                    for await errors in errorChanges { await onListenerErrors(errors) }
+                }
+                group.addTask {
                     while !Task.isCancelled {
                         try? await Task.sleep(for: retryInterval)
                         // Re-sending the current table makes the router try its failed binds again.
-                        let routed = Set(router.table.tcp.map(\.port))
-                        let pending = unbound.withLock { ports in
-                            ports.formIntersection(routed) // routes removed meanwhile need no retry
-                            return !ports.isEmpty
-                        }
-                        if pending, !Task.isCancelled { router.update(router.table) }
+                        if forgetRemovedRoutes(), !Task.isCancelled { router.update(router.table) }
                     }
                 }
                 await group.next()
                 group.cancelAll()
             }
         }
+    }
+
+    /// Drops failed ports whose route is gone (they need no retry and are nobody's error any
+    /// more); returns whether failed ports remain.
+    @discardableResult
+    private func forgetRemovedRoutes() -> Bool {
+        let routed = Set(router.table.tcp.map(\.port))
+        let (changed, snapshot) = unbound.withLock { ports in
+            let before = ports.count
+            ports = ports.filter { routed.contains($0.key) }
+            return (ports.count != before, ports)
+        }
+        if changed { errorContinuation.yield(snapshot) }
+        return !snapshot.isEmpty
     }
 
     private func follow() async {
@@ -73,6 +97,7 @@ struct RouteFeeder: Service {
                 table.version = version
                 router.update(table)
                 last = table
+                forgetRemovedRoutes()
                 logger.debug("route table updated", metadata: [
                     "version": "\(version)", "http": "\(table.http.count)", "tcp": "\(table.tcp.count)",
                 ])

@@ -20,12 +20,18 @@ struct RouteTableBuilder {
         return RouteTable(version: snapshot.index, http: built.http.map(\.route), tcp: built.tcp.map(\.route))
     }
 
-    /// The table as JSON, with each route's app and port index, for external load balancers.
+    /// The table as JSON, with each route's app and port index, for external load balancers, and
+    /// `routerTcpBind`, the address on which Wharf's own router listens on every TCP route's port
+    /// (absent when it serves no TCP routes), so that a load balancer on the same host can leave
+    /// those ports alone.
     func json(_ snapshot: CatalogSnapshot) -> [UInt8] {
         let built = build(snapshot)
         var w = JSONWriter(capacity: 1024)
         w.beginObject()
         w.key("index"); w.int64(Int64(snapshot.index))
+        if configuration.routerPort != nil, configuration.tcpRoutes {
+            w.key("routerTcpBind"); w.string(configuration.routerBind)
+        }
         w.key("http")
         w.beginArray()
         for (route, origin) in built.http {

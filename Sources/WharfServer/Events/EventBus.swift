@@ -6,6 +6,8 @@ import WharfModel
 public struct EventFrame: Sendable {
     public var eventType: String
     public var json: Data
+    /// Whether only subscribers that name `eventType` in their filter receive it.
+    public var isDeliveredOnRequestOnly = false
 
     /// The Server-Sent Events frame: `event: <type>\ndata: <json>\n\n`.
     public var sseBytes: Data {
@@ -25,6 +27,11 @@ public final class EventBus: Sendable {
     private struct Subscriber {
         var types: Set<String>
         var continuation: AsyncStream<EventFrame>.Continuation
+
+        /// Whether this subscriber receives events of `type`.
+        func wants(_ type: String, onRequestOnly: Bool) -> Bool {
+            types.contains(type) || (types.isEmpty && !onRequestOnly)
+        }
     }
 
     private let state = LockedValue<(next: Int, subscribers: [Int: Subscriber])>((0, [:]))
@@ -37,7 +44,7 @@ public final class EventBus: Sendable {
     /// Publishes an event to every subscriber whose filter accepts its type.
     public func publish(_ event: some MarathonEvent) {
         let wanted = state.withLock { state in
-            state.subscribers.values.contains { $0.types.isEmpty || $0.types.contains(event.eventType) }
+            state.subscribers.values.contains { $0.wants(event.eventType, onRequestOnly: event.isDeliveredOnRequestOnly) }
         }
         guard wanted else { return }
         publish(event.frame())
@@ -46,7 +53,7 @@ public final class EventBus: Sendable {
     /// Publishes a pre-encoded frame.
     public func publish(_ frame: EventFrame) {
         let targets = state.withLock { state in
-            state.subscribers.filter { $0.value.types.isEmpty || $0.value.types.contains(frame.eventType) }
+            state.subscribers.filter { $0.value.wants(frame.eventType, onRequestOnly: frame.isDeliveredOnRequestOnly) }
         }
         for (id, subscriber) in targets {
             if case .dropped = subscriber.continuation.yield(frame) {
@@ -56,7 +63,8 @@ public final class EventBus: Sendable {
         }
     }
 
-    /// Subscribes to events whose type is in `types` (all when empty). The stream ends when the
+    /// Subscribes to events whose type is in `types` (when empty: all that are not delivered on
+    /// request only). The stream ends when the
     /// subscriber falls more than `maxOutstanding` events behind or the bus shuts down.
     public func subscribe(types: Set<String> = []) -> AsyncStream<EventFrame> {
         let (stream, continuation) = AsyncStream<EventFrame>.makeStream(bufferingPolicy: .bufferingOldest(maxOutstanding))

@@ -5,12 +5,19 @@ import WharfModel
 /// names are Marathon's (`core/event/Events.scala`), so existing SSE consumers parse them.
 public protocol MarathonEvent: Encodable, Sendable {
     var eventType: String { get }
+    /// Whether only subscribers that name this type in their filter receive it (Wharf's own event
+    /// types: Marathon clients such as marathon-python fail on types they do not know).
+    var isDeliveredOnRequestOnly: Bool { get }
 }
 
 extension MarathonEvent {
+    /// Marathon's own events go to every subscriber whose filter accepts them.
+    public var isDeliveredOnRequestOnly: Bool { false }
+
     /// Encodes the event once for all subscribers.
     public func frame() -> EventFrame {
-        EventFrame(eventType: eventType, json: (try? EventJSON.encoder.encode(self)) ?? Data("{}".utf8))
+        EventFrame(eventType: eventType, json: (try? EventJSON.encoder.encode(self)) ?? Data("{}".utf8),
+                   isDeliveredOnRequestOnly: isDeliveredOnRequestOnly)
     }
 }
 

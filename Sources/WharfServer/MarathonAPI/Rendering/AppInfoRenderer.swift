@@ -70,8 +70,9 @@ struct AppInfoRenderer {
             w.key("taskStats")
             TaskStatsRenderer.write(instances, app: app, now: Timestamp.now(), into: &w)
         }
-        // Wharf: route and service-name labels that were rejected; only present when there are some.
-        let routeErrors = CatalogService.labelErrors(of: app)
+        // Wharf: rejected route and service-name labels, and service ports the router cannot listen
+        // on; only present when there are some.
+        let routeErrors = state.routeErrors(of: app)
         if !routeErrors.isEmpty {
             w.key("routeErrors"); w.stringArray(routeErrors)
         }

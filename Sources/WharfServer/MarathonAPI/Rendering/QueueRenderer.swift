@@ -6,7 +6,9 @@ import WharfScheduler
 /// processedOffersSummary}`. The reason an instance waits shows as Marathon shows it: a launch
 /// delay in `delay`, missing resources as counts per reason in
 /// `processedOffersSummary.rejectSummaryLastOffers` (each agent considered counts as one offer).
-/// `role` is left out on purpose: marathon-python's `MarathonQueueItem` rejects it.
+/// `role` is left out on purpose: marathon-python's `MarathonQueueItem` rejects it. Wharf adds
+/// `routeErrors` to the item of an app whose service port the router cannot listen on, and lists
+/// such an app with `count` 0 when none of its instances waits.
 enum QueueRenderer {
     /// Marathon's rejection reasons in the order its offer matcher applies them.
     static let reasons = [
@@ -20,9 +22,15 @@ enum QueueRenderer {
         w.beginObject()
         w.key("queue")
         w.beginArray()
-        for entry in state.queue.values.sorted(by: { $0.appId < $1.appId }) {
-            guard let app = state.apps[entry.appId], entry.count > 0 else { continue }
-            write(entry, app: app, backoff: state.backoff[entry.appId], cache: &cache, now: now, into: &w)
+        var entries = state.queue.values.filter { $0.count > 0 }
+        let queued = Set(entries.map(\.appId))
+        for appId in state.appsWithUnboundServicePorts where !queued.contains(appId) {
+            entries.append(QueueEntry(appId: appId, count: 0, reason: .noFit(rejections: [:], agentsConsidered: 0)))
+        }
+        for entry in entries.sorted(by: { $0.appId < $1.appId }) {
+            guard let app = state.apps[entry.appId] else { continue }
+            write(entry, app: app, backoff: state.backoff[entry.appId], cache: &cache, now: now, into: &w,
+                  routeErrors: state.routeListenerErrors.isEmpty ? [] : state.routeErrors(of: app))
         }
         w.endArray()
         w.endObject()
@@ -30,7 +38,8 @@ enum QueueRenderer {
     }
 
     static func write(_ entry: QueueEntry, app: AppDefinition, backoff: LaunchBackoff?,
-                      cache: inout AppJSONCache.Session, now: Timestamp, into w: inout JSONWriter) {
+                      cache: inout AppJSONCache.Session, now: Timestamp, into w: inout JSONWriter,
+                      routeErrors: [String] = []) {
         var timeLeft = 0.0
         if let backoff, backoff.isDelaying(app, now: now) { timeLeft = backoff.timeLeftSeconds(now: now) }
         if case let .backoff(until) = entry.reason { timeLeft = max(timeLeft, max(0, until.seconds(since: now))) }
@@ -48,6 +57,9 @@ enum QueueRenderer {
         w.key("since"); w.timestamp(since)
         w.key("processedOffersSummary")
         writeOffers(entry.reason, into: &w)
+        if !routeErrors.isEmpty {
+            w.key("routeErrors"); w.stringArray(routeErrors)
+        }
         w.endObject()
     }
 

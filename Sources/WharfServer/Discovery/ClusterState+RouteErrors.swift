@@ -1,0 +1,21 @@
+import WharfDiscovery
+import WharfModel
+
+extension ClusterState {
+    /// Why the app is not (fully) routed: rejected route and service-name labels, and service ports
+    /// of the app the router cannot listen on. Empty when it is routed as asked.
+    func routeErrors(of app: AppDefinition) -> [String] {
+        var errors = CatalogService.labelErrors(of: app)
+        guard !routeListenerErrors.isEmpty else { return errors }
+        for port in Set(app.servicePorts).sorted() {
+            if let error = routeListenerErrors[port] { errors.append(error) }
+        }
+        return errors
+    }
+
+    /// Apps with a service port the router cannot listen on, by id.
+    var appsWithUnboundServicePorts: [PathId] {
+        guard !routeListenerErrors.isEmpty else { return [] }
+        return apps.values.filter { app in app.servicePorts.contains { routeListenerErrors[$0] != nil } }.map(\.id)
+    }
+}
