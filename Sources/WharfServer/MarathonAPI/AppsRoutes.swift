@@ -58,7 +58,9 @@ enum AppsRoutes {
         MarathonRoute(.get, "/v2/apps/{group}/*", tag: tag, summary: "Every app in a group.", parameters: [.embed],
                       responses: [(200, "{\"*\":[AppInfo]}"), (404, "Unknown group")], handler: groupApps),
         MarathonRoute(.get, "/v2/apps/{id}", tag: tag, summary: "One app with its tasks, counts and deployments.",
-                      parameters: [.embed], responses: [(200, "{\"app\":AppInfo}"), (404, "Unknown app")], handler: show),
+                      parameters: [.embed], responses: [(200, "{\"app\":AppInfo}"), (404, "Unknown app"),
+                                                        (503, "The app's stored definition cannot be read (quarantined)")],
+                      handler: show),
         MarathonRoute(.put, "/v2/apps/{id}", tag: tag, summary: "Update an app, or create it (201).",
                       parameters: [.force, partialUpdate], body: "App definition, partial App, or {\"version\": ts} to roll back",
                       responses: [(201, "Created: DeploymentResult and Location")] + deployment, handler: update),
@@ -97,7 +99,10 @@ enum AppsRoutes {
     static func show(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
         let state = await call.controlPlane.currentState()
-        guard let app = state.apps[id] else { throw MarathonHTTPError.unknownApp(id) }
+        guard let app = state.apps[id] else {
+            if let explanation = state.quarantine.explanation(for: id) { throw MarathonHTTPError(status: 503, message: explanation) }
+            throw MarathonHTTPError.unknownApp(id)
+        }
         let embed = AppEmbed(values: call.query.values("embed")).union(.singleDefault)
         var renderer = call.api.appRenderer(state)
         var w = JSONWriter(capacity: 4096)
