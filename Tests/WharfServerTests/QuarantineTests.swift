@@ -155,6 +155,17 @@ struct QuarantineTests {
         await #expect(throws: ControlPlaneError.self) {
             _ = try await h.controlPlane.deploy(DeployRequest(restart: [PathId("/web")]))
         }
+        #expect(link.kills.isEmpty)
+
+        // A forced change takes the app over: the unreadable record goes, and the task it described
+        // is now unknown (the agent is asked to report again) and stopped, as any unknown task is.
+        var takeover = DeployRequest(apps: [PathId("/web"): sleepApp("/web", instances: 2)], force: true)
+        takeover.liftsQuarantine = true
+        _ = try await h.controlPlane.deploy(takeover)
+        #expect(await h.state.quarantine.isEmpty)
+        #expect(try await store.get("instances/" + web[0]) == nil)
+        try await h.waitUntil("the task of the deleted record is stopped") { link.kills.contains(web[0]) }
+        try await h.waitUntil("/web runs 2 instances again") { await h.settled(PathId("/web"), running: 2) }
     }
 
     @Test("an unreadable deployment record quarantines the apps it names")
