@@ -48,6 +48,8 @@ struct RecordVersionTests {
             let shown = try await wharf.api.get(MarathonClient.appPath("/frozen"))
             #expect(shown.status == 503, "\(shown)")
             #expect(shown.json["message"]?.string?.contains("apps/frozen") == true, "\(shown)")
+            let restart = try await wharf.api.post(MarathonClient.appPath("/frozen", "/restart"))
+            #expect(restart.status == 503, "\(restart)")
             let info = try await wharf.api.get("/v2/info")
             #expect(info.json["buildref"]?.string?.contains("quarantined apps: /frozen") == true, "\(info)")
 

@@ -45,7 +45,8 @@ extension AppsRoutes {
         let force = call.query.bool("force", default: false)
         let body = try await call.jsonBody()
         let update = try AppUpdate.decode(json: body, relativeTo: id.parent)
-        let existing = await call.controlPlane.currentState().apps[id]
+        let state = await call.controlPlane.currentState()
+        let existing = state.apps[id]
 
         let target: AppDefinition
         if let version = update.rollbackVersion {
@@ -53,7 +54,7 @@ extension AppsRoutes {
         } else if let existing, partial {
             target = try update.applyValidated(to: existing)
         } else if existing == nil, !allowCreate {
-            throw MarathonHTTPError.unknownApp(id)
+            throw missingApp(id, in: state)
         } else {
             target = try fullDefinition(body, id: id)
         }
@@ -134,7 +135,8 @@ extension AppsRoutes {
     static func restart(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
         let force = call.query.bool("force", default: false)
-        guard await call.controlPlane.currentState().apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
+        let state = await call.controlPlane.currentState()
+        guard state.apps[id] != nil else { throw missingApp(id, in: state) }
         return MarathonResponse.deployment(try await call.controlPlane.deploy(DeployRequest(restart: [id], force: force)))
     }
 

@@ -99,10 +99,7 @@ enum AppsRoutes {
     static func show(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
         let state = await call.controlPlane.currentState()
-        guard let app = state.apps[id] else {
-            if let explanation = state.quarantine.explanation(for: id) { throw MarathonHTTPError(status: 503, message: explanation) }
-            throw MarathonHTTPError.unknownApp(id)
-        }
+        guard let app = state.apps[id] else { throw missingApp(id, in: state) }
         let embed = AppEmbed(values: call.query.values("embed")).union(.singleDefault)
         var renderer = call.api.appRenderer(state)
         var w = JSONWriter(capacity: 4096)
@@ -112,6 +109,13 @@ enum AppsRoutes {
         w.endObject()
         call.api.finish(renderer)
         return MarathonResponse.json(w.bytes)
+    }
+
+    /// Why `id` has no definition: 404 when the app does not exist, 503 with the explanation when it
+    /// is quarantined because its stored definition cannot be read.
+    static func missingApp(_ id: PathId, in state: ClusterState) -> MarathonHTTPError {
+        guard let explanation = state.quarantine.explanation(for: id) else { return .unknownApp(id) }
+        return MarathonHTTPError(status: 503, message: explanation)
     }
 
     /// `GET /v2/apps/{group}/*`: `{"*": [AppInfo]}` for every app below the group.
