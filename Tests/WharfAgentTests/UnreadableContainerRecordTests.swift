@@ -19,12 +19,9 @@ struct UnreadableContainerRecordTests {
         let (first, firstLog) = await startDockerAgent(dataDir: dir.path)
         let kept = makeLaunch(makeDockerApp("kept", cmd: "sleep 1000"))
         let unrecorded = makeLaunch(makeDockerApp("unrecorded", cmd: "sleep 1000"))
-        for launch in [kept, unrecorded] {
-            await first.handle(.launch(launch))
-            #expect(await eventually { await firstLog.states(launch.instance.id) == [.running] })
-        }
-        let keptContainer = try #require(readRecord(dataDir: dir.path, instanceId: kept.instance.id)?.handle.containerId)
-        let unrecordedContainer = try #require(readRecord(dataDir: dir.path, instanceId: unrecorded.instance.id)?.handle.containerId)
+        let handles = try await UnreadableTaskRecordTests.launchRunning([kept, unrecorded], on: first, log: firstLog, dataDir: dir.path)
+        let keptContainer = try #require(handles[0].containerId)
+        let unrecordedContainer = try #require(handles[1].containerId)
         await first.shutdown()
         try UnreadableTaskRecordTests.edit("\(dir.path)/agent/tasks/\(kept.instance.id).json") { $0["schemaVersion"] = 9 }
         try FileManager.default.removeItem(atPath: "\(dir.path)/agent/tasks/\(unrecorded.instance.id).json")

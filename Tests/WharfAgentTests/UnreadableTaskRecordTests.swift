@@ -19,6 +19,17 @@ struct UnreadableTaskRecordTests {
         return (launch, pid, "\(dir.path)/agent/tasks/\(launch.instance.id).json")
     }
 
+    /// Launches `launches` on `agent`, waits until each runs, and returns their recorded handles.
+    static func launchRunning(_ launches: [LaunchTask], on agent: Agent, log: ReportLog, dataDir: String) async throws -> [TaskHandle] {
+        var handles: [TaskHandle] = []
+        for launch in launches {
+            await agent.handle(.launch(launch))
+            #expect(await eventually { await log.states(launch.instance.id) == [.running] })
+            handles.append(try #require(readRecord(dataDir: dataDir, instanceId: launch.instance.id)?.handle))
+        }
+        return handles
+    }
+
     static func edit(_ path: String, _ change: (inout [String: Any]) -> Void) throws {
         let data = try #require(FileManager.default.contents(atPath: path))
         var object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -72,12 +83,8 @@ struct UnreadableTaskRecordTests {
         let (first, firstLog) = await startAgent(dataDir: dir.path)
         let damaged = makeLaunch(makeApp("damaged", cmd: "sleep 1000"))
         let orphan = makeLaunch(makeApp("orphan", cmd: "sleep 1000"))
-        for launch in [damaged, orphan] {
-            await first.handle(.launch(launch))
-            #expect(await eventually { await firstLog.states(launch.instance.id) == [.running] })
-        }
-        let damagedPid = try #require(readRecord(dataDir: dir.path, instanceId: damaged.instance.id)?.handle.pid)
-        let orphanPid = try #require(readRecord(dataDir: dir.path, instanceId: orphan.instance.id)?.handle.pid)
+        let handles = try await Self.launchRunning([damaged, orphan], on: first, log: firstLog, dataDir: dir.path)
+        let (damagedPid, orphanPid) = (try #require(handles[0].pid), try #require(handles[1].pid))
         defer { kill(-damagedPid, SIGKILL); kill(-orphanPid, SIGKILL) }
         await first.shutdown()
         let damagedPath = "\(dir.path)/agent/tasks/\(damaged.instance.id).json"
