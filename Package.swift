@@ -89,7 +89,10 @@ let package = Package(
         .testTarget(name: "WharfServerTests", dependencies: ["WharfServer", "WharfModel", "WharfScheduler", "WharfStore"]),
         .testTarget(name: "WharfIntegrationTests", dependencies: [
             "WharfModel",
+            // Only to write records into a stopped wharf's state, as another wharf version would.
+            "WharfStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
     ]
 )

@@ -11,7 +11,8 @@ import WharfModel
 /// Per app it either scales (launch the missing, kill the surplus in Marathon's order) or, while
 /// instances of an older configuration remain, takes one rolling-upgrade step within the app's
 /// `upgradeStrategy` bounds. Launches are placed by `Placer` (resources, host ports, constraints,
-/// runtime) and held back while the app's `LaunchBackoff` delays it.
+/// runtime) and held back while the app's `LaunchBackoff` delays it. Instances of frozen apps
+/// (`SchedulerView.frozenApps`) are left alone, but their resources and ports stay taken.
 public struct Scheduler: Sendable {
     private let makeInstanceId: @Sendable (PathId) -> String
     private let algorithm: PlacementAlgorithm
@@ -54,7 +55,7 @@ public struct Scheduler: Sendable {
         for app in view.apps where known.insert(app.id).inserted { apps.append(app) }
         apps.sort { $0.id < $1.id }
 
-        for appId in byApp.keys.sorted() where !known.contains(appId) {
+        for appId in byApp.keys.sorted() where !known.contains(appId) && !view.frozenApps.contains(appId) {
             for instance in byApp[appId]! where instance.goal == .running {
                 decisions.kills.append(KillDecision(instanceId: instance.id, reason: "app \(appId) removed"))
             }
@@ -63,7 +64,7 @@ public struct Scheduler: Sendable {
         let cluster = ClusterState(agents: view.agents, instances: view.instances, seed: view.seed, reservedPorts: view.reservedPorts)
         let placer = Placer(cluster: cluster, seed: view.seed, algorithm: algorithm)
 
-        for app in apps {
+        for app in apps where !view.frozenApps.contains(app.id) {
             let instances = byApp[app.id] ?? []
             let plan = AppPlan.make(app: app, instances: instances)
             decisions.kills += plan.kills

@@ -6,7 +6,7 @@ public struct SchedulerView: Sendable {
     /// The current time.
     public var now: Timestamp
     /// Desired state: every app with its current definition (`version` and `versionInfo` set).
-    /// Instances of apps not listed here are killed.
+    /// Instances of apps not listed here (nor in `frozenApps`) are killed.
     public var apps: [AppDefinition]
     /// Every instance the control plane knows that is not yet terminal, including ones being killed
     /// (`goal == .decommissioned`).
@@ -21,10 +21,16 @@ public struct SchedulerView: Sendable {
     /// Host ports no task may get on any agent: the service ports an edge router on every agent
     /// listens on. Default none.
     public var reservedPorts: [Int]
+    /// Apps whose instances are left exactly as they are — never killed, never replaced, never
+    /// scaled — while they keep holding their resources and ports: apps the control plane cannot
+    /// fully read (quarantined). Default none.
+    public var frozenApps: Set<PathId>
 
     public init(now: Timestamp, apps: [AppDefinition], instances: [Instance], agents: [AgentInfo],
-                backoff: [PathId: LaunchBackoff] = [:], seed: UInt64 = 0, reservedPorts: [Int] = []) {
+                backoff: [PathId: LaunchBackoff] = [:], seed: UInt64 = 0, reservedPorts: [Int] = [],
+                frozenApps: Set<PathId> = []) {
         self.reservedPorts = reservedPorts
+        self.frozenApps = frozenApps
         self.now = now
         self.apps = apps
         self.instances = instances

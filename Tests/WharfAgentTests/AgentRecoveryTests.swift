@@ -78,7 +78,7 @@ struct AgentRecoveryTests {
             handle: TaskHandle(runtime: "process", taskId: "test_app.instance-reused._app.2", pid: me,
                                processStartTime: start + 1, processGroup: me, sandbox: dir.path + "/sb"),
             killGracePeriodSeconds: 3, startedAt: Timestamp(millis: 0), kill: nil)
-        try await TaskRecordStore(directory: dir.path + "/agent/tasks").save(record)
+        try await TaskRecordStore(directory: dir.path + "/agent/tasks", quarantineDirectory: dir.path + "/agent/tasks-quarantine").save(record)
 
         let (agent, log) = await startAgent(dataDir: dir.path)
         #expect(await eventually { await log.fullStates().count == 1 })

@@ -69,12 +69,15 @@ extension Agent {
     }
 
     /// Removes the containers this agent created that no live task owns (the agent died between
-    /// creating a container and recording its task, or the record was given up).
+    /// creating a container and recording its task, or the record was given up). Containers of
+    /// tasks whose records cannot be read are kept; nothing is removed when the records could not
+    /// even be listed.
     func sweepUnknownContainers() async {
-        guard let docker = runtimes["docker"] as? DockerRuntime, unavailableRuntimes["docker"] == nil else { return }
+        guard recordsComplete, let docker = runtimes["docker"] as? DockerRuntime, unavailableRuntimes["docker"] == nil else { return }
         let held = tasks.values.filter { $0.phase != .ended }
         let removed = await docker.removeUnknownContainers(
-            keeping: Set(held.compactMap { $0.handle?.containerId }), tasks: Set(held.map(\.taskId)))
+            keeping: Set(held.compactMap { $0.handle?.containerId } + unreadableTasks.values.compactMap(\.containerId)),
+            tasks: Set(held.map(\.taskId)), instances: Set(unreadableTasks.keys))
         if !removed.isEmpty {
             logger.warning("removed containers no task record knew", metadata: ["containers": "\(removed.sorted())"])
         }

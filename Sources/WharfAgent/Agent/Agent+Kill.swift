@@ -6,6 +6,14 @@ extension Agent {
     /// while one is in progress changes nothing.
     func kill(_ command: KillTask) async {
         let instanceId = command.instanceId
+        if tasks[instanceId] == nil, let unreadable = unreadableTasks[instanceId] {
+            // Which process or container is the task cannot be told safely without its record.
+            logger.warning("not killing a task whose record cannot be read", metadata: [
+                "instance": "\(instanceId)", "path": "\(unreadable.path)", "reason": "\(command.reason)",
+            ])
+            report(unreadable.status)
+            return
+        }
         guard let task = tasks[instanceId] else {
             report(TaskStatus(
                 instanceId: instanceId, incarnation: 0, state: .gone, message: "unknown to agent", timestamp: .now()))

@@ -5,6 +5,14 @@ extension Agent {
     /// Starts `launch`'s task unless this instance (same incarnation) is already held.
     func launch(_ launch: LaunchTask) async {
         let instance = launch.instance
+        if tasks[instance.id] == nil, let unreadable = unreadableTasks[instance.id] {
+            // An earlier task of this instance may still run, described by a record that cannot be read.
+            logger.warning("not launching an instance whose earlier task has an unreadable record", metadata: [
+                "instance": "\(instance.id)", "path": "\(unreadable.path)",
+            ])
+            report(unreadable.status)
+            return
+        }
         if let existing = tasks[instance.id] {
             if instance.incarnation <= existing.incarnation {
                 logger.debug("launch of a known incarnation ignored", metadata: [

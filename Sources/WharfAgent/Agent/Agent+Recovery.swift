@@ -10,7 +10,15 @@ extension Agent {
         ])
         var endedMeanwhile: [TaskStatus] = []
         var adopted: [String] = []
-        for record in await store.loadAll(logger: logger) {
+        let scan = await store.loadAll(logger: logger)
+        recordsComplete = scan.complete
+        for unreadable in scan.unreadable {
+            unreadableTasks[unreadable.instanceId] = unreadable
+            logger.error("task record cannot be read; kept aside, and its task left running unsupervised", metadata: [
+                "instance": "\(unreadable.instanceId)", "path": "\(unreadable.path)", "reason": "\(unreadable.reason)",
+            ])
+        }
+        for record in scan.records {
             var task = ManagedTask(
                 instanceId: record.instanceId, incarnation: record.incarnation, taskId: record.taskId,
                 appId: record.appId, appVersion: record.appVersion, runtimeName: record.handle.runtime,
@@ -54,11 +62,18 @@ extension Agent {
             endedMeanwhile.append(status)
         }
         // Tasks started but never recorded (the agent died in between) are killed: the control
-        // plane does not know them as running, and an unrecorded process would run twice.
-        let live = Set(tasks.values.filter { $0.phase != .ended }.map(\.taskId))
-        let orphans = OrphanSweeper.killUnknown(sandboxRoot: configuration.dataDir + "/sandboxes", keep: live)
-        if !orphans.isEmpty {
-            logger.warning("killed task processes no record knew", metadata: ["tasks": "\(orphans.sorted())"])
+        // plane does not know them as running, and an unrecorded process would run twice. Tasks
+        // of records that cannot be read are recorded, if unreadably: they are spared.
+        if recordsComplete {
+            let live = Set(tasks.values.filter { $0.phase != .ended }.map(\.taskId))
+            let unreadable = unreadableTasks
+            let orphans = OrphanSweeper.killUnknown(sandboxRoot: configuration.dataDir + "/sandboxes") { process in
+                live.contains(process.taskId) || unreadable[Instance.instanceId(fromTaskId: process.taskId)] != nil
+                    || unreadable.values.contains { $0.pid == process.pid }
+            }
+            if !orphans.isEmpty {
+                logger.warning("killed task processes no record knew", metadata: ["tasks": "\(orphans.sorted())"])
+            }
         }
         await sweepUnknownContainers()
         // The first placement already avoids ports that others hold.

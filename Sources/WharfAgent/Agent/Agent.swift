@@ -37,6 +37,10 @@ public actor Agent {
     let httpProbe = HTTPProbe()
     let reportContinuation: AsyncStream<AgentReport>.Continuation
     var tasks: [String: ManagedTask] = [:]
+    /// Tasks whose records cannot be read, by instance id: left running, unsupervised, never killed.
+    var unreadableTasks: [String: UnreadableTaskRecord] = [:]
+    /// Whether every task record could be listed at start-up; when not, nothing unrecorded is swept.
+    var recordsComplete = true
     var startup: Task<Void, Never>?
     var isShutDown = false
     /// Ports in the agent's ranges that other processes hold, as last reported (`portsInUse`).
@@ -79,7 +83,8 @@ public actor Agent {
         self.logger = logger
         self.runtimes = Dictionary(runtimes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         self.runtimeOrder = runtimes.map(\.name)
-        self.store = TaskRecordStore(directory: configuration.taskRecordDirectory)
+        self.store = TaskRecordStore(directory: configuration.taskRecordDirectory,
+                                     quarantineDirectory: configuration.taskQuarantineDirectory)
         (reports, reportContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
         for runtime in runtimes {
             let exits = runtime.exits
@@ -139,10 +144,12 @@ public actor Agent {
         }
     }
 
-    /// The status of every task the agent holds, live or ended within the retention period.
+    /// The status of every task the agent holds, live or ended within the retention period, and
+    /// TASK_UNREACHABLE for each task whose record it cannot read.
     public func taskStatuses() -> [TaskStatus] {
         pruneEndedTasks()
-        return tasks.values.map(\.status).sorted { $0.instanceId < $1.instanceId }
+        let held = tasks.values.map(\.status) + unreadableTasks.values.filter { tasks[$0.instanceId] == nil }.map(\.status)
+        return held.sorted { $0.instanceId < $1.instanceId }
     }
 
     // MARK: - Reporting

@@ -82,4 +82,8 @@ public struct AgentConfiguration: Sendable {
 
     /// `<dataDir>/agent/tasks`: one record per live task, for recovery after a restart.
     public var taskRecordDirectory: String { "\(dataDir)/agent/tasks" }
+
+    /// `<dataDir>/agent/tasks-quarantine`: task records the agent cannot read, kept rather than
+    /// deleted; their tasks are left alone (see `TaskRecordStore`).
+    public var taskQuarantineDirectory: String { "\(dataDir)/agent/tasks-quarantine" }
 }

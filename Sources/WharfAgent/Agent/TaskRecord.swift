@@ -2,7 +2,8 @@ import WharfModel
 
 /// What the agent persists about a running task so that a restarted agent can find and adopt it.
 /// Written before the task is reported RUNNING and removed after its terminal status was reported.
-struct TaskRecord: Codable, Hashable, Sendable {
+/// Stored with its schema version (`RecordSchema`); records without one are version 1.
+struct TaskRecord: VersionedRecord, Hashable, Sendable {
     /// A kill in progress, so that a restarted agent finishes it.
     struct Kill: Codable, Hashable, Sendable {
         var reason: String

@@ -11,7 +11,7 @@ import WharfModel
 /// reported and the container removed.
 ///
 /// Every container is labelled with the agent's data directory, so that the start-up sweep
-/// (``removeUnknownContainers(keeping:)``) only ever removes containers of this agent. An engine
+/// (``removeUnknownContainers(keeping:tasks:instances:)``) only ever removes containers of this agent. An engine
 /// that goes away is waited for: no exit is reported until the engine says how the container
 /// ended. ``detach()`` leaves containers running for the next agent to ``adopt(_:)``.
 public actor DockerRuntime: Runtime {
@@ -111,7 +111,14 @@ public actor DockerRuntime: Runtime {
         do throws(DockerEngineError) {
             try await engine.startContainer(containerId)
         } catch {
-            try? await engine.removeContainer(containerId)
+            do throws(DockerEngineError) {
+                try await engine.removeContainer(containerId)
+            } catch let removal {
+                // Not started, so not running: the next sweep removes it.
+                logger.warning("cannot remove a container that failed to start", metadata: [
+                    "container": "\(containerId)", "error": "\(removal.message)",
+                ])
+            }
             throw RuntimeError.engineFailed("starting container \(name) failed: \(error.message)")
         }
         metadata["container"] = "\(containerId.prefix(12))"
@@ -175,7 +182,11 @@ public actor DockerRuntime: Runtime {
             }
         }
         guard let inspected, inspected.State.Running else {
-            try? await engine.removeContainer(id)
+            do throws(DockerEngineError) {
+                try await engine.removeContainer(id)
+            } catch {
+                logger.warning("cannot remove an ended container", metadata: ["container": "\(id)", "error": "\(error.message)"])
+            }
             return false
         }
         let files: SandboxLogFiles
@@ -213,9 +224,11 @@ public actor DockerRuntime: Runtime {
     // MARK: - Sweeping
 
     /// Removes every container labelled as this agent's (managed, same data directory) whose id is
-    /// not in `keep`: containers of tasks the agent never recorded or no longer knows. Containers of
-    /// other agents and containers Wharf did not create are never touched. Returns the names removed.
-    public func removeUnknownContainers(keeping keep: Set<String>, tasks keepTasks: Set<String> = []) async -> [String] {
+    /// not in `keep`, whose task is not in `keepTasks` and whose instance is not in `keepInstances`:
+    /// containers of tasks the agent never recorded or no longer knows. Containers of other agents
+    /// and containers Wharf did not create are never touched. Returns the names removed.
+    public func removeUnknownContainers(keeping keep: Set<String>, tasks keepTasks: Set<String> = [],
+                                        instances keepInstances: Set<String> = []) async -> [String] {
         guard let engine else { return [] }
         let labels = ["\(DockerContainerConfig.Label.managed)=true", "\(DockerContainerConfig.Label.agent)=\(agentDataDir)"]
         let found: [DockerAPI.ContainerSummary]
@@ -233,7 +246,8 @@ public actor DockerRuntime: Runtime {
                   container.Labels?[DockerContainerConfig.Label.managed] == "true"
             else { continue }
             // A task being started has its container before the agent knows the container's id.
-            if let taskId = container.Labels?[DockerContainerConfig.Label.taskId], keepTasks.contains(taskId) { continue }
+            if let taskId = container.Labels?[DockerContainerConfig.Label.taskId],
+               keepTasks.contains(taskId) || keepInstances.contains(Instance.instanceId(fromTaskId: taskId)) { continue }
             do {
                 try await engine.removeContainer(container.Id)
                 removed.append(container.Names?.first.map { String($0.drop { $0 == "/" }) } ?? container.Id)

@@ -38,12 +38,12 @@ enum OrphanSweeper {
         return found
     }
 
-    /// Kills (SIGKILL, with their process groups) every task process under `sandboxRoot` whose task
-    /// id is not in `keep`. Returns the task ids that had processes killed.
+    /// Kills (SIGKILL, with their process groups) every task process under `sandboxRoot` that `keep`
+    /// does not claim. Returns the task ids that had processes killed.
     @discardableResult
-    static func killUnknown(sandboxRoot: String, keep: Set<String>) -> Set<String> {
+    static func killUnknown(sandboxRoot: String, keep: (TaskProcess) -> Bool) -> Set<String> {
         var killed: Set<String> = []
-        for process in taskProcesses(sandboxRoot: sandboxRoot) where !keep.contains(process.taskId) {
+        for process in taskProcesses(sandboxRoot: sandboxRoot) where !keep(process) {
             let group = getpgid(process.pid)
             if group > 1 { _ = Glibc.kill(-group, SIGKILL) }
             _ = Glibc.kill(process.pid, SIGKILL)

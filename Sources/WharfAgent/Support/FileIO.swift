@@ -89,7 +89,16 @@ enum FileIO {
 
     /// Entries of a directory except `.` and `..`; empty when it cannot be read.
     static func listDirectory(_ path: String) -> [String] {
-        guard let dir = opendir(path) else { return [] }
+        (try? entries(of: path)) ?? []
+    }
+
+    /// Entries of a directory except `.` and `..`; empty when it does not exist. Throws when it
+    /// exists but cannot be read — a caller that must not mistake "unreadable" for "empty".
+    static func entries(of path: String) throws(FileIOError) -> [String] {
+        guard let dir = opendir(path) else {
+            if errno == ENOENT { return [] }
+            throw FileIOError(step: "opendir \(path)", errno: errno)
+        }
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {

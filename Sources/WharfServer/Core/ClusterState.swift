@@ -59,6 +59,8 @@ public struct ClusterState: Sendable {
     /// Service ports the local router's TCP routes cannot listen on, with why (shown in
     /// `routeErrors` and `/v2/queue`); a port leaves once its listener binds or its route is gone.
     public var routeListenerErrors: [Int: String] = [:]
+    /// Stored records that could not be read at start-up, and the apps left alone because of them.
+    public var quarantine = Quarantine()
 
     public init() {}
 
@@ -107,6 +109,10 @@ public struct DeployRequest: Sendable {
     /// configuration version, so that instances still running it are kept rather than restarted.
     /// The resulting deployment is marked as a rollback and never rolled back itself.
     public var restoresOriginal = false
+    /// The user forced this change (`/v2/apps...?force=true`): it may replace or remove quarantined
+    /// apps, and their unreadable records are deleted with its commit. Without it, a change touching
+    /// a quarantined app fails with `ControlPlaneError.quarantined`.
+    public var liftsQuarantine = false
 
     public init(apps: [PathId: AppDefinition?] = [:], restart: Set<PathId> = [], groups: [PathId: GroupRecord?] = [:],
                 force: Bool = false, instancesToKill: [String] = []) {
@@ -143,6 +149,9 @@ public enum ControlPlaneError: Error, CustomStringConvertible {
     case unprocessable(String)
     /// The state store failed; nothing was applied (500).
     case store(String)
+    /// The app is quarantined (its stored records cannot all be read) and the change was not forced
+    /// (409); the explanation says which records and how to recover.
+    case quarantined(PathId, explanation: String)
 
     public var description: String {
         switch self {
@@ -159,6 +168,7 @@ public enum ControlPlaneError: Error, CustomStringConvertible {
         case let .unknownTask(id): return "Task '\(id)' does not exist"
         case let .unprocessable(message): return message
         case let .store(message): return "state store failure: \(message)"
+        case let .quarantined(_, explanation): return explanation
         }
     }
 }

@@ -27,6 +27,10 @@ extension ControlPlane {
         for (id, version) in request.expectedVersions where state.apps[id]?.version != version {
             throw ControlPlaneError.concurrentModification(id)
         }
+        let lifted = Set(request.apps.keys).union(request.restart).filter { state.quarantine.apps[$0] != nil }.sorted()
+        if let held = lifted.first, !request.liftsQuarantine {
+            throw ControlPlaneError.quarantined(held, explanation: state.quarantine.explanation(for: held) ?? "")
+        }
         let now = nextVersion()
         var original: [PathId: AppDefinition] = [:]
         var target: [PathId: AppDefinition] = [:]
@@ -36,7 +40,7 @@ extension ControlPlane {
             let current = state.apps[id]
             if let current { original[id] = current }
             guard var next = proposed else {
-                if current != nil { removed.append(id) }
+                if current != nil || lifted.contains(id) { removed.append(id) }
                 continue
             }
             next.id = id
@@ -79,6 +83,12 @@ extension ControlPlane {
         var ops: [StoreOperation] = []
         var newVersions = versions
         do {
+            // Forced over a quarantine: the apps' unreadable records and kept versions go first; the
+            // app records themselves are rewritten or deleted below.
+            for id in lifted {
+                ops.append(.deletePrefix(StateKeys.versions(of: id)))
+                for key in state.quarantine.apps[id] ?? [] where key != StateKeys.app(id) { ops.append(.delete(key: key)) }
+            }
             for (id, app) in changed {
                 var kept = [app.version!] + (newVersions[id] ?? []).filter { $0 != app.version! }
                 if kept.count > configuration.maxVersionsPerApp {
@@ -108,7 +118,7 @@ extension ControlPlane {
                 ops.append(.put(key: StateKeys.deployment(deployment.id), value: try StoredJSON.encode(StoredDeployment(deployment))))
             }
             for d in conflicting { ops.append(.delete(key: StateKeys.deployment(d.id))) }
-            ops.append(.put(key: StateKeys.rootVersion, value: try StoredJSON.encode(now)))
+            ops.append(.put(key: StateKeys.rootVersion, value: try StoredJSON.encode(StoredRootVersion(now))))
             try await store.transaction(ops)
         } catch let error as ControlPlaneError {
             throw error
@@ -131,6 +141,7 @@ extension ControlPlane {
             state.lastTaskFailures[id] = nil
         }
         for (id, group) in request.groups { state.groups[id] = group ?? nil }
+        if !lifted.isEmpty { await liftQuarantine(of: lifted) }
         for d in conflicting {
             state.deployments[d.id] = nil
             dirtyDeployments.remove(d.id)
@@ -146,6 +157,23 @@ extension ControlPlane {
         publishCatalog()
         wake()
         return DeploymentResult(deploymentId: deployment.id, version: now, apps: target)
+    }
+
+    /// Forgets the quarantine of `apps`, whose unreadable records a forced change just deleted. Tasks
+    /// of unreadable instance records are no longer spared: agents are asked to report again, so that
+    /// tasks the control plane does not know are stopped, as always.
+    private func liftQuarantine(of apps: [PathId]) async {
+        let keys = Set(apps.flatMap { state.quarantine.apps[$0] ?? [] })
+        let spared = state.quarantine.instanceIds.count
+        state.quarantine.forget(keys)
+        for app in apps {
+            state.catalogChanges.insert(app)
+            logger.warning("quarantine lifted by a forced change; unreadable records deleted", metadata: [
+                "app": "\(app)", "keys": "\(keys.sorted())",
+            ])
+        }
+        guard state.quarantine.instanceIds.count < spared else { return }
+        for agent in state.agents.keys.sorted() { await link.send(.reconcile, to: agent) }
     }
 
     /// Kills instances. Without `scale` they are replaced as usual; with `scale` their apps' instance
@@ -168,8 +196,8 @@ extension ControlPlane {
             }
             let result = try await deployLocked(DeployRequest(apps: apps, force: force, instancesToKill: found.map(\.id)))
             // Killed now rather than at the next pass, so that they are out of routing by the time
-            // the caller hears back (the deployment would retry a kill that fails to store).
-            try? await decommission(found.map { KillDecision(instanceId: $0.id, reason: "killed and scaled down through the API") })
+            // the caller hears back (the deployment retries a kill that fails to store).
+            await decommissionOrRetry(found.map { KillDecision(instanceId: $0.id, reason: "killed and scaled down through the API") })
             return .deployment(result)
         }
         let killed = try await decommission(found.map { KillDecision(instanceId: $0.id, reason: "killed through the API") })

@@ -42,7 +42,7 @@ extension ControlPlane {
     /// deadline, and rolls them back unless their apps opted out (`autoRollback: false`) or they are
     /// themselves rollbacks.
     func failStalledDeployments(now: Timestamp) async {
-        for deployment in state.deployments.values.sorted(by: { $0.version < $1.version }) {
+        for deployment in state.deployments.values.sorted(by: { $0.version < $1.version }) where !isHeld(deployment) {
             guard deployment.currentStep >= 1, deployment.currentStep <= deployment.steps.count else { continue }
             let apps = deployment.currentActions.map(\.app)
             let reason: String

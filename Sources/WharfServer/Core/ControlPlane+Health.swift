@@ -62,15 +62,20 @@ extension ControlPlane {
     /// Kills instances whose health checks failed `maxConsecutiveFailures` times in a row (the agent
     /// says so with `killReason`): announced with `unhealthy_instance_kill_event`, recorded as the
     /// app's `lastTaskFailure`, counted against a deployment that started them. The scheduler
-    /// replaces them.
+    /// replaces them. Instances of quarantined apps are not killed: nothing would replace them.
     func killUnhealthyInstances(now: Timestamp) async {
         var kills: [KillDecision] = []
         for instance in state.instances.values where instance.goal == .running && instance.state == .running {
-            guard let reason = instance.health?.killReason else { continue }
+            guard let reason = instance.health?.killReason, state.quarantine.apps[instance.appId] == nil else { continue }
             kills.append(KillDecision(instanceId: instance.id, reason: reason))
         }
         guard !kills.isEmpty else { return }
-        guard let killed = try? await decommission(kills) else { return }
+        let killed: [Instance]
+        do {
+            killed = try await decommission(kills)
+        } catch {
+            return // logged by `decommission`; the checks still ask for the kill at the next pass
+        }
         // A task that ended while the kills were being stored has been settled already.
         for instance in killed where state.instances[instance.id] != nil {
             let reason = instance.message ?? "health check failed"

@@ -23,18 +23,22 @@ extension ControlPlane {
         await failStalledDeployments(now: now)
         resetStableBackoffs(now: now)
 
-        // Kills the user asked for with `scale=true` are carried out before the scheduler looks.
-        let sentenced = state.deployments.values.flatMap(\.instancesToKill)
-            .filter { state.instances[$0]?.goal == .running }
+        // Kills the user asked for with `scale=true` are carried out before the scheduler looks
+        // (not in quarantined apps: nothing of theirs is touched until they are repaired).
+        let frozen = Set(state.quarantine.apps.keys)
+        let sentenced = state.deployments.values.flatMap(\.instancesToKill).filter {
+            guard let instance = state.instances[$0] else { return false }
+            return instance.goal == .running && !frozen.contains(instance.appId)
+        }
         if !sentenced.isEmpty {
-            try? await decommission(sentenced.map { KillDecision(instanceId: $0, reason: "killed and scaled down through the API") })
+            await decommissionOrRetry(sentenced.map { KillDecision(instanceId: $0, reason: "killed and scaled down through the API") })
         }
 
         let view = SchedulerView(
             now: now, apps: Array(effectiveApps().values),
             instances: state.instances.values.filter(\.isActive),
             agents: agentsWithHostPorts(), backoff: state.backoff, seed: passCount,
-            reservedPorts: routedServicePorts())
+            reservedPorts: routedServicePorts(), frozenApps: frozen)
         let decisions = scheduler.decide(view)
 
         var queue: [PathId: QueueEntry] = [:]
@@ -43,7 +47,7 @@ extension ControlPlane {
         wakeWhenBackoffEnds(decisions.waiting)
 
         if !decisions.kills.isEmpty {
-            try? await decommission(decisions.kills)
+            await decommissionOrRetry(decisions.kills)
         }
         if !decisions.launches.isEmpty {
             let apps = Dictionary(view.apps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -127,13 +131,39 @@ extension ControlPlane {
         return updated
     }
 
-    /// Persists new instance records, then asks their agents to start them.
-    private func launch(_ instances: [Instance], apps: [PathId: AppDefinition]) async {
-        var ops: [StoreOperation] = []
-        for instance in instances {
-            guard let data = try? StoredJSON.encode(instance) else { continue }
-            ops.append(.put(key: StateKeys.instance(instance.id), value: data, expectedRevision: 0))
+    /// `decommission`, whose failure to store the kills it has logged already: the next pass decides
+    /// them again.
+    func decommissionOrRetry(_ kills: [KillDecision]) async {
+        do {
+            try await decommission(kills)
+        } catch {
+            // Logged by `decommission`; nothing was marked, so nothing is lost.
         }
+    }
+
+    /// The store writes of new instance records, and the instances they persist: an instance whose
+    /// record cannot be encoded is left out (and logged), so that it is never launched unrecorded.
+    func launchRecords(_ instances: [Instance]) -> (operations: [StoreOperation], persisted: [Instance]) {
+        var operations: [StoreOperation] = []
+        var persisted: [Instance] = []
+        for instance in instances {
+            do {
+                let data = try StoredJSON.encode(instance)
+                operations.append(.put(key: StateKeys.instance(instance.id), value: data, expectedRevision: 0))
+                persisted.append(instance)
+            } catch {
+                logger.error("instance record cannot be encoded; not launched", metadata: [
+                    "instance": "\(instance.id)", "app": "\(instance.appId)", "error": "\(error)",
+                ])
+            }
+        }
+        return (operations, persisted)
+    }
+
+    /// Persists new instance records, then asks their agents to start them: only what was persisted.
+    private func launch(_ decided: [Instance], apps: [PathId: AppDefinition]) async {
+        let (ops, instances) = launchRecords(decided)
+        guard !instances.isEmpty else { return }
         do {
             try await store.transaction(ops)
         } catch {
@@ -192,7 +222,7 @@ extension ControlPlane {
     /// Moves every deployment through its steps as their actions complete; finished deployments are
     /// removed and announced.
     func advanceDeployments(now: Timestamp) {
-        for var deployment in state.deployments.values.sorted(by: { $0.version < $1.version }) {
+        for var deployment in state.deployments.values.sorted(by: { $0.version < $1.version }) where !isHeld(deployment) {
             var changed = false
             if deployment.currentStep == 0 {
                 deployment.currentStep = 1
@@ -238,6 +268,12 @@ extension ControlPlane {
             }
             dirtyDeployments.insert(deployment.id)
         }
+    }
+
+    /// Whether `deployment` touches a quarantined app: it then waits, neither advanced nor failed
+    /// (nor rolled back), until the app is repaired or the deployment is canceled.
+    func isHeld(_ deployment: Deployment) -> Bool {
+        !state.quarantine.apps.isEmpty && deployment.affectedApps.contains { state.quarantine.apps[$0] != nil }
     }
 
     /// Schedules a pass for the moment the earliest launch delay among `waiting` runs out, so that

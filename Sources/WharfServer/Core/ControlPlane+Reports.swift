@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import WharfModel
 import WharfScheduler
 
@@ -50,8 +51,16 @@ extension ControlPlane {
     /// ended records the failure and backoff and expunges the instance (the scheduler replaces it).
     func apply(_ status: TaskStatus, from agentId: String) async {
         guard let instance = state.instances[status.instanceId], instance.agentId == agentId else {
-            if !status.state.isTerminal {
-                logger.warning("killing task unknown to the control plane", metadata: ["instance": "\(status.instanceId)", "agent": "\(agentId)"])
+            guard !status.state.isTerminal else { return }
+            let metadata: Logger.Metadata = ["instance": "\(status.instanceId)", "agent": "\(agentId)", "state": "\(status.state.rawValue)"]
+            if state.quarantine.protects(instanceId: status.instanceId) {
+                // Its record (or its app's) cannot be read: what it is meant to do is unknown.
+                logger.warning("task of a quarantined record left running", metadata: metadata)
+            } else if status.state == .unreachable {
+                // The agent cannot act on it (it cannot read its own record of the task either).
+                logger.warning("task unknown to the control plane and unreachable for its agent; left alone", metadata: metadata)
+            } else {
+                logger.warning("killing task unknown to the control plane", metadata: metadata)
                 await link.send(.kill(KillTask(instanceId: status.instanceId, gracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
                                                reason: "unknown to the control plane")), to: agentId)
             }

@@ -84,16 +84,26 @@ public actor ControlPlane: Service {
     }
 
     /// Reads the stored state. Instances are kept as recorded until their agent reports.
+    ///
+    /// Throws `NewerRecordsError` (naming the records) when the store holds records of a newer
+    /// Wharf: nothing is changed and the control plane must not run. Records that cannot be read
+    /// otherwise quarantine the apps they concern (`ClusterState.quarantine`), which are then left alone.
     public func load() async throws {
-        let loaded = try await store.loadClusterState(warn: { [logger] in logger.warning("\($0)") })
+        let loaded = try await store.loadClusterState()
         state = loaded.state
         versions = loaded.versions
         lastVersion = max(state.rootVersion, state.apps.values.compactMap(\.version).max() ?? lastVersion)
         state.catalogChanges = Set(state.apps.keys)
         publishCatalog()
+        for (key, reason) in state.quarantine.records.sorted(by: { $0.key < $1.key }) {
+            logger.error("state record cannot be read; it is left in the store as it is", metadata: ["key": "\(key)", "reason": "\(reason)"])
+        }
+        for app in state.quarantine.apps.keys.sorted() {
+            logger.error("\(state.quarantine.explanation(for: app) ?? "")", metadata: ["app": "\(app)"])
+        }
         logger.info("state loaded", metadata: [
             "apps": "\(state.apps.count)", "instances": "\(state.instances.count)",
-            "deployments": "\(state.deployments.count)",
+            "deployments": "\(state.deployments.count)", "quarantinedApps": "\(state.quarantine.apps.count)",
         ])
     }
 
@@ -110,8 +120,13 @@ public actor ControlPlane: Service {
     public func appDefinition(_ id: PathId, version: Timestamp) async throws -> AppDefinition? {
         if let current = state.apps[id], current.version == version { return current }
         guard versions[id]?.contains(version) == true else { return nil }
-        guard let record = try await store.get(StateKeys.version(id, version)) else { return nil }
-        return try StoredJSON.decode(StoredApp.self, record.value).definition
+        let key = StateKeys.version(id, version)
+        guard let record = try await store.get(key) else { return nil }
+        do throws(RecordReadError) {
+            return try StoredJSON.decode(StoredApp.self, record.value).definition
+        } catch {
+            throw ControlPlaneError.store("record \(key) cannot be read: \(error)")
+        }
     }
 
     /// Forgets an app's launch delay (`DELETE /v2/queue/{id}/delay`); false when it has none queued.

@@ -5,7 +5,8 @@ import WharfStore
 /// How the control plane's records are laid out in the `StateStore`, and their encoding.
 ///
 /// Keys: `apps/<id>` (current definition + version list), `versions/<id>@<millis>` (every kept
-/// version), `deployments/<uuid>`, `instances/<instance id>`, `groups/<id>`, `meta/root-version`.
+/// version), `deployments/<uuid>`, `instances/<instance id>`, `groups/<id>`, `failures/<id>`,
+/// `meta/root-version`. Every value is a JSON object carrying its schema version (`RecordSchema`).
 enum StateKeys {
     static let appsPrefix = "apps"
     static let versionsPrefix = "versions"
@@ -28,8 +29,9 @@ enum StateKeys {
 }
 
 /// An app definition as stored, with the server-assigned version fields kept explicitly (the
-/// Marathon JSON codec treats them as read-only output).
-struct StoredApp: Codable {
+/// Marathon JSON codec treats them as read-only output). The definition itself is kept in Marathon's
+/// JSON shape, inside this record of Wharf's own.
+struct StoredApp: VersionedRecord {
     var app: AppDefinition
     var version: Timestamp
     var lastScalingAt: Timestamp
@@ -55,7 +57,7 @@ struct StoredApp: Codable {
 }
 
 /// A deployment as stored: definitions go through `StoredApp` so versions survive.
-struct StoredDeployment: Codable {
+struct StoredDeployment: VersionedRecord {
     var id: String
     var version: Timestamp
     var steps: [DeploymentStep]
@@ -100,66 +102,37 @@ struct StoredDeployment: Codable {
     }
 }
 
-/// JSON coding of stored records.
+/// The root group's version (`meta/root-version`). Records without a schema version hold the bare
+/// timestamp.
+struct StoredRootVersion: VersionedRecord {
+    var rootVersion: Timestamp
+
+    init(_ rootVersion: Timestamp) {
+        self.rootVersion = rootVersion
+    }
+
+    init(from decoder: any Decoder) throws {
+        if decoder.recordSchemaVersion == RecordSchema.unversioned,
+           let bare = try? decoder.singleValueContainer().decode(Timestamp.self) {
+            rootVersion = bare
+            return
+        }
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rootVersion = try container.decode(Timestamp.self, forKey: .rootVersion)
+    }
+}
+
+extension GroupRecord: VersionedRecord {}
+extension TaskFailure: VersionedRecord {}
+
+/// JSON coding of stored records, with their schema version (`RecordSchema`).
 enum StoredJSON {
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
-        try JSONEncoder().encode(value)
+    static func encode<T: VersionedRecord>(_ value: T) throws -> Data {
+        try RecordSchema.encode(value)
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
-        try JSONDecoder().decode(type, from: data)
-    }
-}
-
-/// Everything the control plane keeps, read back at start-up.
-struct LoadedState {
-    var state = ClusterState()
-    var versions: [PathId: [Timestamp]] = [:]
-}
-
-extension StateStore {
-    /// Reads every record into memory. Records that no longer decode are skipped with a warning
-    /// rather than preventing start-up.
-    func loadClusterState(warn: (String) -> Void) async throws -> LoadedState {
-        var loaded = LoadedState()
-        for record in try await list(prefix: StateKeys.appsPrefix + "/") {
-            do {
-                let stored = try StoredJSON.decode(StoredApp.self, record.value)
-                let app = stored.definition
-                loaded.state.apps[app.id] = app
-                loaded.versions[app.id] = stored.versions ?? [stored.version]
-            } catch {
-                warn("skipping unreadable app record \(record.key): \(error)")
-            }
-        }
-        for record in try await list(prefix: StateKeys.deploymentsPrefix) {
-            do {
-                let d = try StoredJSON.decode(StoredDeployment.self, record.value).deployment
-                loaded.state.deployments[d.id] = d
-            } catch {
-                warn("skipping unreadable deployment record \(record.key): \(error)")
-            }
-        }
-        for record in try await list(prefix: StateKeys.instancesPrefix) {
-            do {
-                loaded.state.upsert(try StoredJSON.decode(Instance.self, record.value))
-            } catch {
-                warn("skipping unreadable instance record \(record.key): \(error)")
-            }
-        }
-        for record in try await list(prefix: StateKeys.groupsPrefix + "/") {
-            if let group = try? StoredJSON.decode(GroupRecord.self, record.value) {
-                loaded.state.groups[group.id] = group
-            }
-        }
-        for record in try await list(prefix: StateKeys.failuresPrefix + "/") {
-            if let failure = try? StoredJSON.decode(TaskFailure.self, record.value), loaded.state.apps[failure.appId] != nil {
-                loaded.state.lastTaskFailures[failure.appId] = failure
-            }
-        }
-        if let root = try await get(StateKeys.rootVersion), let v = try? StoredJSON.decode(Timestamp.self, root.value) {
-            loaded.state.rootVersion = v
-        }
-        return loaded
+    /// Reads a record written by this or an earlier Wharf; throws `RecordReadError`.
+    static func decode<T: VersionedRecord>(_ type: T.Type, _ data: Data) throws(RecordReadError) -> T {
+        try RecordSchema.decode(type, from: data)
     }
 }

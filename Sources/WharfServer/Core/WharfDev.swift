@@ -53,7 +53,14 @@ public enum WharfDev {
 
         let controlPlane = ControlPlane(configuration: configuration, store: store, link: link,
                                         isolationNote: isolation, logger: logger)
-        try await controlPlane.load()
+        do {
+            try await controlPlane.load()
+        } catch {
+            // Records of a newer wharf, or a store that cannot be read: nothing runs, not even the
+            // agent, so no task is touched.
+            await close(store, logger: logger)
+            throw error
+        }
         services.append(.init(service: controlPlane))
         services.append(.init(service: ListenerService(
             makeAPIApplication(controlPlane: controlPlane, logger: logger),
@@ -87,7 +94,7 @@ public enum WharfDev {
         do {
             try await group.run()
         } catch {
-            try? await store.close()
+            await close(store, logger: logger)
             throw error
         }
         try await store.close()
@@ -112,6 +119,16 @@ public enum WharfDev {
         return "wharf dev stopped; \(tasks) running (\(named)), re-adopted at the next start (wharf dev\(flags)). "
             + "To stop them: start wharf dev again and destroy the apps (wharf app destroy ID), "
             + "or stop it with --stop-tasks-on-exit next time"
+    }
+
+    /// Closes the store on the way out after an error, which is what gets reported; a failure to
+    /// close is logged (every acknowledged write is durable already).
+    private static func close(_ store: SQLiteStore, logger: Logger) async {
+        do {
+            try await store.close()
+        } catch {
+            logger.warning("closing the state store failed: \(error)")
+        }
     }
 
     /// The HTTP API: Marathon v2 routes, Consul's read API and the OpenAPI document.

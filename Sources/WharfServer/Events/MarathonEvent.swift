@@ -14,10 +14,21 @@ extension MarathonEvent {
     /// Marathon's own events go to every subscriber whose filter accepts them.
     public var isDeliveredOnRequestOnly: Bool { false }
 
-    /// Encodes the event once for all subscribers.
+    /// Encodes the event once for all subscribers. An event that cannot be encoded (a non-finite
+    /// number in it) is still delivered: its type, its time and why its payload is missing.
     public func frame() -> EventFrame {
-        EventFrame(eventType: eventType, json: (try? EventJSON.encoder.encode(self)) ?? Data("{}".utf8),
-                   isDeliveredOnRequestOnly: isDeliveredOnRequestOnly)
+        do {
+            return EventFrame(eventType: eventType, json: try EventJSON.encoder.encode(self),
+                              isDeliveredOnRequestOnly: isDeliveredOnRequestOnly)
+        } catch {
+            var w = JSONWriter(capacity: 256)
+            w.beginObject()
+            w.key("eventType"); w.string(eventType)
+            w.key("timestamp"); w.string(Timestamp.now().iso8601)
+            w.key("message"); w.string("event payload cannot be encoded: \(error)")
+            w.endObject()
+            return EventFrame(eventType: eventType, json: Data(w.bytes), isDeliveredOnRequestOnly: isDeliveredOnRequestOnly)
+        }
     }
 }
 

@@ -7,7 +7,8 @@ extension AppsRoutes {
     static func tasks(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
         let state = await call.controlPlane.currentState()
-        guard state.apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
+        // A quarantined app's tasks are listed even when its definition cannot be read.
+        guard state.apps[id] != nil || state.quarantine.apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
         let renderer = AppInfoRenderer(state: state, cache: call.api.appJSON)
         return MarathonResponse.json(TaskRenderer.tasksDocument(renderer.activeInstances(of: id)) { _ in nil })
     }

@@ -14,6 +14,7 @@ extension AppsRoutes {
         app.versionInfo = nil
         var request = DeployRequest(apps: [app.id: app], force: force)
         request.mustNotExist = [app.id]
+        request.liftsQuarantine = force
         let result = try await call.controlPlane.deploy(request)
         let stored = result.apps[app.id] ?? app
         publishPost(call, stored)
@@ -44,7 +45,8 @@ extension AppsRoutes {
         let force = call.query.bool("force", default: false)
         let body = try await call.jsonBody()
         let update = try AppUpdate.decode(json: body, relativeTo: id.parent)
-        let existing = await call.controlPlane.currentState().apps[id]
+        let state = await call.controlPlane.currentState()
+        let existing = state.apps[id]
 
         let target: AppDefinition
         if let version = update.rollbackVersion {
@@ -52,12 +54,13 @@ extension AppsRoutes {
         } else if let existing, partial {
             target = try update.applyValidated(to: existing)
         } else if existing == nil, !allowCreate {
-            throw MarathonHTTPError.unknownApp(id)
+            throw missingApp(id, in: state)
         } else {
             target = try fullDefinition(body, id: id)
         }
         // The update was computed from `existing`: it must still be current when it is applied.
         var request = DeployRequest(apps: [id: target], force: force)
+        request.liftsQuarantine = force
         if let version = existing?.version { request.expectedVersions[id] = version } else { request.mustNotExist = [id] }
         let result = try await call.controlPlane.deploy(request)
         publishPost(call, result.apps[id] ?? target)
@@ -105,6 +108,7 @@ extension AppsRoutes {
         }
         if !failures.isEmpty { throw MarathonInputError.invalidObject(ValidationFailure.merged(failures)) }
         var request = DeployRequest(apps: targets, force: force)
+        request.liftsQuarantine = force
         for id in targets.keys {
             if let version = state.apps[id]?.version { request.expectedVersions[id] = version } else { request.mustNotExist.insert(id) }
         }
@@ -119,16 +123,20 @@ extension AppsRoutes {
     static func destroy(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
         let force = call.query.bool("force", default: true)
-        guard await call.controlPlane.currentState().apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
+        let state = await call.controlPlane.currentState()
+        guard state.apps[id] != nil || state.quarantine.apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
         let removal: [PathId: AppDefinition?] = [id: Optional<AppDefinition>.none]
-        return MarathonResponse.deployment(try await call.controlPlane.deploy(DeployRequest(apps: removal, force: force)))
+        var request = DeployRequest(apps: removal, force: force)
+        request.liftsQuarantine = force
+        return MarathonResponse.deployment(try await call.controlPlane.deploy(request))
     }
 
     /// `POST /v2/apps/{id}/restart`: a new version and a rolling restart even without changes.
     static func restart(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
         let force = call.query.bool("force", default: false)
-        guard await call.controlPlane.currentState().apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
+        let state = await call.controlPlane.currentState()
+        guard state.apps[id] != nil else { throw missingApp(id, in: state) }
         return MarathonResponse.deployment(try await call.controlPlane.deploy(DeployRequest(restart: [id], force: force)))
     }
 

@@ -58,7 +58,9 @@ enum AppsRoutes {
         MarathonRoute(.get, "/v2/apps/{group}/*", tag: tag, summary: "Every app in a group.", parameters: [.embed],
                       responses: [(200, "{\"*\":[AppInfo]}"), (404, "Unknown group")], handler: groupApps),
         MarathonRoute(.get, "/v2/apps/{id}", tag: tag, summary: "One app with its tasks, counts and deployments.",
-                      parameters: [.embed], responses: [(200, "{\"app\":AppInfo}"), (404, "Unknown app")], handler: show),
+                      parameters: [.embed], responses: [(200, "{\"app\":AppInfo}"), (404, "Unknown app"),
+                                                        (503, "The app's stored definition cannot be read (quarantined)")],
+                      handler: show),
         MarathonRoute(.put, "/v2/apps/{id}", tag: tag, summary: "Update an app, or create it (201).",
                       parameters: [.force, partialUpdate], body: "App definition, partial App, or {\"version\": ts} to roll back",
                       responses: [(201, "Created: DeploymentResult and Location")] + deployment, handler: update),
@@ -97,7 +99,7 @@ enum AppsRoutes {
     static func show(_ call: MarathonCall) async throws -> Response {
         let id = call.pathId()
         let state = await call.controlPlane.currentState()
-        guard let app = state.apps[id] else { throw MarathonHTTPError.unknownApp(id) }
+        guard let app = state.apps[id] else { throw missingApp(id, in: state) }
         let embed = AppEmbed(values: call.query.values("embed")).union(.singleDefault)
         var renderer = call.api.appRenderer(state)
         var w = JSONWriter(capacity: 4096)
@@ -107,6 +109,13 @@ enum AppsRoutes {
         w.endObject()
         call.api.finish(renderer)
         return MarathonResponse.json(w.bytes)
+    }
+
+    /// Why `id` has no definition: 404 when the app does not exist, 503 with the explanation when it
+    /// is quarantined because its stored definition cannot be read.
+    static func missingApp(_ id: PathId, in state: ClusterState) -> MarathonHTTPError {
+        guard let explanation = state.quarantine.explanation(for: id) else { return .unknownApp(id) }
+        return MarathonHTTPError(status: 503, message: explanation)
     }
 
     /// `GET /v2/apps/{group}/*`: `{"*": [AppInfo]}` for every app below the group.

@@ -33,15 +33,17 @@ enum SystemRoutes {
 
     /// `GET /v2/info`. Only keys marathon-python's `MarathonInfo` / `MarathonConfig` /
     /// `MarathonZooKeeperConfig` / `MarathonHttpConfig` accept are written (it rejects any other),
-    /// so Wharf's own facts go into `buildref` (and the `X-Wharf-Isolation` header).
+    /// so Wharf's own facts go into `buildref` (and the `X-Wharf-Isolation` header): the isolation,
+    /// and stored records that cannot be read with the apps quarantined because of them.
     static func info(_ call: MarathonCall) async throws -> Response {
         let configuration = call.controlPlane.configuration
         let note = call.controlPlane.isolationNote
+        let quarantine = await call.controlPlane.currentState().quarantine.summary.map { "; \($0)" } ?? ""
         var w = JSONWriter(capacity: 1024)
         w.beginObject()
         w.key("name"); w.string("marathon")
         w.key("version"); w.string(marathonVersion)
-        w.key("buildref"); w.string("wharf; resource isolation: \(note)")
+        w.key("buildref"); w.string("wharf; resource isolation: \(note)\(quarantine)")
         w.key("elected"); w.bool(true)
         w.key("leader"); w.string(leaderAddress(configuration))
         w.key("frameworkId"); w.string("wharf-\(call.controlPlane.startedAt.millis)")

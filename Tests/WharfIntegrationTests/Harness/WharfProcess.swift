@@ -98,11 +98,13 @@ final class WharfProcess {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         self.process = process
+        // A wharf that exits ends the wait at once (an error thrown here would only count as "not yet").
         try await waitUntil("wharf dev answers GET /ping on port \(apiPort)", timeout: .seconds(60), every: .milliseconds(50)) {
-            guard process.isRunning else {
-                throw HarnessError("wharf dev exited with status \(process.terminationStatus):\n\(self.logTail())")
-            }
+            guard process.isRunning else { return true }
             return try await api.get("/ping").status == 200
+        }
+        guard process.isRunning else {
+            throw HarnessError("wharf dev exited with status \(process.terminationStatus):\n\(self.logTail())")
         }
     }
 

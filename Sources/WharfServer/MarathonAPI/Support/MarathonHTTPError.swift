@@ -48,7 +48,7 @@ struct MarathonHTTPError: Error, CustomStringConvertible, Sendable {
             self.init(status: 409, body: w.bytes)
         case .tooManyDeployments:
             self.init(status: 403, message: error.description)
-        case .appAlreadyExists, .concurrentModification:
+        case .appAlreadyExists, .concurrentModification, .quarantined:
             self.init(status: 409, message: error.description)
         case .unknownApp, .unknownDeployment, .unknownTask:
             self.init(status: 404, message: error.description)
