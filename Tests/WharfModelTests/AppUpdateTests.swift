@@ -32,8 +32,16 @@ struct AppUpdateTests {
 
     @Test func objectsAreReplacedWhole() throws {
         let old = try stored()
-        let new = try AppUpdate.decode(json: data(#"{"upgradeStrategy": {"minimumHealthCapacity": 0.5}}"#)).apply(to: old)
-        #expect(new.upgradeStrategy == UpgradeStrategy(minimumHealthCapacity: 0.5, maximumOverCapacity: 1))
+        let new = try AppUpdate.decode(json: data(#"{"unreachableStrategy": {"expungeAfterSeconds": 9}}"#)).apply(to: old)
+        #expect(new.unreachableStrategy == .enabled(inactiveAfterSeconds: 0, expungeAfterSeconds: 9))
+        // Both members of an upgrade strategy are required by Marathon's reader.
+        do {
+            _ = try AppUpdate.decode(json: data(#"{"upgradeStrategy": {"minimumHealthCapacity": 0.5}}"#))
+            Issue.record("expected 422")
+        } catch {
+            #expect(error.failures == [ValidationFailure(path: "/upgradeStrategy/maximumOverCapacity",
+                                                         #"'maximumOverCapacity' is undefined on object: {"minimumHealthCapacity":0.5}"#)])
+        }
     }
 
     @Test func switchingToBridgeDropsHostPorts() throws {
@@ -79,10 +87,16 @@ struct AppUpdateTests {
     @Test func mergedResultIsValidated() throws {
         let old = try stored()
         do {
-            _ = try AppUpdate.decode(json: data(#"{"instances": -1}"#)).applyValidated(to: old)
+            _ = try AppUpdate.decode(json: data(#"{"instances": 2, "labels": {"MARATHON_SINGLE_INSTANCE_APP": "true"}}"#)).applyValidated(to: old)
             Issue.record("expected 422")
         } catch {
-            #expect(has(error.failures, "/instances", "got -1, expected 0 or more"))
+            #expect(has(error.failures, "/", "Single instance app may only have one instance"))
+        }
+        do {
+            _ = try AppUpdate.decode(json: data(#"{"instances": -1}"#))
+            Issue.record("expected 422")
+        } catch {
+            #expect(error.message == "Invalid JSON" && has(error.failures, "/instances", "error.min"))
         }
     }
 

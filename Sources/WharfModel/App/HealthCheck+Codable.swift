@@ -6,6 +6,9 @@ extension HealthCheck.CheckProtocol {
 
     /// Whether Mesos (here: the agent, Mesos-style) runs the check rather than Marathon.
     public var isMesosCheck: Bool { self == .mesosHttp || self == .mesosHttps || self == .mesosTcp || self == .command }
+
+    /// Whether GET shows `ignoreHttp1xx` (Marathon's own HTTP checks only).
+    var writesIgnoreHttp1xx: Bool { self == .http || self == .https }
 }
 
 extension HealthCheck: Codable {
@@ -15,8 +18,11 @@ extension HealthCheck: Codable {
     }
     private enum CommandKeys: String, CodingKey { case value }
 
-    /// Marathon's defaults: HTTP, path `/` for HTTP checks, grace 300 s, interval 60 s, timeout 20 s,
-    /// 3 failures, delay 15 s. `command` is `{"value": "..."}`.
+    /// Marathon's defaults: HTTP, grace 300 s, interval 60 s, timeout 20 s, 3 failures, delay 15 s,
+    /// `ipProtocol` IPv4 (nil here). `command` is `{"value": "..."}`. What Marathon's conversion
+    /// (`HealthCheckConversion.scala`) drops for a protocol is dropped: the delay of the checks
+    /// Marathon runs itself (HTTP, HTTPS, TCP; always 15 s), `path` unless HTTP-based, ports of
+    /// COMMAND checks, and `ignoreHttp1xx` unless HTTP/HTTPS.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let proto = try c.literal(CheckProtocol.self, .protocol, default: .http)
@@ -24,20 +30,23 @@ extension HealthCheck: Codable {
         if c.contains(.command), (try? c.decodeNil(forKey: .command)) == false {
             command = try c.nestedContainer(keyedBy: CommandKeys.self, forKey: .command).decode(String.self, forKey: .value)
         }
+        let ipProtocol = try c.decodeIfPresent(String.self, forKey: .ipProtocol)
+        let usesPort = proto != .command
         self.init(protocol: proto,
-                  path: try c.decodeIfPresent(String.self, forKey: .path) ?? (proto.isHTTP ? "/" : nil),
-                  portIndex: try c.decodeIfPresent(Int.self, forKey: .portIndex),
-                  port: try c.decodeIfPresent(Int.self, forKey: .port),
+                  path: proto.isHTTP ? try c.decodeIfPresent(String.self, forKey: .path) : nil,
+                  portIndex: usesPort ? try c.decodeIfPresent(Int.self, forKey: .portIndex) : nil,
+                  port: usesPort ? try c.decodeIfPresent(Int.self, forKey: .port) : nil,
                   command: command,
                   gracePeriodSeconds: try c.value(.gracePeriodSeconds, default: 300),
                   intervalSeconds: try c.value(.intervalSeconds, default: 60),
                   timeoutSeconds: try c.value(.timeoutSeconds, default: 20),
                   maxConsecutiveFailures: try c.value(.maxConsecutiveFailures, default: 3),
-                  delaySeconds: try c.value(.delaySeconds, default: 15),
-                  ignoreHttp1xx: try c.value(.ignoreHttp1xx, default: false),
-                  ipProtocol: try c.decodeIfPresent(String.self, forKey: .ipProtocol))
+                  delaySeconds: proto.isMesosCheck ? try c.value(.delaySeconds, default: 15) : 15,
+                  ignoreHttp1xx: proto.writesIgnoreHttp1xx ? try c.value(.ignoreHttp1xx, default: false) : false,
+                  ipProtocol: ipProtocol == "IPv4" ? nil : ipProtocol)
     }
 
+    /// Marathon's GET shape; byte-identical (with sorted keys) to `write(to:)`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(`protocol`.rawValue, forKey: .protocol)
@@ -53,8 +62,8 @@ extension HealthCheck: Codable {
         try c.encode(timeoutSeconds, forKey: .timeoutSeconds)
         try c.encode(maxConsecutiveFailures, forKey: .maxConsecutiveFailures)
         try c.encode(delaySeconds, forKey: .delaySeconds)
-        try c.encode(ignoreHttp1xx, forKey: .ignoreHttp1xx)
-        try c.encodeIfPresent(ipProtocol, forKey: .ipProtocol)
+        if `protocol`.writesIgnoreHttp1xx { try c.encode(ignoreHttp1xx, forKey: .ignoreHttp1xx) }
+        try c.encode(ipProtocol ?? "IPv4", forKey: .ipProtocol)
     }
 }
 
