@@ -4,7 +4,7 @@ import Testing
 
 @Suite("GET output")
 struct EncodingTests {
-    @Test(arguments: Fixtures.all)
+    @Test(arguments: Fixtures.all + Fixtures.extended)
     func examplesRoundTrip(json: String) throws {
         let app = try decodeApp(json)
         #expect(app.validate().isEmpty, "\(app.validate())")
@@ -28,7 +28,7 @@ struct EncodingTests {
         }
     }
 
-    @Test(arguments: Fixtures.all)
+    @Test(arguments: Fixtures.all + Fixtures.extended)
     func fastWriterMatchesCodable(json: String) throws {
         var app = try decodeApp(json)
         app.version = Timestamp(millis: 1_700_000_000_123)
@@ -40,6 +40,8 @@ struct EncodingTests {
         let viaWriter = try JSONSerialization.jsonObject(with: app.marathonJSON()) as? NSDictionary
         #expect(viaCodable != nil)
         #expect(viaCodable == viaWriter)
+        #expect(String(decoding: try encoder.encode(app), as: UTF8.self) == String(decoding: app.marathonJSON(), as: UTF8.self),
+                "the Codable encoding and the fast writer must give the same bytes")
     }
 
     @Test func noNullsAndOptionalKeysOnlyWhenSet() throws {

@@ -182,7 +182,8 @@ extension AppDefinition {
     }
 
     /// Defaults that depend on other fields (`AppNormalization.forDeprecated`, `AppConversion`):
-    /// health-check `portIndex` 0 when the app has ports; for apps with persistent volumes
+    /// health checks and the container as Marathon's conversion keeps them, health-check
+    /// `portIndex` 0 when the app has ports; for apps with persistent volumes
     /// `unreachableStrategy: disabled`, and `upgradeStrategy {0.5, 0}` when none is given (also with
     /// external volumes).
     ///
@@ -190,6 +191,8 @@ extension AppDefinition {
     /// GET output, sent back unchanged, changes the check and restarts the app; Wharf adds it
     /// whenever the app has ports, so that GET → PUT is a no-op.
     mutating func applyDerivedDefaults(explicitUnreachable: UnreachableStrategy?, explicitUpgrade: UpgradeStrategy?) {
+        healthChecks = healthChecks.map(\.normalizedAsMarathon)
+        container = container?.normalizedAsMarathon
         if !portDefinitions.isEmpty || !(container?.portMappings ?? []).isEmpty {
             healthChecks = healthChecks.map { check in
                 var c = check

@@ -7,12 +7,12 @@ extension Container: Codable {
     /// `type` defaults to `DOCKER` (Marathon's RAML default). Legacy `docker.portMappings` become
     /// `portMappings`; giving both is a conflict reported with the validation errors, as are the
     /// docker settings Marathon's old-API validation refuses (`credential`; `network` and
-    /// `portMappings` of a MESOS container). What Marathon's conversion drops is dropped:
-    /// `linuxInfo` of a DOCKER container, `privileged` of a MESOS one.
+    /// `portMappings` of a MESOS container). What Marathon's conversion drops is dropped by
+    /// `normalizedAsMarathon`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let type = try c.literal(Kind.self, .type, default: .docker)
-        var docker = try c.decodeIfPresent(DockerSettings.self, forKey: .docker)
+        let docker = try c.decodeIfPresent(DockerSettings.self, forKey: .docker)
         let volumes = try c.value(.volumes, default: [Volume]())
         var portMappings = try c.decodeIfPresent([PortMapping].self, forKey: .portMappings)
         if c.contains(.docker), (try? c.decodeNil(forKey: .docker)) == false {
@@ -34,9 +34,17 @@ extension Container: Codable {
                 }
             }
         }
-        if type == .mesos { docker?.privileged = false }
-        let linuxInfo = type == .mesos ? try c.decodeIfPresent(LinuxInfo.self, forKey: .linuxInfo) : nil
-        self.init(type: type, docker: docker, volumes: volumes, portMappings: portMappings, linuxInfo: linuxInfo)
+        self.init(type: type, docker: docker, volumes: volumes, portMappings: portMappings,
+                  linuxInfo: try c.decodeIfPresent(LinuxInfo.self, forKey: .linuxInfo))
+    }
+
+    /// The container as Marathon's conversion (`ContainerConversion.scala`) keeps it: no `linuxInfo`
+    /// for DOCKER containers, no `privileged` for MESOS ones.
+    var normalizedAsMarathon: Container {
+        var container = self
+        if type == .docker { container.linuxInfo = nil }
+        if type == .mesos { container.docker?.privileged = false }
+        return container
     }
 
     /// Marathon's GET shape; byte-identical (with sorted keys) to `write(to:)`.

@@ -19,10 +19,8 @@ extension HealthCheck: Codable {
     private enum CommandKeys: String, CodingKey { case value }
 
     /// Marathon's defaults: HTTP, grace 300 s, interval 60 s, timeout 20 s, 3 failures, delay 15 s,
-    /// `ipProtocol` IPv4 (nil here). `command` is `{"value": "..."}`. What Marathon's conversion
-    /// (`HealthCheckConversion.scala`) drops for a protocol is dropped: the delay of the checks
-    /// Marathon runs itself (HTTP, HTTPS, TCP; always 15 s), `path` unless HTTP-based, ports of
-    /// COMMAND checks, and `ignoreHttp1xx` unless HTTP/HTTPS.
+    /// `ipProtocol` IPv4 (nil here). `command` is `{"value": "..."}`. Lossless for what `encode(to:)`
+    /// writes; what Marathon's conversion drops per protocol is dropped by `normalizedAsMarathon`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let proto = try c.literal(CheckProtocol.self, .protocol, default: .http)
@@ -31,19 +29,33 @@ extension HealthCheck: Codable {
             command = try c.nestedContainer(keyedBy: CommandKeys.self, forKey: .command).decode(String.self, forKey: .value)
         }
         let ipProtocol = try c.decodeIfPresent(String.self, forKey: .ipProtocol)
-        let usesPort = proto != .command
         self.init(protocol: proto,
-                  path: proto.isHTTP ? try c.decodeIfPresent(String.self, forKey: .path) : nil,
-                  portIndex: usesPort ? try c.decodeIfPresent(Int.self, forKey: .portIndex) : nil,
-                  port: usesPort ? try c.decodeIfPresent(Int.self, forKey: .port) : nil,
+                  path: try c.decodeIfPresent(String.self, forKey: .path),
+                  portIndex: try c.decodeIfPresent(Int.self, forKey: .portIndex),
+                  port: try c.decodeIfPresent(Int.self, forKey: .port),
                   command: command,
                   gracePeriodSeconds: try c.value(.gracePeriodSeconds, default: 300),
                   intervalSeconds: try c.value(.intervalSeconds, default: 60),
                   timeoutSeconds: try c.value(.timeoutSeconds, default: 20),
                   maxConsecutiveFailures: try c.value(.maxConsecutiveFailures, default: 3),
-                  delaySeconds: proto.isMesosCheck ? try c.value(.delaySeconds, default: 15) : 15,
-                  ignoreHttp1xx: proto.writesIgnoreHttp1xx ? try c.value(.ignoreHttp1xx, default: false) : false,
+                  delaySeconds: try c.value(.delaySeconds, default: 15),
+                  ignoreHttp1xx: try c.value(.ignoreHttp1xx, default: false),
                   ipProtocol: ipProtocol == "IPv4" ? nil : ipProtocol)
+    }
+
+    /// The check as Marathon's conversion (`HealthCheckConversion.scala`) keeps it: the delay of the
+    /// checks Marathon runs itself (HTTP, HTTPS, TCP) is always 15 s, `path` only for HTTP-based
+    /// checks, no ports for COMMAND checks, `ignoreHttp1xx` only for HTTP/HTTPS.
+    var normalizedAsMarathon: HealthCheck {
+        var check = self
+        if !`protocol`.isHTTP { check.path = nil }
+        if `protocol` == .command {
+            check.port = nil
+            check.portIndex = nil
+        }
+        if !`protocol`.isMesosCheck { check.delaySeconds = 15 }
+        if !`protocol`.writesIgnoreHttp1xx { check.ignoreHttp1xx = false }
+        return check
     }
 
     /// Marathon's GET shape; byte-identical (with sorted keys) to `write(to:)`.
