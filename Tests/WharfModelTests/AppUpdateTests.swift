@@ -11,6 +11,20 @@ struct AppUpdateTests {
         return app
     }
 
+    @Test("members outside marathon-python's keys survive a partial update and can be changed by one")
+    func keptMembersSurvivePartialUpdates() throws {
+        var old = try decodeApp(Fixtures.mesosEverything)
+        old.version = Timestamp(millis: 1_000)
+        let scaled = try AppUpdate.decode(json: data(#"{"instances": 3}"#)).applyValidated(to: old)
+        #expect(scaled.instances == 3)
+        #expect(scaled.check == old.check && scaled.resourceLimits == old.resourceLimits && scaled.tty == true)
+        #expect(scaled.executorResources == old.executorResources && scaled.container == old.container)
+        #expect(scaled.upgradeStrategy == old.upgradeStrategy && scaled.isOnlyScaleChange(from: old))
+        let changed = try AppUpdate.decode(json: data(#"{"tty": false, "resourceLimits": {"mem": "unlimited"}}"#)).applyValidated(to: old)
+        #expect(changed.tty == false && changed.resourceLimits == ResourceLimits(mem: .unlimited))
+        #expect(changed.needsRestart(from: old))
+    }
+
     @Test func onlyPresentFieldsChange() throws {
         let old = try stored()
         let update = try AppUpdate.decode(json: data(#"{"instances": 4, "labels": {"a": "b"}}"#))
