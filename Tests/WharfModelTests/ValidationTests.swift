@@ -27,6 +27,10 @@ struct ValidationTests {
         #expect(failures(#"{"id": "/a", "container": {"type": "DOCKER", "docker": {"image": "busybox"}}}"#).isEmpty)
         #expect(has(failures(#"{"id": "/a", "cmd": ""}"#), "/cmd", "error.minLength"))
         #expect(has(failures(#"{"id": "/a", "cmd": "x"}"#), "/", "must not be an empty string"))
+        // The RAML executor pattern must match the whole value (Play's Reads.pattern).
+        #expect(has(failures(#"{"id": "/a", "cmd": "x y", "executor": "a//b"}"#), "/executor", "error.pattern"))
+        #expect(failures(#"{"id": "/a", "cmd": "x y", "executor": "//cmd"}"#).isEmpty)
+        #expect(failures(#"{"id": "/a", "cmd": "x y", "executor": "/opt/executor"}"#).isEmpty)
     }
 
     @Test("values below the RAML minimums fail Marathon's reader: 422 Invalid JSON, error.min per path")

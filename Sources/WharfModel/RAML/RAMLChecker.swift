@@ -46,7 +46,7 @@ struct RAMLChecker {
             let length = text.utf16.count
             if let minLength, length < minLength { fail(path, Code.minLength) }
             if let maxLength, length > maxLength { fail(path, Code.maxLength) }
-            if let pattern, !pattern.found(in: text) { fail(path, Code.pattern) }
+            if let pattern, !pattern.matches(text) { fail(path, Code.pattern) }
             return value
         case .anyString:
             if value.stringValue == nil { fail(path, PlayErrorCode.expectedString) }

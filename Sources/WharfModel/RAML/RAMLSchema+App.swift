@@ -38,7 +38,7 @@ enum RAMLSchema {
             RAMLField("disk", .number(minimum: 0)),
             RAMLField("env", .map(.union([.anyString, .object(RAMLObject(fields: [RAMLField("secret", .string(), required: true)],
                                                                           reader: .format))]))),
-            RAMLField("executor", .string()),
+            RAMLField("executor", .string(pattern: RAMLPattern("^(//cmd)|(/?[^/]+(/[^/]+)*)|$"))),
             RAMLField("executorResources", .object(RAMLObject(fields: [
                 RAMLField("cpus", .number(minimum: 0.1)),
                 RAMLField("mem", .number(minimum: 32)),

@@ -5,7 +5,7 @@
 ///
 /// `RAMLChecker` walks a body against these types; the tables are in `RAMLSchema+*.swift`.
 indirect enum RAMLType: Sendable {
-    /// A string; `pattern` is searched for (Play's `Reads.pattern` uses `findFirstIn`).
+    /// A string; `pattern` must match it whole (Play's `Reads.pattern` uses `Regex.unapplySeq`).
     case string(minLength: Int? = nil, maxLength: Int? = nil, pattern: RAMLPattern? = nil)
     /// One of `values`, matched case-insensitively and read as the declared spelling.
     case enumeration([String])
@@ -39,8 +39,8 @@ struct RAMLPattern: @unchecked Sendable {
         regex = try! Regex(pattern)
     }
 
-    /// Whether the pattern occurs somewhere in `text`.
-    func found(in text: String) -> Bool { (try? regex.firstMatch(in: text)) != nil }
+    /// Whether the pattern matches all of `text`.
+    func matches(_ text: String) -> Bool { (try? regex.wholeMatch(in: text)) != nil }
 }
 
 /// An object type and the way its generated reader treats missing and invalid members.
