@@ -27,6 +27,11 @@ enum CLIError: Error {
         switch self {
         case .server(let status, let message, let details):
             var lines = ["Error: \(message) (HTTP \(status))"]
+            if status == 422, message == "Invalid JSON", details?.array != nil {
+                // Marathon's wording for well-formed JSON whose members have the wrong type, value or
+                // presence: say so, so that the user looks at the paths below and not for a syntax error.
+                lines[0] += ": the JSON is well-formed, but these members do not fit Marathon's app format"
+            }
             switch details {
             case .string(let text)?:
                 lines.append("  \(text)")

@@ -18,13 +18,21 @@ struct BadInputTests {
     @Test("invalid definitions → 422 with every error's path, and nothing is created")
     func invalidDefinitions() async throws {
         try await withWharf { wharf in
-            // Both cmd and args, and negative cpus: two errors reported together.
-            let invalid: JSON = ["id": "/both", "cmd": "sleep 1", "args": ["sleep", "1"], "cpus": -1, "mem": 16]
+            // Values below the RAML minimums fail Marathon's reader before any rule is checked.
+            let negative: JSON = ["id": "/both", "cmd": "sleep 1", "args": ["sleep", "1"], "cpus": -1, "mem": -16]
+            let read = try await wharf.api.post("/v2/apps", negative)
+            #expect(read.status == 422 && read.json["message"]?.string == "Invalid JSON", "\(read)")
+            let readPaths = Set(read.json["details"]?.array?.compactMap { $0["path"]?.string } ?? [])
+            #expect(readPaths == ["/cpus", "/mem"], "\(read)")
+
+            // Both cmd and args, and a single-instance app asking for two: reported together.
+            let invalid: JSON = ["id": "/both", "cmd": "sleep 1", "args": ["sleep", "1"], "instances": 2,
+                                 "labels": ["MARATHON_SINGLE_INSTANCE_APP": "true"]]
             let result = try await wharf.api.post("/v2/apps", invalid)
             #expect(result.status == 422, "\(result)")
-            #expect(result.json["message"]?.string?.isEmpty == false, "\(result)")
+            #expect(result.json["message"]?.string == "Object is not valid", "\(result)")
             let paths = Set(result.json["details"]?.array?.compactMap { $0["path"]?.string } ?? [])
-            #expect(paths.contains("/cpus"), "details: \(result.json["details"] ?? .null)")
+            #expect(paths.contains("/upgradeStrategy/minimumHealthCapacity"), "details: \(result.json["details"] ?? .null)")
             #expect(paths.contains("/"), "cmd+args is an object-level error at path /: \(result.json["details"] ?? .null)")
             for detail in result.json["details"]?.array ?? [] {
                 #expect(detail["errors"]?.array?.isEmpty == false, "detail without errors: \(detail)")

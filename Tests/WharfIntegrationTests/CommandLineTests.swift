@@ -113,6 +113,15 @@ struct CommandLineTests {
             #expect(rejected.exitCode == 1, "\(rejected)")
             #expect(rejected.stderr.contains("/cpus:"), "each detail path is printed: \(rejected)")
 
+            // Valid JSON that is no app: Marathon's "Invalid JSON" names the missing member; the CLI says
+            // that the syntax is fine and shows the path.
+            let noId = directory.appendingPathComponent("no-id.json")
+            try Data(#"{"cmd": "sleep 1"}"#.utf8).write(to: noId)
+            let withoutId = try await runWharfCLI(["app", "deploy", "-f", noId.path] + api)
+            #expect(withoutId.exitCode == 1, "\(withoutId)")
+            #expect(withoutId.stderr.contains("the JSON is well-formed"), "\(withoutId)")
+            #expect(withoutId.stderr.contains(#"/id: 'id' is undefined on object: {"cmd":"sleep 1"}"#), "\(withoutId)")
+
             let broken = directory.appendingPathComponent("broken.json")
             try Data(#"{"id": "/x", "#.utf8).write(to: broken)
             let notJSON = try await runWharfCLI(["app", "deploy", "-f", broken.path] + api)

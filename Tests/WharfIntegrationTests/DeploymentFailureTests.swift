@@ -173,7 +173,8 @@ struct DeploymentFailureTests {
             #expect(created.status == 201, "\(created)")
             #expect(created.json["progressDeadlineSeconds"]?.int == 5, "\(created)")
             let old = taskIds(try await wharf.api.waitForHealthy(appId, count: 2))
-            let oldEnv = try #require(try await wharf.api.app(appId)?["env"])
+            // An empty env is left out of GET, as Marathon leaves it out.
+            let oldEnv = try #require(try await wharf.api.app(appId))["env"] ?? [:]
             let survivors = Self.survivorSampler(wharf, appId: appId, ids: old)
 
             // /health answers 500 forever, within a 300 s grace period: never healthy, never killed.
@@ -195,7 +196,7 @@ struct DeploymentFailureTests {
             try await waitUntil("no deployment left for \(appId)", timeout: .seconds(20)) {
                 try await wharf.api.deployments(of: appId).isEmpty
             }
-            #expect(try await wharf.api.app(appId)?["env"] == oldEnv, "env not restored")
+            #expect(try #require(try await wharf.api.app(appId))["env"] ?? [:] == oldEnv, "env not restored")
             let after = try await wharf.api.waitForHealthy(appId, count: 2, timeout: .seconds(20))
             #expect(taskIds(after) == old, "\(taskIds(after))")
             Self.expectNeverKilled(old, samples: await survivors.stop(), events: events)
@@ -281,7 +282,7 @@ struct DeploymentFailureTests {
             let created = try await wharf.api.post("/v2/apps", Fixtures.patientlyChecked(appId, instances: 3))
             #expect(created.status == 201, "\(created)")
             let old = taskIds(try await wharf.api.waitForHealthy(appId, count: 3))
-            let oldVersionEnv = try #require(try await wharf.api.app(appId)?["env"])
+            let oldVersionEnv = try #require(try await wharf.api.app(appId))["env"] ?? [:]
 
             let updated = try await wharf.api.put(MarathonClient.appPath(appId), ["env": ["ALWAYS_SICK": "1"]])
             let deploymentId = try #require(MarathonClient.deploymentId(updated), "\(updated)")
@@ -309,7 +310,7 @@ struct DeploymentFailureTests {
             #expect(samples.allSatisfy { $0 >= healthyBefore }, "healthy instances dropped to \(samples.min() ?? -1) during the revert")
             #expect(after.count >= healthyBefore)
             #expect(taskIds(after) == old, "the original instances should be kept: \(taskIds(after))")
-            #expect(try await wharf.api.app(appId)?["env"] == oldVersionEnv, "definition not reverted")
+            #expect(try #require(try await wharf.api.app(appId))["env"] ?? [:] == oldVersionEnv, "definition not reverted")
             try await waitUntil("the new version's process is gone", timeout: .seconds(20)) {
                 wharf.liveTaskIds(app: appId) == old
             }

@@ -34,7 +34,7 @@ struct AppDefinitionDefaultsTests {
     @Test func healthCheckDefaultsAndPortIndex() throws {
         let app = try decodeApp(#"{"id": "/a", "cmd": "x y", "healthChecks": [{"protocol": "HTTP"}, {"protocol": "COMMAND", "command": {"value": "true"}}]}"#)
         let http = app.healthChecks[0]
-        #expect(http.path == "/")
+        #expect(http.path == nil, "Marathon has no default path (the probe uses /)")
         #expect(http.portIndex == 0)
         #expect(http.gracePeriodSeconds == 300 && http.intervalSeconds == 60 && http.timeoutSeconds == 20)
         #expect(http.maxConsecutiveFailures == 3 && http.delaySeconds == 15)
@@ -44,6 +44,8 @@ struct AppDefinitionDefaultsTests {
         let checks = try #require(out["healthChecks"] as? [[String: Any]])
         #expect((checks[1]["command"] as? [String: String])?["value"] == "true")
         #expect(checks[0]["portIndex"] as? Int == 0)
+        #expect(checks[0]["path"] == nil && checks[0]["ipProtocol"] as? String == "IPv4" && checks[0]["ignoreHttp1xx"] as? Bool == false)
+        #expect(checks[1]["ipProtocol"] as? String == "IPv4" && checks[1]["ignoreHttp1xx"] == nil)
     }
 
     @Test func envValuesAndSecrets() throws {

@@ -11,6 +11,20 @@ struct AppUpdateTests {
         return app
     }
 
+    @Test("members outside marathon-python's keys survive a partial update and can be changed by one")
+    func keptMembersSurvivePartialUpdates() throws {
+        var old = try decodeApp(Fixtures.mesosEverything)
+        old.version = Timestamp(millis: 1_000)
+        let scaled = try AppUpdate.decode(json: data(#"{"instances": 3}"#)).applyValidated(to: old)
+        #expect(scaled.instances == 3)
+        #expect(scaled.check == old.check && scaled.resourceLimits == old.resourceLimits && scaled.tty == true)
+        #expect(scaled.executorResources == old.executorResources && scaled.container == old.container)
+        #expect(scaled.upgradeStrategy == old.upgradeStrategy && scaled.isOnlyScaleChange(from: old))
+        let changed = try AppUpdate.decode(json: data(#"{"tty": false, "resourceLimits": {"mem": "unlimited"}}"#)).applyValidated(to: old)
+        #expect(changed.tty == false && changed.resourceLimits == ResourceLimits(mem: .unlimited))
+        #expect(changed.needsRestart(from: old))
+    }
+
     @Test func onlyPresentFieldsChange() throws {
         let old = try stored()
         let update = try AppUpdate.decode(json: data(#"{"instances": 4, "labels": {"a": "b"}}"#))
@@ -32,8 +46,16 @@ struct AppUpdateTests {
 
     @Test func objectsAreReplacedWhole() throws {
         let old = try stored()
-        let new = try AppUpdate.decode(json: data(#"{"upgradeStrategy": {"minimumHealthCapacity": 0.5}}"#)).apply(to: old)
-        #expect(new.upgradeStrategy == UpgradeStrategy(minimumHealthCapacity: 0.5, maximumOverCapacity: 1))
+        let new = try AppUpdate.decode(json: data(#"{"unreachableStrategy": {"expungeAfterSeconds": 9}}"#)).apply(to: old)
+        #expect(new.unreachableStrategy == .enabled(inactiveAfterSeconds: 0, expungeAfterSeconds: 9))
+        // Both members of an upgrade strategy are required by Marathon's reader.
+        do {
+            _ = try AppUpdate.decode(json: data(#"{"upgradeStrategy": {"minimumHealthCapacity": 0.5}}"#))
+            Issue.record("expected 422")
+        } catch {
+            #expect(error.failures == [ValidationFailure(path: "/upgradeStrategy/maximumOverCapacity",
+                                                         #"'maximumOverCapacity' is undefined on object: {"minimumHealthCapacity":0.5}"#)])
+        }
     }
 
     @Test func switchingToBridgeDropsHostPorts() throws {
@@ -79,10 +101,16 @@ struct AppUpdateTests {
     @Test func mergedResultIsValidated() throws {
         let old = try stored()
         do {
-            _ = try AppUpdate.decode(json: data(#"{"instances": -1}"#)).applyValidated(to: old)
+            _ = try AppUpdate.decode(json: data(#"{"instances": 2, "labels": {"MARATHON_SINGLE_INSTANCE_APP": "true"}}"#)).applyValidated(to: old)
             Issue.record("expected 422")
         } catch {
-            #expect(has(error.failures, "/instances", "got -1, expected 0 or more"))
+            #expect(has(error.failures, "/", "Single instance app may only have one instance"))
+        }
+        do {
+            _ = try AppUpdate.decode(json: data(#"{"instances": -1}"#))
+            Issue.record("expected 422")
+        } catch {
+            #expect(error.message == "Invalid JSON" && has(error.failures, "/instances", "error.min"))
         }
     }
 

@@ -44,9 +44,11 @@ struct DecodingErrorTests {
         #expect(details.first?["errors"] as? [String] == ["error.expected.jsstring"])
     }
 
-    @Test func missingIdIsPathMissing() throws {
-        let e = try #require(error(#"{"cmd": "x y"}"#))
-        #expect(e.failures == [ValidationFailure(path: "/id", "error.path.missing")])
+    @Test("a missing id: Marathon's reader names the member and the object it is missing from")
+    func missingIdIsNamed() throws {
+        let e = try #require(error(#"{"cmd": "x y", "instances": 1}"#))
+        #expect(e.status == 422 && e.message == "Invalid JSON")
+        #expect(e.failures == [ValidationFailure(path: "/id", #"'id' is undefined on object: {"cmd":"x y","instances":1}"#)])
     }
 
     @Test func nestedArrayPathsUseMarathonIndexes() throws {
@@ -58,9 +60,14 @@ struct DecodingErrorTests {
         #expect(error(#"{"id": "/a", "instances": true}"#)?.failures.first?.errors == ["error.expected.jsnumber"])
         #expect(error(#"{"id": "/a", "requirePorts": 1}"#)?.failures.first?.errors == ["error.expected.jsboolean"])
         #expect(error(#"{"id": "/a", "args": "x"}"#)?.failures.first?.errors == ["error.expected.jsarray"])
-        #expect(error(#"{"id": "/a", "upgradeStrategy": 1}"#)?.failures.first?.errors == ["error.expected.jsobject"])
+        #expect(error(#"{"id": "/a", "labels": 1}"#)?.failures.first?.errors == ["error.expected.jsobject"])
+        // Marathon's generated readers look each required member up in a non-object and name it.
+        #expect(error(#"{"id": "/a", "upgradeStrategy": 1}"#)?.failures == [
+            ValidationFailure(path: "/upgradeStrategy/maximumOverCapacity", "1 is not an object"),
+            ValidationFailure(path: "/upgradeStrategy/minimumHealthCapacity", "1 is not an object")])
         #expect(error(#"{"id": "/a", "killSelection": "RANDOM"}"#)?.failures == [ValidationFailure(path: "/killSelection", "error.unknown.enum.literal")])
-        #expect(error(#"{"id": "/a", "container": {"docker": {}}}"#)?.failures == [ValidationFailure(path: "/container/docker/image", "error.path.missing")])
+        #expect(error(#"{"id": "/a", "container": {"docker": {}}}"#)?.failures == [ValidationFailure(path: "/container/docker/image", "'image' is undefined on object: {}")])
+        #expect(error(#"{"id": "/a", "env": {"A": {"value": 1}}}"#)?.failures == [ValidationFailure(path: "/env/A/secret", "error.path.missing")])
     }
 
     @Test func validationErrorBodyShape() throws {

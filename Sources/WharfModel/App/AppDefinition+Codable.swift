@@ -2,10 +2,11 @@ import Foundation
 
 extension AppDefinition: Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case id, cmd, args, user, env, instances, cpus, mem, disk, gpus, executor, constraints, fetch, storeUrls,
+        case id, cmd, args, user, env, instances, cpus, mem, disk, gpus, executor, constraints, fetch,
              portDefinitions, requirePorts, backoffSeconds, backoffFactor, maxLaunchDelaySeconds, container,
              healthChecks, readinessChecks, dependencies, upgradeStrategy, labels, acceptedResourceRoles,
              killSelection, unreachableStrategy, taskKillGracePeriodSeconds, networks, role, secrets, tty,
+             check, resourceLimits, executorResources, residency,
              progressDeadlineSeconds, autoRollback, version, versionInfo
         // Deprecated inputs, converted on decoding and never written.
         case ports, uris, ipAddress
@@ -21,7 +22,7 @@ extension AppDefinition: Codable {
         let id = PathId(try c.decode(String.self, forKey: .id), relativeTo: base)
         self.init(id: id)
         cmd = try c.decodeIfPresent(String.self, forKey: .cmd)
-        args = try c.decodeIfPresent([String].self, forKey: .args)
+        args = try c.decodeIfPresent([String].self, forKey: .args).flatMap { $0.isEmpty ? nil : $0 }
         user = try c.decodeIfPresent(String.self, forKey: .user)
         env = try c.value(.env, default: [:])
         instances = try c.value(.instances, default: instances)
@@ -31,7 +32,6 @@ extension AppDefinition: Codable {
         gpus = try c.value(.gpus, default: gpus)
         executor = try c.value(.executor, default: executor)
         constraints = try Self.decodeConstraints(c, decoder: decoder)
-        storeUrls = try c.value(.storeUrls, default: [])
         requirePorts = try c.value(.requirePorts, default: requirePorts)
         backoffSeconds = try c.value(.backoffSeconds, default: backoffSeconds)
         backoffFactor = try c.value(.backoffFactor, default: backoffFactor)
@@ -40,7 +40,6 @@ extension AppDefinition: Codable {
         readinessChecks = try c.value(.readinessChecks, default: [])
         let appParent = id.parent
         dependencies = try c.value(.dependencies, default: [String]()).map { PathId($0, relativeTo: appParent) }
-        upgradeStrategy = try c.value(.upgradeStrategy, default: upgradeStrategy)
         labels = try c.value(.labels, default: [:])
         acceptedResourceRoles = try c.decodeIfPresent([String].self, forKey: .acceptedResourceRoles)
         killSelection = try c.value(.killSelection, default: killSelection)
@@ -48,6 +47,9 @@ extension AppDefinition: Codable {
         role = try c.value(.role, default: role)
         secrets = try c.value(.secrets, default: [:])
         tty = try c.decodeIfPresent(Bool.self, forKey: .tty)
+        check = try c.decodeIfPresent(AppCheck.self, forKey: .check)
+        resourceLimits = try c.decodeIfPresent(ResourceLimits.self, forKey: .resourceLimits)
+        executorResources = try c.decodeIfPresent(ExecutorResources.self, forKey: .executorResources)
         progressDeadlineSeconds = try c.decodeIfPresent(Int.self, forKey: .progressDeadlineSeconds)
         autoRollback = try c.decodeIfPresent(Bool.self, forKey: .autoRollback)
         version = try c.decodeIfPresent(Timestamp.self, forKey: .version)
@@ -57,7 +59,9 @@ extension AppDefinition: Codable {
         let explicitUnreachable = try c.decodeIfPresent(UnreachableStrategy.self, forKey: .unreachableStrategy)
         fetch = legacy.fetch(canonical: try c.decodeIfPresent([FetchUri].self, forKey: .fetch))
         try normalizeNetworking(c, legacy: legacy, decoder: decoder)
-        applyDerivedDefaults(explicitUnreachable: explicitUnreachable)
+        applyDerivedDefaults(explicitUnreachable: explicitUnreachable,
+                             explicitUpgrade: try c.decodeIfPresent(UpgradeStrategy.self, forKey: .upgradeStrategy))
+        try checkResidency(c, explicitUnreachable: explicitUnreachable, decoder: decoder)
     }
 
     private static func decodeConstraints(_ c: KeyedDecodingContainer<CodingKeys>, decoder: any Decoder) throws -> [Constraint] {
@@ -80,34 +84,36 @@ extension AppDefinition: Codable {
 }
 
 extension AppDefinition {
-    /// Writes Marathon's normalised GET shape (`raml/AppConversion.scala#appWriter`): canonical fields
-    /// only, no nulls, `portDefinitions` for host networking and `container.portMappings` otherwise.
-    /// `JSONEncoder` with `.sortedKeys` gives the same bytes as `marathonJSON()`.
+    /// Writes Marathon's normalised GET shape (`raml/AppConversion.scala#appWriter` through the
+    /// generated serializer): canonical fields only, no nulls, empty `args`, `constraints`,
+    /// `dependencies`, `env`, `fetch`, `healthChecks`, `readinessChecks` and `secrets` left out,
+    /// `portDefinitions` for host networking and `container.portMappings` otherwise, `residency`
+    /// for resident apps. `JSONEncoder` with `.sortedKeys` gives the same bytes as `marathonJSON()`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(id, forKey: .id)
         try c.encodeIfPresent(cmd, forKey: .cmd)
-        try c.encodeIfPresent(args, forKey: .args)
+        if let args, !args.isEmpty { try c.encode(args, forKey: .args) }
         try c.encodeIfPresent(user, forKey: .user)
-        try c.encode(env, forKey: .env)
+        if !env.isEmpty { try c.encode(env, forKey: .env) }
         try c.encode(instances, forKey: .instances)
         try c.encode(cpus, forKey: .cpus)
         try c.encode(mem, forKey: .mem)
         try c.encode(disk, forKey: .disk)
         try c.encode(gpus, forKey: .gpus)
         try c.encode(executor, forKey: .executor)
-        try c.encode(constraints, forKey: .constraints)
-        try c.encode(fetch, forKey: .fetch)
-        try c.encode(storeUrls, forKey: .storeUrls)
+        if !constraints.isEmpty { try c.encode(constraints, forKey: .constraints) }
+        if !fetch.isEmpty { try c.encode(fetch, forKey: .fetch) }
         if usesHostNetwork { try c.encode(portDefinitions, forKey: .portDefinitions) }
         try c.encode(requirePorts, forKey: .requirePorts)
         try c.encode(backoffSeconds, forKey: .backoffSeconds)
         try c.encode(backoffFactor, forKey: .backoffFactor)
         try c.encode(maxLaunchDelaySeconds, forKey: .maxLaunchDelaySeconds)
         try c.encodeIfPresent(outputContainer, forKey: .container)
-        try c.encode(healthChecks, forKey: .healthChecks)
-        try c.encode(readinessChecks, forKey: .readinessChecks)
-        try c.encode(dependencies, forKey: .dependencies)
+        if !healthChecks.isEmpty { try c.encode(healthChecks, forKey: .healthChecks) }
+        try c.encodeIfPresent(check, forKey: .check)
+        if !readinessChecks.isEmpty { try c.encode(readinessChecks, forKey: .readinessChecks) }
+        if !dependencies.isEmpty { try c.encode(dependencies, forKey: .dependencies) }
         try c.encode(upgradeStrategy, forKey: .upgradeStrategy)
         try c.encode(labels, forKey: .labels)
         if let roles = acceptedResourceRoles, !roles.isEmpty { try c.encode(roles, forKey: .acceptedResourceRoles) }
@@ -118,7 +124,11 @@ extension AppDefinition {
         try c.encodeIfPresent(autoRollback, forKey: .autoRollback)
         try c.encode(networks, forKey: .networks)
         try c.encode(role, forKey: .role)
-        try c.encode(secrets, forKey: .secrets)
+        if !secrets.isEmpty { try c.encode(secrets, forKey: .secrets) }
+        try c.encodeIfPresent(tty, forKey: .tty)
+        try c.encodeIfPresent(resourceLimits, forKey: .resourceLimits)
+        try c.encodeIfPresent(executorResources, forKey: .executorResources)
+        if isResident { try c.encode(Residency(), forKey: .residency) }
         try c.encodeIfPresent(version, forKey: .version)
         try c.encodeIfPresent(versionInfo, forKey: .versionInfo)
     }
@@ -130,4 +140,11 @@ extension AppDefinition {
         if usesHostNetwork { ct.portMappings = nil }
         return ct
     }
+}
+
+/// `residency` as Marathon 1.10 writes it for every resident app (the field is deprecated and has
+/// no effect; resident apps have `unreachableStrategy: disabled`).
+struct Residency: Codable, Equatable {
+    var relaunchEscalationTimeoutSeconds = 3600
+    var taskLostBehavior = "WAIT_FOREVER"
 }

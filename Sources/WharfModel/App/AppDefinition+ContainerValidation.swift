@@ -4,10 +4,11 @@ extension AppDefinition {
     /// `container`: Marathon's rules (`AppValidation.validContainer`, `validOldContainerAPI`) plus what
     /// Wharf's Docker runtime needs to be able to run the app: an image reference Docker accepts,
     /// `docker.parameters` from the supported subset with usable values, volume paths that stay in bounds.
-    func validateContainer(_ f: inout FailureCollector) {
+    func validateContainer(_ f: inout FailureCollector, features: Set<String>) {
         guard let container else { return }
+        validateContainerSettings(container, features: features, &f)
         if container.type == .docker {
-            if container.docker == nil { f.add("/container/docker", "must not be empty") }
+            if container.docker == nil { f.add("/container/docker", "not defined") }
             if networks.filter({ $0.mode == .container }).count > 1 {
                 f.add("/", "may only specify a single container network when using the Docker container engine")
             }
@@ -25,46 +26,18 @@ extension AppDefinition {
                 validateParameters(docker.parameters, &f)
             }
         }
-        for (index, volume) in container.volumes.enumerated() {
-            let path = "/container/volumes(\(index))"
-            if volume.containerPath.isEmpty { f.add(path + "/containerPath", "must not be empty") }
-            if volume.mode != "RO", volume.mode != "RW" { f.add(path + "/mode", "is not one of (RO,RW)") }
-            if let size = volume.persistentSize {
-                if size <= 0 { f.add(path + "/persistent/size", "got \(size), expected more than 0") }
-                if volume.containerPath.contains("/") { f.add(path + "/containerPath", "value must not contain \"/\"") }
-            }
-            guard let hostPath = volume.hostPath else { continue }
-            // Relative paths are inside the task's sandbox (Mesos' rule, which the runtimes follow):
-            // they must not climb out of it.
-            if hostPath.isEmpty {
-                f.add(path + "/hostPath", "must not be empty")
-            } else if Self.escapesSandbox(hostPath) {
-                f.add(path + "/hostPath", "a relative path must stay inside the task's sandbox (no '..'), got '\(hostPath)'")
-            }
-            // Docker binds are `host:container:mode`: a colon inside either path would be read as a separator.
-            if container.type == .docker {
-                if hostPath.contains(":") { f.add(path + "/hostPath", "must not contain ':' (got '\(hostPath)')") }
-                if volume.containerPath.contains(":") {
-                    f.add(path + "/containerPath", "must not contain ':' (got '\(volume.containerPath)')")
-                }
-            }
-            if Self.escapesSandbox(volume.containerPath) {
-                f.add(path + "/containerPath", "a relative path must stay inside the task's sandbox (no '..'), got '\(volume.containerPath)'")
-            }
-        }
+        validateVolumes(container, features: features, &f)
     }
 
     /// A relative path with a `..` component.
-    private static func escapesSandbox(_ path: String) -> Bool {
+    static func escapesSandbox(_ path: String) -> Bool {
         !path.hasPrefix("/") && path.split(separator: "/").contains("..")
     }
 
     private static func validateImage(_ image: String, _ f: inout FailureCollector) {
         let path = "/container/docker/image"
-        guard !image.isEmpty else {
-            f.add(path, "must not be empty")
-            return
-        }
+        // An empty image fails Marathon's RAML `minLength` before validation.
+        guard !image.isEmpty else { return }
         do {
             _ = try DockerImageReference(parsing: image)
         } catch {

@@ -18,53 +18,56 @@ extension AppDefinition {
 
     /// Writes the app's members (sorted by key) into an object the caller has opened, so that
     /// responses can add their own members (AppInfo's `tasksRunning`, `deployments`, ...).
+    /// Empty `args`, `constraints`, `dependencies`, `env`, `fetch`, `healthChecks`,
+    /// `readinessChecks` and `secrets` are left out, as Marathon's serializer does.
     public func writeJSONFields(to w: inout JSONWriter) {
         if let roles = acceptedResourceRoles, !roles.isEmpty {
             w.key(literal: "acceptedResourceRoles")
             w.stringArray(roles)
         }
-        if let args {
+        if let args, !args.isEmpty {
             w.key(literal: "args")
             w.stringArray(args)
         }
         if let autoRollback { w.key(literal: "autoRollback"); w.bool(autoRollback) }
         w.key(literal: "backoffFactor"); w.double(backoffFactor)
         w.key(literal: "backoffSeconds"); w.int(backoffSeconds)
+        if let check { w.key(literal: "check"); check.write(to: &w) }
         if let cmd { w.key(literal: "cmd"); w.string(cmd) }
-        w.key(literal: "constraints")
-        w.beginArray()
-        for constraint in constraints { constraint.write(to: &w) }
-        w.endArray()
+        if !constraints.isEmpty {
+            w.key(literal: "constraints")
+            w.beginArray()
+            for constraint in constraints { constraint.write(to: &w) }
+            w.endArray()
+        }
         if let ct = outputContainer {
             w.key(literal: "container")
             ct.write(to: &w)
         }
         w.key(literal: "cpus"); w.double(cpus)
-        w.key(literal: "dependencies")
-        w.beginArray()
-        for dependency in dependencies { w.pathId(dependency) }
-        w.endArray()
-        w.key(literal: "disk"); w.double(disk)
-        w.key(literal: "env")
-        w.beginObject()
-        for name in env.keys.sorted() {
-            w.key(name)
-            switch env[name]! {
-            case .value(let text): w.string(text)
-            case .secret(let secret): w.beginObject(); w.key(literal: "secret"); w.string(secret); w.endObject()
-            }
+        if !dependencies.isEmpty {
+            w.key(literal: "dependencies")
+            w.beginArray()
+            for dependency in dependencies { w.pathId(dependency) }
+            w.endArray()
         }
-        w.endObject()
+        w.key(literal: "disk"); w.double(disk)
+        if !env.isEmpty { writeEnv(to: &w) }
         w.key(literal: "executor"); w.string(executor)
-        w.key(literal: "fetch")
-        w.beginArray()
-        for uri in fetch { uri.write(to: &w) }
-        w.endArray()
+        if let executorResources { w.key(literal: "executorResources"); executorResources.write(to: &w) }
+        if !fetch.isEmpty {
+            w.key(literal: "fetch")
+            w.beginArray()
+            for uri in fetch { uri.write(to: &w) }
+            w.endArray()
+        }
         w.key(literal: "gpus"); w.int(gpus)
-        w.key(literal: "healthChecks")
-        w.beginArray()
-        for check in healthChecks { check.write(to: &w) }
-        w.endArray()
+        if !healthChecks.isEmpty {
+            w.key(literal: "healthChecks")
+            w.beginArray()
+            for check in healthChecks { check.write(to: &w) }
+            w.endArray()
+        }
         w.key(literal: "id"); w.pathId(id)
         w.key(literal: "instances"); w.int(instances)
         w.key(literal: "killSelection"); w.string(killSelection.rawValue)
@@ -82,21 +85,25 @@ extension AppDefinition {
             w.endArray()
         }
         if let deadline = progressDeadlineSeconds { w.key(literal: "progressDeadlineSeconds"); w.int(deadline) }
-        w.key(literal: "readinessChecks")
-        w.beginArray()
-        for check in readinessChecks { check.write(to: &w) }
-        w.endArray()
-        w.key(literal: "requirePorts"); w.bool(requirePorts)
-        w.key(literal: "role"); w.string(role)
-        w.key(literal: "secrets")
-        w.beginObject()
-        for name in secrets.keys.sorted() {
-            w.key(name)
-            w.beginObject(); w.key(literal: "source"); w.string(secrets[name]!.source); w.endObject()
+        if !readinessChecks.isEmpty {
+            w.key(literal: "readinessChecks")
+            w.beginArray()
+            for check in readinessChecks { check.write(to: &w) }
+            w.endArray()
         }
-        w.endObject()
-        w.key(literal: "storeUrls"); w.stringArray(storeUrls)
+        w.key(literal: "requirePorts"); w.bool(requirePorts)
+        if isResident {
+            w.key(literal: "residency")
+            w.beginObject()
+            w.key(literal: "relaunchEscalationTimeoutSeconds"); w.int(Residency().relaunchEscalationTimeoutSeconds)
+            w.key(literal: "taskLostBehavior"); w.string(Residency().taskLostBehavior)
+            w.endObject()
+        }
+        if let resourceLimits { w.key(literal: "resourceLimits"); resourceLimits.write(to: &w) }
+        w.key(literal: "role"); w.string(role)
+        if !secrets.isEmpty { writeSecrets(to: &w) }
         if let grace = taskKillGracePeriodSeconds { w.key(literal: "taskKillGracePeriodSeconds"); w.int(grace) }
+        if let tty { w.key(literal: "tty"); w.bool(tty) }
         w.key(literal: "unreachableStrategy")
         switch unreachableStrategy {
         case .disabled: w.string("disabled")
@@ -120,6 +127,29 @@ extension AppDefinition {
             w.key(literal: "lastScalingAt"); w.timestamp(versionInfo.lastScalingAt)
             w.endObject()
         }
+    }
+
+    private func writeEnv(to w: inout JSONWriter) {
+        w.key(literal: "env")
+        w.beginObject()
+        for name in env.keys.sorted() {
+            w.key(name)
+            switch env[name]! {
+            case .value(let text): w.string(text)
+            case .secret(let secret): w.beginObject(); w.key(literal: "secret"); w.string(secret); w.endObject()
+            }
+        }
+        w.endObject()
+    }
+
+    private func writeSecrets(to w: inout JSONWriter) {
+        w.key(literal: "secrets")
+        w.beginObject()
+        for name in secrets.keys.sorted() {
+            w.key(name)
+            w.beginObject(); w.key(literal: "source"); w.string(secrets[name]!.source); w.endObject()
+        }
+        w.endObject()
     }
 }
 
@@ -162,95 +192,6 @@ extension PortDefinition {
         if let name { w.key(literal: "name"); w.string(name) }
         w.key(literal: "port"); w.int(port)
         w.key(literal: "protocol"); w.string(`protocol`)
-        w.endObject()
-    }
-}
-
-extension PortMapping {
-    func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.key(literal: "containerPort"); w.int(containerPort)
-        if let hostPort { w.key(literal: "hostPort"); w.int(hostPort) }
-        if let labels { w.key(literal: "labels"); w.stringMap(labels) }
-        if let name { w.key(literal: "name"); w.string(name) }
-        w.key(literal: "protocol"); w.string(`protocol`)
-        w.key(literal: "servicePort"); w.int(servicePort)
-        w.endObject()
-    }
-}
-
-extension Container {
-    func write(to w: inout JSONWriter) {
-        w.beginObject()
-        if let docker {
-            w.key(literal: "docker")
-            w.beginObject()
-            w.key(literal: "forcePullImage"); w.bool(docker.forcePullImage)
-            w.key(literal: "image"); w.string(docker.image)
-            w.key(literal: "parameters")
-            w.beginArray()
-            for p in docker.parameters {
-                w.beginObject(); w.key(literal: "key"); w.string(p.key); w.key(literal: "value"); w.string(p.value); w.endObject()
-            }
-            w.endArray()
-            w.key(literal: "privileged"); w.bool(docker.privileged)
-            w.endObject()
-        }
-        if let portMappings {
-            w.key(literal: "portMappings")
-            w.beginArray()
-            for mapping in portMappings { mapping.write(to: &w) }
-            w.endArray()
-        }
-        w.key(literal: "type"); w.string(type.rawValue)
-        w.key(literal: "volumes")
-        w.beginArray()
-        for v in volumes {
-            w.beginObject()
-            w.key(literal: "containerPath"); w.string(v.containerPath)
-            if let hostPath = v.hostPath { w.key(literal: "hostPath"); w.string(hostPath) }
-            w.key(literal: "mode"); w.string(v.mode)
-            if let size = v.persistentSize { w.key(literal: "persistent"); w.beginObject(); w.key(literal: "size"); w.int(size); w.endObject() }
-            w.endObject()
-        }
-        w.endArray()
-        w.endObject()
-    }
-}
-
-extension HealthCheck {
-    func write(to w: inout JSONWriter) {
-        w.beginObject()
-        if let command { w.key(literal: "command"); w.beginObject(); w.key(literal: "value"); w.string(command); w.endObject() }
-        w.key(literal: "delaySeconds"); w.int(delaySeconds)
-        w.key(literal: "gracePeriodSeconds"); w.int(gracePeriodSeconds)
-        w.key(literal: "ignoreHttp1xx"); w.bool(ignoreHttp1xx)
-        w.key(literal: "intervalSeconds"); w.int(intervalSeconds)
-        if let ipProtocol { w.key(literal: "ipProtocol"); w.string(ipProtocol) }
-        w.key(literal: "maxConsecutiveFailures"); w.int(maxConsecutiveFailures)
-        if let path { w.key(literal: "path"); w.string(path) }
-        if let port { w.key(literal: "port"); w.int(port) }
-        if let portIndex { w.key(literal: "portIndex"); w.int(portIndex) }
-        w.key(literal: "protocol"); w.string(`protocol`.rawValue)
-        w.key(literal: "timeoutSeconds"); w.int(timeoutSeconds)
-        w.endObject()
-    }
-}
-
-extension ReadinessCheck {
-    func write(to w: inout JSONWriter) {
-        w.beginObject()
-        w.key(literal: "httpStatusCodesForReady")
-        w.beginArray()
-        for code in httpStatusCodesForReady { w.int(code) }
-        w.endArray()
-        w.key(literal: "intervalSeconds"); w.int(intervalSeconds)
-        w.key(literal: "name"); w.string(name)
-        w.key(literal: "path"); w.string(path)
-        w.key(literal: "portName"); w.string(portName)
-        w.key(literal: "preserveLastResponse"); w.bool(preserveLastResponse)
-        w.key(literal: "protocol"); w.string(`protocol`)
-        w.key(literal: "timeoutSeconds"); w.int(timeoutSeconds)
         w.endObject()
     }
 }

@@ -14,6 +14,8 @@ struct LegacyFields {
         var networkName: String?
         var labels: [String: String]?
         var discoveryPorts: [PortMapping]
+        /// Whether `discovery` was given (even without ports).
+        var hasDiscovery = false
 
         private enum CodingKeys: String, CodingKey { case networkName, labels, discovery }
         private enum DiscoveryKeys: String, CodingKey { case ports }
@@ -30,6 +32,7 @@ struct LegacyFields {
             labels = try c.decodeIfPresent([String: String].self, forKey: .labels)
             discoveryPorts = []
             if c.contains(.discovery), (try? c.decodeNil(forKey: .discovery)) == false {
+                hasDiscovery = true
                 let d = try c.nestedContainer(keyedBy: DiscoveryKeys.self, forKey: .discovery)
                 discoveryPorts = try d.value(.ports, default: [DiscoveryPort]()).map {
                     PortMapping(containerPort: $0.number, protocol: $0.protocol ?? "tcp", name: $0.name, labels: $0.labels)
@@ -74,7 +77,9 @@ extension AppDefinition {
     static let defaultPortMappings = [PortMapping(name: "default")]
 
     /// Resolves `networks`, `portDefinitions` and `container.portMappings` from canonical and
-    /// deprecated inputs, the way Marathon's `AppNormalization.forDeprecated` + `forPostValidation` do.
+    /// deprecated inputs, the way Marathon's `AppNormalization.forDeprecated` + `forPostValidation` do:
+    /// port definitions next to container networks and port mappings next to host networking are
+    /// dropped, as Marathon drops them before validating.
     mutating func normalizeNetworking(_ c: KeyedDecodingContainer<CodingKeys>, legacy: LegacyFields, decoder: any Decoder) throws {
         let root = c.codingPath
         func note(_ message: String, _ key: CodingKeys? = nil) {
@@ -93,6 +98,9 @@ extension AppDefinition {
         }
         if legacy.ipAddress != nil, !(canonicalNetworks ?? []).isEmpty {
             note("must not specify both networks and ipAddress")
+        }
+        if legacy.ipAddress?.hasDiscovery == true, container?.type == .docker {
+            note("ipAddress/discovery is not allowed for Docker containers", .ipAddress)
         }
         if let ports = legacy.ports {
             let fixed = ports.filter { $0 != 0 }
@@ -138,19 +146,14 @@ extension AppDefinition {
             container = Container(type: .mesos)
         }
         if var ct = container {
-            if let ip = legacy.ipAddress, !ip.discoveryPorts.isEmpty {
-                if ct.type != .mesos {
-                    note("ipAddress.discovery.ports do not apply for container type \(ct.type.rawValue)", .ipAddress)
-                } else if ct.portMappings != nil {
+            if let ip = legacy.ipAddress, !ip.discoveryPorts.isEmpty, ct.type == .mesos {
+                if ct.portMappings != nil {
                     note("container.portMappings and ipAddress.discovery.ports must not both be set", .ipAddress)
                 } else {
                     ct.portMappings = ip.discoveryPorts
                 }
             }
             if hostNetworking {
-                if !(ct.portMappings ?? []).isEmpty {
-                    note("portMappings are not allowed with host-networking")
-                }
                 ct.portMappings = nil
             } else {
                 if ct.portMappings == nil { ct.portMappings = Self.defaultPortMappings }
@@ -173,17 +176,23 @@ extension AppDefinition {
             let migrated = canonicalPortDefinitions ?? legacy.ports.map { $0.map { PortDefinition(port: $0) } }
             portDefinitions = migrated ?? [PortDefinition(port: 0, protocol: "tcp", name: "default")]
         } else {
-            if !(canonicalPortDefinitions ?? []).isEmpty {
-                note("portDefinitions are only allowed with host-networking")
-            }
             portDefinitions = []
             requirePorts = false
         }
     }
 
-    /// Defaults that depend on other fields: health-check `portIndex` 0 when the app has ports, and
-    /// `unreachableStrategy: disabled` plus `upgradeStrategy {0.5, 0}` for resident (persistent-volume) apps.
-    mutating func applyDerivedDefaults(explicitUnreachable: UnreachableStrategy?) {
+    /// Defaults that depend on other fields (`AppNormalization.forDeprecated`, `AppConversion`):
+    /// health checks and the container as Marathon's conversion keeps them, health-check
+    /// `portIndex` 0 when the app has ports; for apps with persistent volumes
+    /// `unreachableStrategy: disabled`, and `upgradeStrategy {0.5, 0}` when none is given (also with
+    /// external volumes).
+    ///
+    /// Marathon adds the `portIndex` only when `portDefinitions` were given explicitly, so that its
+    /// GET output, sent back unchanged, changes the check and restarts the app; Wharf adds it
+    /// whenever the app has ports, so that GET → PUT is a no-op.
+    mutating func applyDerivedDefaults(explicitUnreachable: UnreachableStrategy?, explicitUpgrade: UpgradeStrategy?) {
+        healthChecks = healthChecks.map(\.normalizedAsMarathon)
+        container = container?.normalizedAsMarathon
         if !portDefinitions.isEmpty || !(container?.portMappings ?? []).isEmpty {
             healthChecks = healthChecks.map { check in
                 var c = check
@@ -192,8 +201,27 @@ extension AppDefinition {
             }
         }
         unreachableStrategy = explicitUnreachable ?? (isResident ? .disabled : unreachableStrategy)
+        let hasVolumesToKeep = container?.volumes.contains { $0.persistent != nil || $0.external != nil } ?? false
+        upgradeStrategy = explicitUpgrade ?? (hasVolumesToKeep ? Self.residentUpgradeStrategy : UpgradeStrategy())
+    }
+
+    /// Marathon's `UpgradeStrategy.forResidentTasks`: never more instances than asked for, since each
+    /// holds its volume.
+    public static let residentUpgradeStrategy = UpgradeStrategy(minimumHealthCapacity: 0.5, maximumOverCapacity: 0)
+
+    /// The deprecated `residency` marks an app resident for two of Marathon's rules even without
+    /// persistent volumes (`AppValidation.requireUnreachableDisabledForResidentTasks`,
+    /// `validAcceptedResourceRoles`); apps with persistent volumes are checked by `validate()`.
+    mutating func checkResidency(_ c: KeyedDecodingContainer<CodingKeys>, explicitUnreachable: UnreachableStrategy?, decoder: any Decoder) throws {
+        guard !isResident, c.contains(.residency), (try? c.decodeNil(forKey: .residency)) == false else { return }
+        if let explicitUnreachable, explicitUnreachable != .disabled {
+            decoder.note("unreachableStrategy must be disabled for resident tasks", at: c.codingPath)
+        }
+        if let roles = acceptedResourceRoles, !roles.isEmpty, roles != [ResourceRoles.unreserved] {
+            decoder.note(ResourceRoles.residentMessage, at: c.codingPath + [CodingKeys.acceptedResourceRoles])
+        }
     }
 
     /// Whether the app has persistent volumes (Marathon's "resident" apps).
-    public var isResident: Bool { container?.volumes.contains { $0.persistentSize != nil } ?? false }
+    public var isResident: Bool { container?.volumes.contains { $0.persistent != nil } ?? false }
 }

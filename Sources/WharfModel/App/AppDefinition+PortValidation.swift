@@ -1,9 +1,6 @@
 import Foundation
 
 extension AppDefinition {
-    /// Protocols Marathon accepts on port definitions and mappings.
-    static let portProtocols: Set<String> = ["tcp", "udp", "udp,tcp", "tcp,udp"]
-
     /// Names of the app's ports: mapping names on container networks, definition names otherwise.
     public var portNames: [String] {
         if let mappings = container?.portMappings, !mappings.isEmpty, !usesHostNetwork { return mappings.compactMap(\.name) }
@@ -16,39 +13,34 @@ extension AppDefinition {
         return portDefinitions.count
     }
 
+    /// Uniqueness of port names and fixed ports, and which container networks port mappings name
+    /// (`AppValidation.portDefinitionsValidator`, `portMappingsValidator`). Ranges, name patterns and
+    /// protocols are RAML bounds, checked while decoding.
     func validatePorts(_ f: inout FailureCollector) {
         let names = portDefinitions.compactMap(\.name)
         if Set(names).count != names.count { f.add("/portDefinitions", "Port names must be unique.") }
         let fixed = portDefinitions.map(\.port).filter { $0 != 0 }
         if Set(fixed).count != fixed.count { f.add("/portDefinitions", "Ports must be unique.") }
-        for (index, definition) in portDefinitions.enumerated() {
-            let path = "/portDefinitions(\(index))"
-            f.between(definition.port, 0, 65535, path + "/port")
-            if let name = definition.name {
-                f.fullyMatches(name, ValidationPatterns.portName, pattern: ValidationPatterns.portNamePattern, path + "/name")
-            }
-            if !Self.portProtocols.contains(definition.protocol) {
-                f.add(path + "/protocol", "is not one of (tcp,udp,udp,tcp)")
-            }
-        }
         guard let mappings = container?.portMappings else { return }
         let mappingNames = mappings.compactMap(\.name)
         if Set(mappingNames).count != mappingNames.count { f.add("/container/portMappings", "Port names must be unique.") }
+        let networkNames = networks.compactMap(\.name)
+        let containerNetworks = networks.filter { $0.mode == .container }.count
         for (index, mapping) in mappings.enumerated() {
             let path = "/container/portMappings(\(index))"
-            f.between(mapping.containerPort, 0, 65535, path + "/containerPort")
-            if let hostPort = mapping.hostPort { f.between(hostPort, 0, 65535, path + "/hostPort") }
-            f.between(mapping.servicePort, 0, 65535, path + "/servicePort")
-            if let name = mapping.name {
-                f.fullyMatches(name, ValidationPatterns.portName, pattern: ValidationPatterns.portNamePattern, path + "/name")
+            if containerNetworks > 1, mapping.hostPort != nil, mapping.networkNames.count != 1 {
+                f.add(path, "networkNames must be a single item list when hostPort is specified and more than 1 container network is defined")
             }
-            if !Self.portProtocols.contains(mapping.protocol) {
-                f.add(path + "/protocol", "is not one of (tcp,udp,udp,tcp)")
+            for (i, name) in mapping.networkNames.enumerated() where !networkNames.contains(name) {
+                f.add("\(path)/networkNames(\(i))", "is not one of (\(networkNames.joined(separator: ",")))")
             }
         }
-        if usesHostNetwork, !mappings.isEmpty { f.add("/", "portMappings are not allowed with host-networking") }
     }
 
+    /// Health checks address a port of the app, at most one Mesos check, IPv6 only where Mesos can
+    /// probe it (`AppValidation.portIndexIsValid`, `haveAtMostOneMesosHealthCheck`,
+    /// `complyWithIpProtocolRules`). Unlike readiness checks, a timeout longer than the interval is
+    /// allowed, as in Marathon; RAML minimums are checked while decoding.
     func validateHealthChecks(_ f: inout FailureCollector) {
         let ports = portCount
         var mesosChecks = 0
@@ -69,30 +61,20 @@ extension AppDefinition {
                 f.add(path + "/command", "must not be empty")
             }
             if check.command == nil, check.protocol.isMesosCheck { mesosChecks += 1 }
-            if let port = check.port { f.between(port, 0, 65535, path + "/port") }
-            f.atLeast(check.gracePeriodSeconds, 0, path + "/gracePeriodSeconds")
-            f.atLeast(check.intervalSeconds, 0, path + "/intervalSeconds")
-            f.atLeast(check.timeoutSeconds, 0, path + "/timeoutSeconds")
-            f.atLeast(check.maxConsecutiveFailures, 0, path + "/maxConsecutiveFailures")
-            f.atLeast(check.delaySeconds, 0, path + "/delaySeconds")
-            f.lessThan(check.timeoutSeconds, check.intervalSeconds, path + "/timeoutSeconds")
             for (value, name) in [(check.gracePeriodSeconds, "gracePeriodSeconds"), (check.intervalSeconds, "intervalSeconds"),
                                   (check.timeoutSeconds, "timeoutSeconds"), (check.delaySeconds, "delaySeconds")] {
                 f.atMost(value, Self.maxSeconds, "\(path)/\(name)")
             }
             f.atMost(check.maxConsecutiveFailures, Self.maxInstances, path + "/maxConsecutiveFailures")
-            if let ip = check.ipProtocol, ip != "IPv4" {
-                let mesosHTTP = [.mesosHttp, .mesosHttps, .mesosTcp].contains(check.protocol)
-                if ip != "IPv6" {
-                    f.add(path + "/ipProtocol", PlayErrorCode.unknownEnumLiteral)
-                } else if !(mesosHTTP && container?.type == .docker) {
-                    f.add(path, "IPv6 can only be used for container type DOCKER and Mesos http/https/tcp health checks")
-                }
+            if check.ipProtocol == "IPv6", !([.mesosHttp, .mesosHttps, .mesosTcp].contains(check.protocol) && container?.type == .docker) {
+                f.add(path, "IPv6 can only be used for container type DOCKER and Mesos http/https/tcp health checks")
             }
         }
         if mesosChecks > 1 { f.add("/", "AppDefinition can contain at most one Mesos health check") }
     }
 
+    /// At most one readiness check, naming a port of the app, with a timeout below its interval
+    /// (`AppValidation.readinessCheckValidator`).
     func validateReadinessChecks(_ f: inout FailureCollector) {
         f.atMost(readinessChecks.count, 1, "/readinessChecks")
         let names = Set(portNames)
@@ -102,15 +84,7 @@ extension AppDefinition {
                 f.add(path + "/portName", "No port definition reference for portName \(check.portName)")
             }
             f.lessThan(check.timeoutSeconds, check.intervalSeconds, path + "/timeoutSeconds")
-            if check.timeoutSeconds <= 0 { f.add(path + "/timeoutSeconds", "got \(check.timeoutSeconds), expected more than 0") }
             f.atMost(check.intervalSeconds, Self.maxSeconds, path + "/intervalSeconds")
-            if check.httpStatusCodesForReady.isEmpty { f.add(path + "/httpStatusCodesForReady", "must not be empty") }
-            for (i, code) in check.httpStatusCodesForReady.enumerated() {
-                f.between(code, 100, 999, "\(path)/httpStatusCodesForReady(\(i))")
-            }
-            if check.protocol != "HTTP", check.protocol != "HTTPS" {
-                f.add(path + "/protocol", PlayErrorCode.unknownEnumLiteral)
-            }
         }
     }
 

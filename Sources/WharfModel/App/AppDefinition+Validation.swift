@@ -5,14 +5,21 @@ extension AppDefinition {
     public enum Feature {
         public static let secrets = "secrets"
         public static let gpuResources = "gpu_resources"
+        public static let externalVolumes = "external_volumes"
+    }
+
+    /// Marathon's answer for a feature that is not enabled (the stray parenthesis is Marathon's).
+    static func featureMessage(_ feature: String) -> String {
+        "Feature \(feature) is not enabled. Enable with --enable_features \(feature))"
     }
 
     /// The label that limits an app to one instance and no overlap during upgrades.
     public static let singleInstanceLabel = "MARATHON_SINGLE_INSTANCE_APP"
 
-    /// Checks every Marathon rule (`AppValidation.scala`, `AppDefinition.validAppDefinition`,
-    /// `SchedulingValidation.scala`) and returns all violations, with Marathon's paths and wording.
-    /// Empty when the app is valid.
+    /// Checks every Marathon rule that applies after its RAML readers (`AppValidation.scala`,
+    /// `AppDefinition.validAppDefinition`, `SchedulingValidation.scala`) and returns all violations,
+    /// with Marathon's paths and wording. Empty when the app is valid. Bounds the RAML types declare
+    /// (minimums, patterns, enums) are checked while decoding a request (`RAMLChecker`).
     public func validate(enabledFeatures: Set<String> = []) -> [ValidationFailure] {
         var f = FailureCollector()
         validateIdentity(&f)
@@ -20,8 +27,9 @@ extension AppDefinition {
         validateResources(&f, enabledFeatures: enabledFeatures)
         validateStrategies(&f)
         validatePorts(&f)
-        validateContainer(&f)
+        validateContainer(&f, features: enabledFeatures)
         validateHealthChecks(&f)
+        validateCheckAndLimits(&f)
         validateReadinessChecks(&f)
         validateConstraints(&f)
         validateEnvironment(&f, enabledFeatures: enabledFeatures)
@@ -64,15 +72,6 @@ extension AppDefinition {
     public static let maxSeconds = 31_536_000
 
     private func validateResources(_ f: inout FailureCollector, enabledFeatures: Set<String>) {
-        f.atLeast(instances, 0, "/instances")
-        f.atLeast(cpus, 0.0, "/cpus")
-        f.atLeast(mem, 0.0, "/mem")
-        f.atLeast(disk, 0.0, "/disk")
-        f.atLeast(gpus, 0, "/gpus")
-        f.atLeast(backoffSeconds, 0, "/backoffSeconds")
-        f.atLeast(backoffFactor, 1.0, "/backoffFactor")
-        f.atLeast(maxLaunchDelaySeconds, 0, "/maxLaunchDelaySeconds")
-        if let grace = taskKillGracePeriodSeconds { f.atLeast(grace, 0, "/taskKillGracePeriodSeconds") }
         if let deadline = progressDeadlineSeconds {
             f.atLeast(deadline, 1, "/progressDeadlineSeconds")
             f.atMost(deadline, Self.maxSeconds, "/progressDeadlineSeconds")
@@ -89,14 +88,9 @@ extension AppDefinition {
         if let grace = taskKillGracePeriodSeconds { f.atMost(grace, Self.maxSeconds, "/taskKillGracePeriodSeconds") }
         if gpus > 0 {
             if container?.type == .docker { f.add("/", "GPU resources only work with the Mesos containerizer") }
-            if !enabledFeatures.contains(Feature.gpuResources) {
-                f.add("/", "Feature \(Feature.gpuResources) is not enabled. Enable with --enable_features \(Feature.gpuResources))")
-            }
+            if !enabledFeatures.contains(Feature.gpuResources) { f.add("/", Self.featureMessage(Feature.gpuResources)) }
         }
-        if let roles = acceptedResourceRoles {
-            if roles.isEmpty { f.add("/acceptedResourceRoles", "must not be empty") }
-            if Set(roles).count != roles.count { f.add("/acceptedResourceRoles", "elements must be unique") }
-        }
+        if let roles = acceptedResourceRoles { validateAcceptedResourceRoles(roles, &f) }
         if labels[Self.singleInstanceLabel] == "true", instances > 1 {
             f.add("/", "Single instance app may only have one instance")
         }
@@ -109,12 +103,22 @@ extension AppDefinition {
         }
     }
 
-    private func validateStrategies(_ f: inout FailureCollector) {
-        for (value, name) in [(upgradeStrategy.minimumHealthCapacity, "minimumHealthCapacity"),
-                              (upgradeStrategy.maximumOverCapacity, "maximumOverCapacity")] {
-            if value > 1 { f.add("/upgradeStrategy/\(name)", "is greater than 1") }
-            if value < 0 { f.add("/upgradeStrategy/\(name)", "is less than 0") }
+    /// `ResourceRole.validAcceptedResourceRoles` and `validForRole`: not empty, valid role names,
+    /// only `*` and the app's own role, and only `*` for resident apps.
+    private func validateAcceptedResourceRoles(_ roles: [String], _ f: inout FailureCollector) {
+        let path = "/acceptedResourceRoles"
+        if roles.isEmpty { f.add(path, "must not be empty") }
+        for (index, role) in roles.enumerated() {
+            for problem in ResourceRoles.problems(of: role) { f.add("\(path)(\(index))", problem) }
         }
+        if isResident, roles != [ResourceRoles.unreserved] { f.add(path, ResourceRoles.residentMessage) }
+        let allowed = Set([ResourceRoles.unreserved, role])
+        if !(roles.count <= 2 && Set(roles).isSubset(of: allowed)) {
+            f.add(path, "acceptedResourceRoles can only contain \(allowed.sorted().joined(separator: " and "))")
+        }
+    }
+
+    private func validateStrategies(_ f: inout FailureCollector) {
         if labels[Self.singleInstanceLabel] == "true" {
             f.equal(upgradeStrategy.minimumHealthCapacity, 0.0, "/upgradeStrategy/minimumHealthCapacity")
             f.equal(upgradeStrategy.maximumOverCapacity, 0.0, "/upgradeStrategy/maximumOverCapacity")
@@ -123,21 +127,45 @@ extension AppDefinition {
             f.equal(upgradeStrategy.maximumOverCapacity, 0.0, "/upgradeStrategy/maximumOverCapacity")
             if unreachableStrategy != .disabled { f.add("/", "unreachableStrategy must be disabled for resident tasks") }
         }
-        if case .enabled(let inactive, let expunge) = unreachableStrategy {
-            f.atLeast(inactive, 0, "/unreachableStrategy/inactiveAfterSeconds")
-            f.atLeast(expunge, 0, "/unreachableStrategy/expungeAfterSeconds")
-            if inactive > expunge {
-                f.add("/unreachableStrategy/inactiveAfterSeconds",
-                      "inactiveAfterSeconds (\(inactive)) must be less or equal to expungeAfterSeconds, which is \(expunge)")
+        if case .enabled(let inactive, let expunge) = unreachableStrategy, inactive > expunge {
+            f.add("/unreachableStrategy/inactiveAfterSeconds",
+                  "inactiveAfterSeconds (\(inactive)) must be less or equal to expungeAfterSeconds, which is \(expunge)")
+        }
+    }
+
+    /// `check` addresses a port of the app (`checkPortIndexIsValid`); `resourceLimits` are
+    /// `unlimited` or at least what the app reserves (`AppValidation.validResourceLimits`).
+    private func validateCheckAndLimits(_ f: inout FailureCollector) {
+        if let check {
+            let addressable: Bool
+            switch check.probe {
+            case .http, .tcp:
+                if let index = check.portIndex {
+                    addressable = index >= 0 && index < portCount
+                } else {
+                    addressable = check.port != nil || portCount == 1
+                }
+            case .shell, .argv:
+                addressable = true
+            }
+            if !addressable { f.add("/check", "check port index must address an element of the ports array or container port mappings.") }
+        }
+        guard let resourceLimits else { return }
+        for (limit, requested, name) in [(resourceLimits.cpus, cpus, "cpus"), (resourceLimits.mem, mem, "mem")] {
+            switch limit {
+            case .invalid(let text)?:
+                f.add("/resourceLimits/\(name)", "'\(text)' is an invalid resource limit. It must be 'unlimited' or a number")
+            case .number(let value)? where value < requested:
+                f.add("/resourceLimits/\(name)", "resource limit must be greater than or equal to requested resource (\(requested))")
+            default:
+                break
             }
         }
     }
 
     private func validateEnvironment(_ f: inout FailureCollector, enabledFeatures: Set<String>) {
         let secretsEnabled = enabledFeatures.contains(Feature.secrets)
-        if !secrets.isEmpty, !secretsEnabled {
-            f.add("/secrets", "Feature \(Feature.secrets) is not enabled. Enable with --enable_features \(Feature.secrets))")
-        }
+        if !secrets.isEmpty, !secretsEnabled { f.add("/secrets", Self.featureMessage(Feature.secrets)) }
         for name in env.keys.sorted() where name.isEmpty {
             f.add("/env", "must not be empty")
         }

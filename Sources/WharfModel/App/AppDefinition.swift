@@ -17,7 +17,6 @@ public struct AppDefinition: Hashable, Sendable {
     public var executor: String
     public var constraints: [Constraint]
     public var fetch: [FetchUri]
-    public var storeUrls: [String]
     /// Ports for host networking; empty when the app uses container networking (then see
     /// `container.portMappings`).
     public var portDefinitions: [PortDefinition]
@@ -38,7 +37,14 @@ public struct AppDefinition: Hashable, Sendable {
     public var networks: [Network]
     public var role: String
     public var secrets: [String: SecretDefinition]
+    /// Whether the task gets a (pseudo) terminal. Stored and returned; the runtimes do not allocate one.
     public var tty: Bool?
+    /// `check`: Marathon's app-level Mesos check; kept, not run (see `AppCheck`).
+    public var check: AppCheck?
+    /// `resourceLimits`: burst limits above `cpus`/`mem`; kept, not applied (see `ResourceLimits`).
+    public var resourceLimits: ResourceLimits?
+    /// `executorResources`: kept so that definitions round-trip; Wharf has no executors.
+    public var executorResources: ExecutorResources?
     /// Wharf: seconds a deployment of this app may go without progress (a new instance becoming
     /// healthy and ready, an old one being replaced) before it fails; nil = the server default.
     /// Not a Marathon field: written only when set.
@@ -66,7 +72,6 @@ public struct AppDefinition: Hashable, Sendable {
         self.executor = ""
         self.constraints = []
         self.fetch = []
-        self.storeUrls = []
         self.portDefinitions = [PortDefinition(port: 0, protocol: "tcp", name: "default")]
         self.requirePorts = false
         self.backoffSeconds = 1
@@ -88,6 +93,9 @@ public struct AppDefinition: Hashable, Sendable {
         self.role = "*"
         self.secrets = [:]
         self.tty = nil
+        self.check = nil
+        self.resourceLimits = nil
+        self.executorResources = nil
         self.version = nil
         self.versionInfo = nil
     }
@@ -156,7 +164,7 @@ public struct PortDefinition: Hashable, Sendable {
         self.port = port
         self.protocol = `protocol`
         self.name = name
-        self.labels = labels
+        self.labels = labels?.isEmpty == false ? labels : nil
     }
 }
 
@@ -206,6 +214,6 @@ public struct Network: Hashable, Sendable {
     public init(mode: Mode, name: String? = nil, labels: [String: String]? = nil) {
         self.mode = mode
         self.name = name
-        self.labels = labels
+        self.labels = labels?.isEmpty == false ? labels : nil
     }
 }

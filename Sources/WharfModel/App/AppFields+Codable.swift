@@ -147,12 +147,10 @@ extension KillSelection: Codable {
 extension UnreachableStrategy: Codable {
     private enum CodingKeys: String, CodingKey { case inactiveAfterSeconds, expungeAfterSeconds }
 
-    /// `"disabled"` or `{"inactiveAfterSeconds": n, "expungeAfterSeconds": m}` (both default 0).
+    /// `"disabled"` or `{"inactiveAfterSeconds": n, "expungeAfterSeconds": m}` (both default 0). As
+    /// in Marathon's generated reader, any string reads as `disabled`.
     public init(from decoder: any Decoder) throws {
-        if let text = try? decoder.singleValueContainer().decode(String.self) {
-            guard text == "disabled" else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: PlayErrorCode.unknownEnumLiteral))
-            }
+        if (try? decoder.singleValueContainer().decode(String.self)) != nil {
             self = .disabled
             return
         }

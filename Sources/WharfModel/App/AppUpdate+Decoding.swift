@@ -8,13 +8,13 @@ extension AppUpdate {
     /// with paths); `{"version": ts}` is recognised as a rollback; `version` with any field but
     /// `id` is refused with 422.
     public static func decode(json: Data, relativeTo base: PathId = .root) throws(MarathonInputError) -> AppUpdate {
-        let (value, _) = try MarathonJSON.decode(JSONValue.self, from: json, relativeTo: base)
+        let (value, _) = try MarathonJSON.decode(JSONValue.self, from: json, relativeTo: base, schema: RAMLSchema.appUpdate)
         return try from(value, path: [], relativeTo: base)
     }
 
     /// Decodes a JSON array of partial updates (`PUT|PATCH /v2/apps`); every element needs an `id`.
     public static func decodeList(json: Data) throws(MarathonInputError) -> [AppUpdate] {
-        let (value, _) = try MarathonJSON.decode(JSONValue.self, from: json, relativeTo: .root)
+        let (value, _) = try MarathonJSON.decode(JSONValue.self, from: json, relativeTo: .root, schema: .array(RAMLSchema.appUpdate))
         guard case .array(let elements) = value else {
             throw .invalidJSON([ValidationFailure(path: "/", PlayErrorCode.expectedArray)])
         }
@@ -58,7 +58,7 @@ extension AppUpdate {
         probe["versionInfo"] = nil
         if let data = try? JSONEncoder().encode(JSONValue.object(probe)) {
             do {
-                _ = try MarathonJSON.decode(AppDefinition.self, from: data, relativeTo: .root)
+                _ = try MarathonJSON.decodeCanonical(AppDefinition.self, from: data, relativeTo: .root)
             } catch {
                 if case .invalidJSON(let failures) = error {
                     let prefix = MarathonPath.render(path)

@@ -68,7 +68,7 @@ public struct AppUpdate: Hashable, Sendable {
         do { data = try JSONEncoder().encode(JSONValue.object(base)) } catch {
             throw .message(status: 500, "cannot merge update into \(app.id)")
         }
-        var (merged, notes) = try MarathonJSON.decode(AppDefinition.self, from: data, relativeTo: .root)
+        var (merged, notes) = try MarathonJSON.decodeCanonical(AppDefinition.self, from: data, relativeTo: .root)
         merged.version = app.version
         merged.versionInfo = app.versionInfo
         return (merged, notes)

@@ -7,12 +7,17 @@ public struct Container: Hashable, Sendable {
     public var volumes: [Volume]
     /// Port mappings for container networks (also where legacy `docker.portMappings` end up).
     public var portMappings: [PortMapping]?
+    /// `linuxInfo` (seccomp, IPC): kept for MESOS containers (Marathon drops it for DOCKER ones).
+    /// Stored and returned; Wharf's runtimes do not apply it.
+    public var linuxInfo: LinuxInfo?
 
-    public init(type: Kind = .docker, docker: DockerSettings? = nil, volumes: [Volume] = [], portMappings: [PortMapping]? = nil) {
+    public init(type: Kind = .docker, docker: DockerSettings? = nil, volumes: [Volume] = [], portMappings: [PortMapping]? = nil,
+                linuxInfo: LinuxInfo? = nil) {
         self.type = type
         self.docker = docker
         self.volumes = volumes
         self.portMappings = portMappings
+        self.linuxInfo = linuxInfo
     }
 }
 
@@ -22,6 +27,8 @@ public struct DockerSettings: Hashable, Sendable {
     public var privileged: Bool
     public var forcePullImage: Bool
     public var parameters: [Parameter]
+    /// `pullConfig.secret`: the secret holding a Docker `config.json` (MESOS containers only).
+    public var pullConfigSecret: String?
 
     public struct Parameter: Hashable, Sendable {
         public var key: String
@@ -32,11 +39,13 @@ public struct DockerSettings: Hashable, Sendable {
         }
     }
 
-    public init(image: String, privileged: Bool = false, forcePullImage: Bool = false, parameters: [Parameter] = []) {
+    public init(image: String, privileged: Bool = false, forcePullImage: Bool = false, parameters: [Parameter] = [],
+                pullConfigSecret: String? = nil) {
         self.image = image
         self.privileged = privileged
         self.forcePullImage = forcePullImage
         self.parameters = parameters
+        self.pullConfigSecret = pullConfigSecret
     }
 }
 
@@ -47,32 +56,19 @@ public struct PortMapping: Hashable, Sendable {
     public var servicePort: Int
     public var `protocol`: String
     public var name: String?
+    /// Never nil (Marathon writes `{}` when there are none); optional for source compatibility.
     public var labels: [String: String]?
+    /// The container networks this mapping applies to; empty = all of the app's.
+    public var networkNames: [String]
 
     public init(containerPort: Int = 0, hostPort: Int? = nil, servicePort: Int = 0, protocol: String = "tcp",
-                name: String? = nil, labels: [String: String]? = nil) {
+                name: String? = nil, labels: [String: String]? = nil, networkNames: [String] = []) {
         self.containerPort = containerPort
         self.hostPort = hostPort
         self.servicePort = servicePort
         self.protocol = `protocol`
         self.name = name
-        self.labels = labels
-    }
-}
-
-/// `container.volumes[]`; host-path volumes are what Wharf mounts. Persistent and external volumes
-/// are accepted and kept so that definitions round-trip.
-public struct Volume: Hashable, Sendable {
-    public var containerPath: String
-    public var hostPath: String?
-    public var mode: String
-    /// `persistent: {size, ...}` size in MiB, when present.
-    public var persistentSize: Int?
-
-    public init(containerPath: String, hostPath: String? = nil, mode: String = "RW", persistentSize: Int? = nil) {
-        self.containerPath = containerPath
-        self.hostPath = hostPath
-        self.mode = mode
-        self.persistentSize = persistentSize
+        self.labels = labels ?? [:]
+        self.networkNames = networkNames
     }
 }

@@ -36,14 +36,14 @@ public struct GroupUpdate: Hashable, Sendable {
     /// Decodes a group body; relative ids are resolved against `base` (the URL's group, root for
     /// `/v2/groups`). Apps' relative ids are resolved against their group's id.
     public static func decode(json: Data, relativeTo base: PathId = .root) throws(MarathonInputError) -> GroupUpdate {
-        try MarathonJSON.decode(GroupUpdate.self, from: json, relativeTo: base).value
+        try MarathonJSON.decode(GroupUpdate.self, from: json, relativeTo: base, schema: RAMLSchema.groupUpdate).value
     }
 
     /// Decodes and validates; all violations (normalisation conflicts included) are thrown together
     /// with paths like `/apps(0)/id` and `/groups(1)/apps(0)/cmd`.
     public static func decodeValidated(json: Data, relativeTo base: PathId = .root,
                                        enabledFeatures: Set<String> = []) throws(MarathonInputError) -> GroupUpdate {
-        let (update, notes) = try MarathonJSON.decode(GroupUpdate.self, from: json, relativeTo: base)
+        let (update, notes) = try MarathonJSON.decode(GroupUpdate.self, from: json, relativeTo: base, schema: RAMLSchema.groupUpdate)
         let failures = ValidationFailure.merged(notes + update.validate(groupId: update.id ?? base, enabledFeatures: enabledFeatures))
         if !failures.isEmpty { throw .invalidObject(failures) }
         return update

@@ -6,6 +6,9 @@ extension HealthCheck.CheckProtocol {
 
     /// Whether Mesos (here: the agent, Mesos-style) runs the check rather than Marathon.
     public var isMesosCheck: Bool { self == .mesosHttp || self == .mesosHttps || self == .mesosTcp || self == .command }
+
+    /// Whether GET shows `ignoreHttp1xx` (Marathon's own HTTP checks only).
+    var writesIgnoreHttp1xx: Bool { self == .http || self == .https }
 }
 
 extension HealthCheck: Codable {
@@ -15,8 +18,9 @@ extension HealthCheck: Codable {
     }
     private enum CommandKeys: String, CodingKey { case value }
 
-    /// Marathon's defaults: HTTP, path `/` for HTTP checks, grace 300 s, interval 60 s, timeout 20 s,
-    /// 3 failures, delay 15 s. `command` is `{"value": "..."}`.
+    /// Marathon's defaults: HTTP, grace 300 s, interval 60 s, timeout 20 s, 3 failures, delay 15 s,
+    /// `ipProtocol` IPv4 (nil here). `command` is `{"value": "..."}`. Lossless for what `encode(to:)`
+    /// writes; what Marathon's conversion drops per protocol is dropped by `normalizedAsMarathon`.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let proto = try c.literal(CheckProtocol.self, .protocol, default: .http)
@@ -24,8 +28,9 @@ extension HealthCheck: Codable {
         if c.contains(.command), (try? c.decodeNil(forKey: .command)) == false {
             command = try c.nestedContainer(keyedBy: CommandKeys.self, forKey: .command).decode(String.self, forKey: .value)
         }
+        let ipProtocol = try c.decodeIfPresent(String.self, forKey: .ipProtocol)
         self.init(protocol: proto,
-                  path: try c.decodeIfPresent(String.self, forKey: .path) ?? (proto.isHTTP ? "/" : nil),
+                  path: try c.decodeIfPresent(String.self, forKey: .path),
                   portIndex: try c.decodeIfPresent(Int.self, forKey: .portIndex),
                   port: try c.decodeIfPresent(Int.self, forKey: .port),
                   command: command,
@@ -35,9 +40,25 @@ extension HealthCheck: Codable {
                   maxConsecutiveFailures: try c.value(.maxConsecutiveFailures, default: 3),
                   delaySeconds: try c.value(.delaySeconds, default: 15),
                   ignoreHttp1xx: try c.value(.ignoreHttp1xx, default: false),
-                  ipProtocol: try c.decodeIfPresent(String.self, forKey: .ipProtocol))
+                  ipProtocol: ipProtocol == "IPv4" ? nil : ipProtocol)
     }
 
+    /// The check as Marathon's conversion (`HealthCheckConversion.scala`) keeps it: the delay of the
+    /// checks Marathon runs itself (HTTP, HTTPS, TCP) is always 15 s, `path` only for HTTP-based
+    /// checks, no ports for COMMAND checks, `ignoreHttp1xx` only for HTTP/HTTPS.
+    var normalizedAsMarathon: HealthCheck {
+        var check = self
+        if !`protocol`.isHTTP { check.path = nil }
+        if `protocol` == .command {
+            check.port = nil
+            check.portIndex = nil
+        }
+        if !`protocol`.isMesosCheck { check.delaySeconds = 15 }
+        if !`protocol`.writesIgnoreHttp1xx { check.ignoreHttp1xx = false }
+        return check
+    }
+
+    /// Marathon's GET shape; byte-identical (with sorted keys) to `write(to:)`.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(`protocol`.rawValue, forKey: .protocol)
@@ -53,8 +74,8 @@ extension HealthCheck: Codable {
         try c.encode(timeoutSeconds, forKey: .timeoutSeconds)
         try c.encode(maxConsecutiveFailures, forKey: .maxConsecutiveFailures)
         try c.encode(delaySeconds, forKey: .delaySeconds)
-        try c.encode(ignoreHttp1xx, forKey: .ignoreHttp1xx)
-        try c.encodeIfPresent(ipProtocol, forKey: .ipProtocol)
+        if `protocol`.writesIgnoreHttp1xx { try c.encode(ignoreHttp1xx, forKey: .ignoreHttp1xx) }
+        try c.encode(ipProtocol ?? "IPv4", forKey: .ipProtocol)
     }
 }
 

@@ -17,6 +17,7 @@ public struct HealthCheck: Hashable, Sendable {
     public var maxConsecutiveFailures: Int
     public var delaySeconds: Int
     public var ignoreHttp1xx: Bool
+    /// `IPv6` for Mesos checks of Docker containers; nil is IPv4 (GET writes `"IPv4"`).
     public var ipProtocol: String?
 
     public init(protocol: CheckProtocol = .http, path: String? = nil, portIndex: Int? = nil, port: Int? = nil,

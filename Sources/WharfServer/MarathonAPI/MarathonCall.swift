@@ -52,30 +52,15 @@ struct MarathonCall: Sendable {
     }
 
     /// The body as JSON text: at most `maxRequestBodyBytes` (413), not empty (400 "Please specify
-    /// data in JSON format") and syntactically valid JSON (400 "Invalid JSON" with the parser's
-    /// message), so that decoders only ever see well-formed input.
+    /// data in JSON format") and strict JSON as Marathon's parser reads it (400 "Invalid JSON" with
+    /// the parser's message: no trailing commas, comments or `NaN`), so that decoders only ever see
+    /// well-formed input.
     func jsonBody() async throws -> Data {
-        let bytes = try await body()
-        guard bytes.contains(where: { !($0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09) }) else {
-            throw MarathonInputError.emptyBody
-        }
-        let data = Data(bytes)
-        do {
-            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw MarathonInputError.malformedJSON(details: Self.describe(error))
-        }
-        return data
+        try MarathonInputError.canonicalJSON(Data(try await body()))
     }
 
     static func tooLarge(_ limit: Int) -> MarathonHTTPError {
         MarathonHTTPError(status: 413, message: "Request body too large: the limit is \(limit) bytes")
-    }
-
-    /// A short description of a JSON parse failure for `details`.
-    static func describe(_ error: any Error) -> String {
-        let nsError = error as NSError
-        return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? "\(error)"
     }
 }
 
