@@ -28,10 +28,11 @@ public enum ServicePortAssigner {
 
     /// `target` with every dynamic service port assigned. `original` holds the apps as they were
     /// before this update (their ports stay reserved, and an updated app reuses its own old ones).
-    /// Throws `Failure.rangeExhausted` when the range has no free port left.
+    /// `unavailable` are ports no new assignment may take (held by other processes where routers
+    /// listen). Throws `Failure.rangeExhausted` when the range has no free port left.
     public static func assign(_ target: [AppDefinition], original: [AppDefinition] = [],
-                              range: ClosedRange<Int> = defaultRange) throws -> [AppDefinition] {
-        var taken = Set<Int>()
+                              range: ClosedRange<Int> = defaultRange, unavailable: Set<Int> = []) throws -> [AppDefinition] {
+        var taken = unavailable
         for app in original + target {
             for port in servicePorts(of: app) where port != 0 { taken.insert(port) }
         }

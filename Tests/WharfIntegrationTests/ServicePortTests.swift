@@ -4,12 +4,14 @@ import Testing
 /// `--service-ports`, and a service port the router cannot listen on shown where users look.
 @Suite("Service ports", .timeLimit(.minutes(4)))
 struct ServicePortTests {
-    @Test("--service-ports is honoured; a held service port shows in routeErrors, /v2/queue and events until it is free")
+    @Test("--service-ports is honoured; a held service port is not assigned, and one an app names shows in routeErrors, /v2/queue and events until it is free")
     func heldServicePortIsReported() async throws {
         let block = PortAllocator.shared.block(of: 4)
         let (low, high) = (block.lowerBound, block.upperBound)
         let holder = try await PortHolder.start(low)
         defer { holder.stop() }
+        let other = try await PortHolder.start(low + 1)
+        defer { other.stop() }
         try await withWharf(["--tcp-routes", "true", "--service-ports", "\(low)-\(high)"]) { wharf in
             let config = try await wharf.api.get("/v2/info").json["marathon_config"]
             #expect(config?["local_port_min"]?.int == low && config?["local_port_max"]?.int == high)
@@ -24,7 +26,8 @@ struct ServicePortTests {
             auto["portDefinitions"] = [["port": 0, "name": "tcp"]]
             let created = try await wharf.api.post("/v2/apps", auto)
             let assigned = try #require(created.json["portDefinitions"]?[0]?["port"]?.int, "\(created)")
-            #expect((low...high).contains(assigned) && assigned != low, "service port \(assigned) is outside --service-ports")
+            // low is /held's, low + 1 is held by another process: the next free one.
+            #expect(assigned == low + 2, "service port \(assigned): expected \(low + 2) in --service-ports \(low)-\(high)")
 
             let expected = "service port \(low): cannot listen on 127.0.0.1:\(low)"
             try await waitUntil("GET /v2/apps/held shows the route error", timeout: .seconds(30)) {
@@ -48,6 +51,35 @@ struct ServicePortTests {
             _ = try await wharf.api.waitForRunning("/held", count: 1)
             try await waitUntil("the TCP route on \(low) reaches the app", timeout: .seconds(30)) {
                 try await httpStatus(port: low) == 200
+            }
+        }
+    }
+
+    @Test("two wharf dev with the same --service-ports: the second assigns a port the first one's router does not hold, and both TCP routes answer")
+    func twoRoutersShareAServicePortRange() async throws {
+        let block = PortAllocator.shared.block(of: 3)
+        let range = ["--tcp-routes", "true", "--service-ports", "\(block.lowerBound)-\(block.upperBound)"]
+        try await withWharf(range) { first in
+            var one = Fixtures.httpServer("/one")
+            one["portDefinitions"] = [["port": 0, "name": "http"]]
+            let firstPort = try #require(try await first.api.post("/v2/apps", one).json["portDefinitions"]?[0]?["port"]?.int)
+            #expect(firstPort == block.lowerBound)
+            try await waitUntil("the first router serves \(firstPort)", timeout: .seconds(30)) { try await httpStatus(port: firstPort) == 200 }
+
+            try await withWharf(range) { second in
+                // The agent has reported what the host holds once the node is in the catalog.
+                try await waitUntil("the second's agent is registered", timeout: .seconds(30)) {
+                    try await second.api.get("/v1/catalog/nodes").json.array?.isEmpty == false
+                }
+                var two = Fixtures.httpServer("/two")
+                two["portDefinitions"] = [["port": 0, "name": "http"]]
+                let secondPort = try #require(try await second.api.post("/v2/apps", two).json["portDefinitions"]?[0]?["port"]?.int)
+                #expect(secondPort != firstPort && block.contains(secondPort))
+                try await waitUntil("the second router serves \(secondPort)", timeout: .seconds(30)) {
+                    try await httpStatus(port: secondPort) == 200
+                }
+                #expect(try await second.api.app("/two")?["routeErrors"] == nil)
+                #expect(try await httpStatus(port: firstPort) == 200)
             }
         }
     }

@@ -20,6 +20,14 @@ import WharfModel
         #expect(Set(all).count == all.count)
     }
 
+    @Test func portsHeldElsewhereAreNotAssigned() throws {
+        let result = try ServicePortAssigner.assign([Fixture.app("/a", ports: 2)], range: 10000...10003, unavailable: [10000, 10002])
+        #expect(result[0].portDefinitions.map(\.port) == [10001, 10003])
+        #expect(throws: ServicePortAssigner.Failure.rangeExhausted(10000...10003)) {
+            try ServicePortAssigner.assign([Fixture.app("/b", ports: 3)], range: 10000...10003, unavailable: [10000, 10002])
+        }
+    }
+
     @Test func updatedAppGetsItsOldPortsBack() throws {
         let original = try ServicePortAssigner.assign([Fixture.app("/x", ports: 1), Fixture.app("/a", ports: 2)])
         #expect(original[1].portDefinitions.map(\.port) == [10001, 10002])

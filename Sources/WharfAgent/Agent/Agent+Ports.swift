@@ -1,9 +1,10 @@
 import WharfModel
 
 extension Agent {
-    /// Finds the ports in the agent's ranges that other processes hold (ports given to its own
-    /// live tasks left out) and, when they changed and `announce` is set, reports them as
-    /// `portsInUse`, so that the scheduler stops handing them out. `ignoring` names a task whose
+    /// Finds the ports in the agent's ranges and in the service-port ranges its router listens on
+    /// that other processes hold (ports given to its own live tasks, and in the service ranges this
+    /// process's own sockets, left out) and, when they changed and `announce` is set, reports them as `portsInUse`, so that
+    /// the scheduler stops handing them out as host or service ports. `ignoring` names a task whose
     /// ports count as others' (one that is ending because of them).
     func refreshPortsInUse(announce: Bool = true, ignoring: String? = nil) async {
         // Checks overlap (the timer's and a conflict's); an older one never overwrites a newer one.
@@ -11,9 +12,18 @@ extension Agent {
         let check = portChecks.started
         let own = Set(tasks.values.filter { ($0.phase == .starting || $0.phase == .running) && $0.instanceId != ignoring }
             .flatMap { $0.ports.map(\.port) })
-        let ranges = configuration.portRanges
+        let (taskRanges, serviceRanges) = (configuration.portRanges, configuration.servicePortRanges)
         let suspects = portsFoundTaken
-        let held = await BlockingIO.run { HostPortCheck.held(in: ranges, suspects: suspects) }
+        let held = await BlockingIO.run {
+            let sockets = HostSocket.read()
+            var held = HostPortCheck.held(in: taskRanges, suspects: suspects, sockets: sockets)
+            // Service ports this process's router listens on are its own, not another's.
+            if !serviceRanges.isEmpty {
+                held.formUnion(HostPortCheck.held(in: serviceRanges, suspects: [], sockets: sockets,
+                                                  sparing: SocketOwners.ownSocketInodes()))
+            }
+            return held
+        }
         guard check > portChecks.applied else { return }
         portChecks.applied = check
         portsFoundTaken.formIntersection(held)

@@ -15,6 +15,10 @@ public struct AgentConfiguration: Sendable {
     public var capacity: Resources
     /// Host ports tasks may be given. Default: Mesos' `31000-32000`.
     public var portRanges: [PortRange]
+    /// Service ports the edge router of this node listens on (Marathon's `--local_port_min/max`):
+    /// the ones other processes hold are reported with `portsInUse` too, so that new apps are not
+    /// given a service port this node's router cannot bind. Empty: not watched.
+    public var servicePortRanges: [PortRange]
     /// Attributes for placement constraints (`rack: r1`).
     public var attributes: [String: String]
     /// Grace period between SIGTERM and SIGKILL when a kill command gives none (non-positive) and
@@ -57,8 +61,10 @@ public struct AgentConfiguration: Sendable {
         cgroupParent: String = "wharf",
         terminalRetentionSeconds: Double = 600,
         hardCpuLimit: Bool = false,
-        dockerSocket: String? = nil
+        dockerSocket: String? = nil,
+        servicePortRanges: [PortRange] = []
     ) {
+        self.servicePortRanges = servicePortRanges
         self.agentId = agentId
         self.host = host
         self.dataDir = dataDir.hasPrefix("/")

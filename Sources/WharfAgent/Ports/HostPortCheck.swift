@@ -6,10 +6,13 @@ import WharfModel
 enum HostPortCheck {
     /// The ports inside `ranges` that a socket of this host holds, plus those of `suspects` that a
     /// bind probe still finds in use (ports a probe found taken although no listed socket holds
-    /// them, e.g. in another network namespace that shares the port space).
-    static func held(in ranges: [PortRange], suspects: Set<Int>, sockets: [HostSocket] = HostSocket.read()) -> Set<Int> {
+    /// them, e.g. in another network namespace that shares the port space). Sockets whose inode is
+    /// in `sparing` (this process's own: its router's service-port listeners) do not count.
+    static func held(in ranges: [PortRange], suspects: Set<Int>, sockets: [HostSocket] = HostSocket.read(),
+                     sparing: Set<UInt64> = []) -> Set<Int> {
         var held = Set<Int>()
-        for socket in sockets where socket.isHeld && ranges.contains(where: { $0.contains(socket.port) }) {
+        for socket in sockets where socket.isHeld && !sparing.contains(socket.inode)
+            && ranges.contains(where: { $0.contains(socket.port) }) {
             held.insert(socket.port)
         }
         for port in suspects where !held.contains(port) {

@@ -14,9 +14,11 @@ public struct AgentInfo: Codable, Hashable, Sendable {
     public var runtimes: [String]
     /// How this agent enforces resource limits (`cgroup-v1`, `cgroup-v2`, or `none: <reason>`).
     public var isolation: String
-    /// Ports inside `portRanges` that something other than this agent's tasks holds on the host (a
-    /// database, a task of another data dir, a second `wharf dev`), sorted, as the agent last saw
-    /// them; the scheduler never hands them to a task. Updated by `AgentReport.portsInUse`.
+    /// Ports inside `portRanges` and the service-port range its router listens on that something
+    /// other than this agent's tasks and process holds on the host (a database, a task of another
+    /// data dir, a second `wharf dev` and its router), sorted, as the agent last saw them; the
+    /// scheduler never hands them to a task, nor as a new service port. Updated by
+    /// `AgentReport.portsInUse`.
     public var portsInUse: [Int]
 
     public init(

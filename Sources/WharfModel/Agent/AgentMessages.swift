@@ -102,7 +102,7 @@ public enum AgentReport: Codable, Hashable, Sendable {
     /// Tasks the control plane does not know must be killed by it; known non-terminal instances
     /// missing here are gone.
     case fullState(agentId: String, [TaskStatus])
-    /// The ports inside the agent's ranges that other processes hold on its host changed (the
+    /// The ports inside the agent's (task and service) ranges that other processes hold on its host changed (the
     /// complete, sorted list; see `AgentInfo.portsInUse`). Sent before any status that it explains.
     case portsInUse(agentId: String, [Int])
 }

@@ -279,8 +279,12 @@ extension ControlPlane {
 
     private func assignServicePorts(_ target: inout [PathId: AppDefinition]) throws {
         let range = configuration.servicePorts.begin...configuration.servicePorts.end
+        // Ports something else holds where routers listen (another `wharf dev`'s router, a database),
+        // as every agent last reported them (registered or still reconciling).
+        let heldElsewhere = Set(hostPortsInUse.values.joined().filter(range.contains))
         do {
-            let assigned = try ServicePortAssigner.assign(Array(target.values), original: Array(state.apps.values), range: range)
+            let assigned = try ServicePortAssigner.assign(Array(target.values), original: Array(state.apps.values),
+                                                          range: range, unavailable: heldElsewhere)
             // Filling in dynamic service ports does not make a new configuration: versions stay.
             for app in assigned { target[app.id] = app }
         } catch {

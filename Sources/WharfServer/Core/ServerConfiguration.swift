@@ -110,6 +110,8 @@ public struct DiscoveryConfiguration: Sendable {
     public var routerDomain: String?
     /// Whether every app port with a service port gets a TCP listener on the router. Default true.
     public var tcpRoutes: Bool
+    /// Whether the router listens on service ports (it runs, with TCP routes).
+    public var routesServicePorts: Bool { routerPort != nil && tcpRoutes }
     /// Only apps in these marathon-lb groups (`HAPROXY_GROUP`, `HAPROXY_{n}_GROUP`) are routed; empty: all.
     public var routerGroups: [String]
     /// Port of the DNS server (UDP and TCP); nil runs none. Default 8600.

@@ -41,7 +41,8 @@ public enum WharfDev {
                     portRanges: configuration.taskPorts,
                     defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
                     hardCpuLimit: configuration.hardCpuLimit,
-                    dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket),
+                    dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket,
+                    servicePortRanges: configuration.discovery.routesServicePorts ? [configuration.servicePorts] : []),
                 logger: logger)
             link = LocalAgentLink(agent: agent)
             isolation = await agent.info.isolation
