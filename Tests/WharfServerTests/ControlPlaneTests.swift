@@ -216,8 +216,9 @@ struct ControlPlaneTests {
         #expect(await second.state.instances(of: app.id).count == 2)
         // The lost instances were recorded as the app's last failure, durably.
         try await second.waitUntil("failure recorded") { await second.state.lastTaskFailures[app.id] != nil }
-        let failure = await second.state.lastTaskFailures[app.id]
+        // Each lost instance records its failure in turn: the one that counts is the last before the stop.
         await second.stop()
+        let failure = await second.state.lastTaskFailures[app.id]
         let third = try await ControlPlaneHarness.start(store: store)
         defer { Task { await third.stop() } }
         #expect(await third.state.lastTaskFailures[app.id] == failure)
