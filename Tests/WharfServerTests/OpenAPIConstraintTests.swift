@@ -86,6 +86,12 @@ struct OpenAPIConstraintTests {
         #expect(matches("/shop/web") && matches("web") && matches("a.b-c/d1"))
         #expect(!matches("/Shop") && !matches("/-web") && !matches("/a//b") && !matches(""))
 
+        let task = try NSRegularExpression(pattern: OpenAPISchemas.taskIdPattern)
+        let instance = MarathonAPIFixtures.instance(of: MarathonAPIFixtures.app("/shop/web"), 1)
+        for id in [instance.taskId, instance.id, "shop_web.marathon-\(UUID().uuidString.lowercased())"] {
+            #expect(task.firstMatch(in: id, range: NSRange(id.startIndex..., in: id)) != nil, "\(id)")
+        }
+
         let port = try #require((try Self.schema("PortDefinition", in: document)["properties"] as? Object)?["port"] as? Object)
         #expect(port["minimum"] as? Int == 0 && port["maximum"] as? Int == 65535)
         let check = try Self.schema("HealthCheck", in: document)

@@ -44,6 +44,15 @@ struct QueueRenderingTests {
         #expect(statistics.lastUnusedOffers["a3"]?.offerId == "a3-O7")
         #expect(statistics.lastUnusedOffers["a1"]?.offerId == "a1-O8")
 
+        // Large clusters: the last offers of at most lastUnusedOffersLimit agents are kept, the newest.
+        let limit = LaunchStatistics.lastUnusedOffersLimit
+        var big = statistics
+        big.record(used: 0, declined: (0..<(limit + 5)).map { Self.offer("b\($0)", [.insufficientCpus]) }, pass: 10,
+                   at: F.t0.adding(seconds: 9))
+        #expect(big.lastUnusedOffers.count == limit)
+        #expect(big.lastUnusedOffers["a1"] == nil, "older offers go first")
+        #expect(big.unusedOffersCount == 5 + limit + 5, "counts still count every declined offer")
+
         // The app no longer waits: its launch attempt is over and the statistics go.
         let done = LaunchStatistics.afterPass([app.id: statistics], decisions: SchedulerDecisions(), pass: 9, at: F.t0)
         #expect(done.isEmpty)

@@ -25,8 +25,12 @@ public struct LaunchStatistics: Hashable, Sendable {
     public private(set) var rejectSummaryLaunchAttempt: [NoOfferMatchReason: Int] = [:]
     public private(set) var lastUsedOfferAt: Timestamp?
     public private(set) var lastUnusedOfferAt: Timestamp?
-    /// The last declined offer of every agent.
+    /// The last declined offer of every agent (of at most `lastUnusedOffersLimit` agents).
     public private(set) var lastUnusedOffers: [String: UnusedOffer] = [:]
+
+    /// How many agents' last declined offers are kept per app, so that a large cluster with many
+    /// waiting apps does not hold an offer per agent and app; beyond it the oldest are dropped.
+    public static let lastUnusedOffersLimit = 1000
 
     public init() {}
 
@@ -56,7 +60,14 @@ public struct LaunchStatistics: Hashable, Sendable {
         lastUnusedOfferAt = now
         for offer in declined {
             if let reason = offer.firstReason { rejectSummaryLaunchAttempt[reason, default: 0] += 1 }
+        }
+        for offer in declined.prefix(Self.lastUnusedOffersLimit) {
             lastUnusedOffers[offer.agentId] = UnusedOffer(offerId: "\(offer.agentId)-O\(pass)", offer: offer, timestamp: now)
+        }
+        if lastUnusedOffers.count > Self.lastUnusedOffersLimit {
+            for old in lastUnusedOffersInOrder.prefix(lastUnusedOffers.count - Self.lastUnusedOffersLimit) {
+                lastUnusedOffers[old.offer.agentId] = nil
+            }
         }
     }
 

@@ -56,7 +56,8 @@ enum OpenAPIDocument {
     }
 
     /// Fields of an app definition that Wharf adds to Marathon's, or whose behaviour it defines:
-    /// (name, JSON type, default, description).
+    /// (name, JSON type, default, description). Their descriptions are put on the app schemas'
+    /// properties (`components`); types and constraints come from `OpenAPISchemas`.
     static let appFields: [(name: String, type: String, defaultValue: String?, description: String)] = [
         ("progressDeadlineSeconds", "integer", nil,
          "Wharf extension. Seconds a deployment of this app may go without progress (a new instance becoming healthy "
@@ -97,10 +98,14 @@ enum OpenAPIDocument {
         return ["schemas": .object(schemas)]
     }()
 
-    /// Schemas of path parameters, by placeholder name.
+    /// Schemas of path parameters, by placeholder name. Ids may contain slashes, written as they are
+    /// (`/v2/apps/shop/web`) or percent-encoded (`shop%2Fweb`); the example says so to tools that
+    /// otherwise keep slashes out of path parameters.
     static let pathParameters: [String: (schema: OpenAPIValue, description: String)] = [
-        "id": (OpenAPISchemas.string(pattern: OpenAPISchemas.pathIdPattern), "App or group id; may contain slashes."),
-        "group": (OpenAPISchemas.string(pattern: OpenAPISchemas.pathIdPattern), "Group id; may contain slashes."),
+        "id": (OpenAPISchemas.string(pattern: OpenAPISchemas.pathIdPattern).setting("example", "shop/web"),
+               "App or group id; may contain slashes."),
+        "group": (OpenAPISchemas.string(pattern: OpenAPISchemas.pathIdPattern).setting("example", "shop"),
+                  "Group id; may contain slashes."),
         "taskId": (OpenAPISchemas.string(pattern: OpenAPISchemas.taskIdPattern), "Task id (<app>.instance-<uuid>._app.<n>) or instance id."),
         "version": (OpenAPISchemas.timestamp, "A stored version, as GET .../versions lists them."),
         "deploymentId": (["type": "string", "format": "uuid"], "Deployment id, as GET /v2/deployments lists them."),

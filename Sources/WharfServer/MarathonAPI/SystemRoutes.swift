@@ -77,7 +77,7 @@ enum SystemRoutes {
         "task_launch_confirm_timeout", "task_reservation_timeout", "webui_url",
     ]
 
-    /// `marathon_config`, keys in Marathon's order of `InfoResource.marathonConfigValues` sorted by name.
+    /// `marathon_config`: the keys of Marathon's `InfoResource.marathonConfigValues`, sorted by name.
     private static func writeMarathonConfig(_ configuration: ServerConfiguration, into w: inout JSONWriter) {
         var values: [(String, (inout JSONWriter) -> Void)] = [
             ("checkpoint", { $0.bool(true) }),

@@ -63,8 +63,9 @@ enum OpenAPISchemas {
         let term = label + "(\\s*(==|!=)\\s*" + label + "|\\s+(in|notin)\\s*\\(\\s*(" + label + "(\\s*,\\s*" + label + ")*)?\\s*\\))?"
         return "^\\s*(" + term + "\\s*(,\\s*" + term + "\\s*)*)?$"
     }()
-    /// What `POST /v2/tasks/delete` takes as a task or instance id.
-    static let taskIdPattern = "^[^/]+\\.(instance-|marathon-)[^/]*$"
+    /// A task id (`<app>.instance-<uuid>._app.<n>`), an instance id, or a legacy task id
+    /// (`<app>.marathon-<uuid>`), `<app>` being the app id with `_` for `/`.
+    static let taskIdPattern = "^[a-z0-9][a-z0-9_.-]*\\.(instance-[0-9a-f-]{36}(\\._app\\.[0-9]+)?|marathon-[0-9a-f-]{36})$"
 
     /// Ids as app and group bodies take them.
     static let pathId = string(
