@@ -27,6 +27,9 @@ final class Placer {
         /// How many of the asked-for instances could not be placed, and why.
         var unplaced = 0
         var reason: WaitReason?
+        /// Every agent of the runtime, with why it could not take the next instance, when a full
+        /// scan found none that could.
+        var declined: [DeclinedOffer] = []
     }
 
     let cluster: ClusterState
@@ -113,9 +116,12 @@ final class Placer {
                 // A full scan found nothing; placements only consume capacity, so the rest of this
                 // app cannot be placed in this call either.
                 outcome.unplaced = count - placed
-                outcome.reason = .noFit(rejections: rejections(order: order, resources: resources, ports: ports,
-                                                               matcher: matcher),
-                                        agentsConsidered: order.count)
+                outcome.declined = declinedOffers(order: order, resources: resources, ports: ports, matcher: matcher)
+                var counts: [String: Int] = [:]
+                for offer in outcome.declined {
+                    for reason in offer.reasons { counts[reason.rawValue, default: 0] += 1 }
+                }
+                outcome.reason = .noFit(rejections: counts, agentsConsidered: order.count)
                 break
             }
             cluster.reserve(resources, on: best)
@@ -140,23 +146,26 @@ final class Placer {
         return min(max(raw, 0), 18) / 18
     }
 
-    /// How many agents lack each thing the app needs (an agent may count under several reasons).
-    private func rejections(order: [Int], resources: Resources, ports: PortRequest,
-                            matcher: ConstraintMatcher) -> [String: Int] {
-        var cpus = 0, mem = 0, disk = 0, portCount = 0, constraints = 0
+    /// Every agent in `order` with what it had free and all the reasons it cannot take an instance
+    /// (an agent may fail for several).
+    private func declinedOffers(order: [Int], resources: Resources, ports: PortRequest,
+                                matcher: ConstraintMatcher) -> [DeclinedOffer] {
+        var offers: [DeclinedOffer] = []
+        offers.reserveCapacity(order.count)
         for a in order {
-            if resources.cpus > cluster.freeCpus[a] + 1e-9 { cpus += 1 }
-            if resources.mem > cluster.freeMem[a] + 1e-9 { mem += 1 }
-            if resources.disk > cluster.freeDisk[a] + 1e-9 { disk += 1 }
-            if !ports.isEmpty && !ports.fits(cluster.ports(a)) { portCount += 1 }
-            if !matcher.isEmpty && !matcher.admits(a) { constraints += 1 }
+            var reasons: [NoOfferMatchReason] = []
+            if !matcher.isEmpty && !matcher.admits(a) { reasons.append(.unfulfilledConstraint) }
+            if resources.cpus > cluster.freeCpus[a] + 1e-9 { reasons.append(.insufficientCpus) }
+            if resources.mem > cluster.freeMem[a] + 1e-9 { reasons.append(.insufficientMemory) }
+            if resources.disk > cluster.freeDisk[a] + 1e-9 { reasons.append(.insufficientDisk) }
+            let space = cluster.ports(a)
+            if !ports.isEmpty && !ports.fits(space) { reasons.append(.insufficientPorts) }
+            let agent = cluster.agents[a]
+            offers.append(DeclinedOffer(
+                agentId: agent.id, host: agent.host, attributes: agent.attributes,
+                free: Resources(cpus: cluster.freeCpus[a], mem: cluster.freeMem[a], disk: cluster.freeDisk[a]),
+                freePorts: space.freeRanges(), reasons: reasons))
         }
-        var result: [String: Int] = [:]
-        if cpus > 0 { result["InsufficientCpus"] = cpus }
-        if mem > 0 { result["InsufficientMemory"] = mem }
-        if disk > 0 { result["InsufficientDisk"] = disk }
-        if portCount > 0 { result["InsufficientPorts"] = portCount }
-        if constraints > 0 { result["UnfulfilledConstraint"] = constraints }
-        return result
+        return offers
     }
 }

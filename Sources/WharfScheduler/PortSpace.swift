@@ -125,4 +125,36 @@ final class PortSpace {
         }
         return nil
     }
+
+    /// The free ports as merged ranges: what an offer of this agent's ports would list.
+    func freeRanges() -> [PortRange] {
+        var result: [PortRange] = []
+        for (index, range) in ranges.enumerated() {
+            let first = starts[index]
+            let limit = first + range.count
+            var o = first
+            while o < limit {
+                let free = nextOffset(from: o, taken: false, limit: limit)
+                guard free < limit else { break }
+                let taken = nextOffset(from: free, taken: true, limit: limit)
+                result.append(PortRange(begin: range.begin + (free - first), end: range.begin + (taken - 1 - first)))
+                o = taken
+            }
+        }
+        return result
+    }
+
+    /// The first flat offset in `from..<limit` whose port is taken (or free, with `taken` false);
+    /// `limit` when there is none. Scans a word at a time.
+    private func nextOffset(from: Int, taken: Bool, limit: Int) -> Int {
+        var o = from
+        while o < limit {
+            let w = o >> 6
+            var word = taken ? bits[w] : ~bits[w]
+            word &= ~UInt64(0) << UInt64(o & 63)
+            if word != 0 { return min((w << 6) + word.trailingZeroBitCount, limit) }
+            o = (w + 1) << 6
+        }
+        return limit
+    }
 }

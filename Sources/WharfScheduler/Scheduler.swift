@@ -89,6 +89,7 @@ public struct Scheduler: Sendable {
             }
             if outcome.unplaced > 0, let reason = outcome.reason {
                 decisions.waiting.append(QueueEntry(appId: app.id, count: outcome.unplaced, reason: reason))
+                if !outcome.declined.isEmpty { decisions.declinedOffers[app.id] = outcome.declined }
             }
         }
         return decisions

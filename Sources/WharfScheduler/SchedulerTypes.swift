@@ -87,10 +87,15 @@ public struct SchedulerDecisions: Sendable {
     public var kills: [KillDecision] = []
     /// Apps with instances still to launch that could not be placed now.
     public var waiting: [QueueEntry] = []
+    /// Per app waiting with `.noFit`: every agent examined, what it had free and why it could not
+    /// take an instance (what `/v2/queue` shows as declined offers).
+    public var declinedOffers: [PathId: [DeclinedOffer]] = [:]
 
-    public init(launches: [Instance] = [], kills: [KillDecision] = [], waiting: [QueueEntry] = []) {
+    public init(launches: [Instance] = [], kills: [KillDecision] = [], waiting: [QueueEntry] = [],
+                declinedOffers: [PathId: [DeclinedOffer]] = [:]) {
         self.launches = launches
         self.kills = kills
         self.waiting = waiting
+        self.declinedOffers = declinedOffers
     }
 }

@@ -7,16 +7,27 @@ struct AppScaleCommand: AsyncParsableCommand {
 
     @OptionGroup var client: ClientOptions
     @Argument(help: "App id.") var id: String
-    @Argument(help: "Instances wanted (0 or more).") var instances: Int
+    /// Taken with `.allUnrecognized` so that a negative number (`-1`) reaches `validate()` instead
+    /// of being read as an unknown option; `validate()` requires exactly one whole number.
+    @Argument(parsing: .allUnrecognized, help: ArgumentHelp("Instances wanted (0 or more).", valueName: "instances"))
+    var instanceWords: [String] = []
     @Flag(help: "Override deployments in progress on the app (?force=true).") var force = false
     @OptionGroup var waiting: WaitOptions
 
+    /// The instance count; valid once `validate()` passed.
+    var instances: Int { Int(instanceWords.first ?? "") ?? 0 }
+
     func validate() throws {
-        guard instances >= 0 else { throw ValidationError("instances must be 0 or more, not \(instances)") }
+        guard let word = instanceWords.first else { throw ValidationError("Missing expected argument '<instances>'") }
+        guard instanceWords.count == 1 else {
+            throw ValidationError("Unexpected argument '\(instanceWords[1])': give the app id and one instance count")
+        }
+        guard let count = Int(word) else { throw ValidationError("instances must be a whole number, got '\(word)'") }
+        guard count >= 0 else { throw ValidationError("instances must be 0 or more, got \(count)") }
     }
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(forceFlag: true) {
             try await APIClient.with(client) { api in
                 // PUT creates missing apps; look first so a typo gives "does not exist" instead.
                 _ = try await api.call("GET", APIClient.path("/v2/apps", id: id))
@@ -41,7 +52,7 @@ struct AppRestartCommand: AsyncParsableCommand {
     @OptionGroup var waiting: WaitOptions
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(forceFlag: true) {
             try await APIClient.with(client) { api in
                 let response = try await api.call(
                     "POST", APIClient.path("/v2/apps", id: id, "/restart"), query: force ? [("force", "true")] : []

@@ -22,7 +22,7 @@ struct AppDeployCommand: AsyncParsableCommand {
     @OptionGroup var waiting: WaitOptions
 
     func run() async throws {
-        try await runReportingErrors {
+        try await runReportingErrors(forceFlag: true) {
             let (body, definition) = try DefinitionFile.read(file)
             try await APIClient.with(client) { api in
                 let result = try await deploy(api, body: body, definition: definition)

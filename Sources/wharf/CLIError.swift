@@ -58,13 +58,30 @@ enum CLIError: Error {
     }
 }
 
+extension CLIError {
+    /// The API's hint for overriding a deployment lock, as Marathon words it.
+    static let apiForceHint = "the option '?force=true'"
+
+    /// This error as a command with a `--force` flag reports it: a 409 whose message tells API
+    /// users to add `?force=true` names the flag instead.
+    func namingForceFlag() -> CLIError {
+        guard case let .server(status, message, details) = self, status == 409, message.contains(Self.apiForceHint) else {
+            return self
+        }
+        return .server(status: status, message: message.replacingOccurrences(of: Self.apiForceHint, with: "--force"),
+                       details: details)
+    }
+}
+
 /// Runs a client command body, printing `CLIError`s and turning them into their exit codes.
-func runReportingErrors(_ body: () async throws -> Void) async throws {
+/// Commands with a `--force` flag pass `forceFlag` so that lock errors name it.
+func runReportingErrors(forceFlag: Bool = false, _ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as CLIError {
-        FileHandle.standardError.write(Data((error.report + "\n").utf8))
-        throw ExitCode(error.exitCode)
+        let reported = forceFlag ? error.namingForceFlag() : error
+        FileHandle.standardError.write(Data((reported.report + "\n").utf8))
+        throw ExitCode(reported.exitCode)
     }
 }
 

@@ -10,7 +10,7 @@ struct HealthCheckTests {
         try await withWharf { wharf in
             let events = EventStream(wharf.api, eventTypes: [
                 "event_stream_attached", "status_update_event", "health_status_changed_event",
-                "failed_health_check_event", "unhealthy_instance_kill_event",
+                "instance_health_changed_event", "failed_health_check_event", "unhealthy_instance_kill_event",
             ])
             defer { events.close() }
             try await events.waitUntilAttached()
@@ -34,10 +34,18 @@ struct HealthCheckTests {
             let counted = try #require(try await wharf.api.get("/v2/apps?embed=apps.counts").json["apps"]?[0])
             #expect(counted["tasksHealthy"]?.int == 1, "\(counted)")
             #expect(counted["tasksUnhealthy"]?.int == 0, "\(counted)")
-            try await events.waitFor("health_status_changed_event alive=true for \(taskId)", timeout: .seconds(10)) {
+            let up = try await events.waitFor("health_status_changed_event alive=true for \(taskId)", timeout: .seconds(10)) {
                 $0.eventType == "health_status_changed_event" && $0.payload["alive"]?.bool == true
-                    && ($0.payload["taskId"]?.string == taskId || $0.payload["instanceId"]?.string == instanceId(ofTask: taskId))
+                    && $0.payload["instanceId"]?.string == instanceId(ofTask: taskId)
             }
+            // Marathon 1.10's HealthStatusChanged: {appId, instanceId, version, alive}.
+            #expect(Set(up.payload.object.map { Array($0.keys) } ?? []) == ["appId", "instanceId", "version", "alive", "eventType", "timestamp"],
+                    "\(up.payload)")
+            let instanceUp = try await events.waitFor("instance_health_changed_event healthy=true", timeout: .seconds(10)) {
+                $0.eventType == "instance_health_changed_event" && $0.payload["instanceId"]?.string == instanceId(ofTask: taskId)
+            }
+            #expect(instanceUp.payload["healthy"]?.bool == true && instanceUp.payload["runSpecId"]?.string == "/sickly",
+                    "\(instanceUp.payload)")
 
             let port = try #require(first["ports"]?[0]?.int)
             #expect(try await httpStatus(port: port, path: "/make-sick") == 200)
@@ -62,15 +70,16 @@ struct HealthCheckTests {
             #expect(unhealthy["lastFailureCause"]?.string?.isEmpty == false, "\(unhealthy)")
             #expect(sawUnhealthyCount, "tasksUnhealthy never showed 1")
 
+            // Marathon 1.10 writes the instance id as the event's taskId, and no instanceId.
             let failed = try await events.waitFor("failed_health_check_event for \(taskId)", timeout: .seconds(10)) {
-                $0.eventType == "failed_health_check_event" && $0.payload["taskId"]?.string == taskId
+                $0.eventType == "failed_health_check_event" && $0.payload["taskId"]?.string == instanceId(ofTask: taskId)
             }
             #expect(failed.payload["appId"]?.string == "/sickly", "\(failed.payload)")
-            #expect(failed.payload["instanceId"]?.string == instanceId(ofTask: taskId), "\(failed.payload)")
+            #expect(failed.payload["instanceId"] == nil, "\(failed.payload)")
             #expect(failed.payload["healthCheck"]?["path"]?.string == "/health", "\(failed.payload)")
             let down = try await events.waitFor("health_status_changed_event alive=false", timeout: .seconds(10)) {
                 $0.eventType == "health_status_changed_event" && $0.payload["alive"]?.bool == false
-                    && $0.payload["taskId"]?.string == taskId
+                    && $0.payload["instanceId"]?.string == instanceId(ofTask: taskId)
             }
             #expect(down.payload["appId"]?.string == "/sickly", "\(down.payload)")
             #expect(down.payload["version"]?.string == version, "\(down.payload)")
@@ -257,7 +266,7 @@ struct HealthCheckTests {
             let task = try #require(try await wharf.api.waitForHealthy("/stamped", count: 1).first)
             let taskId = try #require(task["id"]?.string)
             let up = try await events.waitFor("health_status_changed_event alive=true", timeout: .seconds(10)) {
-                $0.payload["alive"]?.bool == true && $0.payload["taskId"]?.string == taskId
+                $0.payload["alive"]?.bool == true && $0.payload["instanceId"]?.string == instanceId(ofTask: taskId)
             }
             let changed = try #require(parseTimestamp(up.payload["timestamp"]?.string), "\(up.payload)")
             let success = try #require(parseTimestamp(task["healthCheckResults"]?[0]?["firstSuccess"]?.string), "\(task)")

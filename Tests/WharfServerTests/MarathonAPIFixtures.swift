@@ -2,39 +2,56 @@ import Foundation
 @testable import WharfServer
 import WharfModel
 
-/// Fixtures and marathon-python's accepted key sets for the Marathon API rendering tests.
+/// Fixtures and the key sets of Marathon 1.10's RAML types (`docs/docs/rest-api/public/api/v2/types`)
+/// for the Marathon API rendering tests. marathon-python 0.13 rejects keys it does not know; it
+/// accepts all of these except `tasksStats` and a queue item's `role`, which Marathon 1.10 writes too.
 enum MarathonAPIFixtures {
-    /// `MarathonApp.__init__` keys of marathon-python 0.13.0 (camelCase), which rejects any other.
+    /// `App` (`types/app.raml`) and `AppInfo` properties, plus Wharf's documented app extensions
+    /// (`progressDeadlineSeconds`, `autoRollback`, and `routeErrors` when a label is rejected).
     static let marathonAppKeys: Set<String> = [
-        "acceptedResourceRoles", "args", "backoffFactor", "backoffSeconds", "cmd", "constraints", "container", "cpus",
-        "dependencies", "deployments", "disk", "env", "executor", "healthChecks", "id", "role", "instances",
-        "killSelection", "labels", "lastTaskFailure", "maxLaunchDelaySeconds", "mem", "ports", "requirePorts",
-        "storeUrls", "taskRateLimit", "tasks", "tasksRunning", "tasksStaged", "tasksHealthy",
-        "taskKillGracePeriodSeconds", "tasksUnhealthy", "upgradeStrategy", "unreachableStrategy", "uris", "user",
-        "version", "versionInfo", "ipAddress", "fetch", "taskStats", "readinessChecks", "readinessCheckResults",
-        "secrets", "portDefinitions", "residency", "gpus", "networks",
+        "id", "acceptedResourceRoles", "args", "backoffFactor", "backoffSeconds", "cmd", "constraints", "container",
+        "cpus", "dependencies", "disk", "env", "executor", "executorResources", "fetch", "healthChecks", "check",
+        "instances", "labels", "maxLaunchDelaySeconds", "mem", "gpus", "ipAddress", "networks", "ports",
+        "portDefinitions", "readinessChecks", "residency", "resourceLimits", "requirePorts", "secrets",
+        "taskKillGracePeriodSeconds", "upgradeStrategy", "uris", "user", "version", "versionInfo", "killSelection",
+        "unreachableStrategy", "tty", "role",
+        "tasksStaged", "tasksRunning", "tasksHealthy", "tasksUnhealthy", "deployments", "readinessCheckResults", "tasks",
+        "lastTaskFailure", "tasksStats",
+        "progressDeadlineSeconds", "autoRollback", "routeErrors",
+        // Not in Marathon 1.10's App (only in its storage format); the app definition's writer
+        // (WharfModel) still writes it.
+        "storeUrls",
     ]
-    /// `MarathonTask.__init__` keys.
+    /// `Task` (`types/task.raml`).
     static let marathonTaskKeys: Set<String> = [
-        "appId", "healthCheckResults", "host", "id", "ports", "servicePorts", "slaveId", "stagedAt", "startedAt",
-        "version", "ipAddresses", "state", "localVolumes", "region", "zone", "role",
+        "appId", "healthCheckResults", "checkResult", "host", "id", "ipAddresses", "ports", "servicePorts", "slaveId",
+        "state", "stagedAt", "startedAt", "version", "localVolumes", "region", "zone", "role",
     ]
-    /// `MarathonHealthCheckResult.__init__` keys.
+    /// The keys Marathon 1.10 always writes in a task (`EnrichedTaskWritesTest`).
+    static let marathonTaskRequiredKeys: Set<String> = [
+        "appId", "healthCheckResults", "host", "id", "ipAddresses", "ports", "servicePorts", "slaveId", "state",
+        "stagedAt", "version", "localVolumes", "role",
+    ]
+    /// `Health` (`types/healthCheck.raml`).
     static let healthCheckResultKeys: Set<String> = [
-        "alive", "consecutiveFailures", "firstSuccess", "lastFailure", "lastSuccess", "taskId", "lastFailureCause",
-        "instanceId",
+        "alive", "consecutiveFailures", "firstSuccess", "lastFailure", "lastSuccess", "lastFailureCause", "instanceId",
     ]
-    /// `MarathonDeployment.__init__` keys.
+    /// `DeploymentStepInfo` as `GET /v2/deployments` lists it (`DeploymentPlanConversion`).
     static let deploymentKeys: Set<String> = [
         "affectedApps", "currentActions", "currentStep", "id", "steps", "totalSteps", "version", "affectedPods",
     ]
-    /// `MarathonDeploymentAction.__init__` keys.
-    static let deploymentActionKeys: Set<String> = ["action", "app", "apps", "type", "readinessCheckResults", "pod"]
-    /// `MarathonQueueItem.__init__` keys (no `role`).
+    /// `DeploymentActionInfo`.
+    static let deploymentActionKeys: Set<String> = ["action", "app", "readinessCheckResults", "pod"]
+    /// `QueueApp` (`types/queue.raml`).
     static let queueItemKeys: Set<String> = [
-        "app", "overdue", "count", "delay", "since", "processedOffersSummary", "lastUnusedOffers",
+        "count", "role", "delay", "since", "processedOffersSummary", "lastUnusedOffers", "app",
     ]
-    /// `MarathonGroup.__init__` keys.
+    /// `ProcessedOffersSummary`.
+    static let processedOffersSummaryKeys: Set<String> = [
+        "processedOffersCount", "unusedOffersCount", "lastUnusedOfferAt", "lastUsedOfferAt", "rejectSummaryLastOffers",
+        "rejectSummaryLaunchAttempt",
+    ]
+    /// `GroupInfo` (`types/group.raml`).
     static let groupKeys: Set<String> = ["apps", "dependencies", "groups", "id", "pods", "version", "enforceRole"]
 
     static let t0 = Timestamp(millis: 1_700_000_000_000)

@@ -8,20 +8,23 @@ import WharfScheduler
 struct MarathonRenderingTests {
     typealias F = MarathonAPIFixtures
 
-    @Test("task JSON: marathon-python's keys only, no nulls, startedAt only once running, servicePorts when asked")
+    @Test("task JSON: Marathon 1.10's keys (role, localVolumes, servicePorts, healthCheckResults always), no nulls, startedAt only once running")
     func task() throws {
         let app = F.app("/shop/web")
         let running = F.instance(of: app, 1, healthy: true)
         var w = JSONWriter()
-        TaskRenderer.write(running, servicePorts: [10_000], into: &w)
+        TaskRenderer.write(running, servicePorts: [10_000], role: "*", into: &w)
         let object = try #require(try F.json(w.bytes) as? [String: Any])
         #expect(Set(object.keys).isSubset(of: F.marathonTaskKeys), "\(Set(object.keys).subtracting(F.marathonTaskKeys))")
+        #expect(F.marathonTaskRequiredKeys.isSubset(of: Set(object.keys)), "\(F.marathonTaskRequiredKeys.subtracting(object.keys))")
         #expect(!F.containsNull(object))
         #expect(object["id"] as? String == running.taskId)
         #expect(object["appId"] as? String == "/shop/web")
         #expect(object["state"] as? String == "TASK_RUNNING")
         #expect(object["slaveId"] as? String == "agent-1")
+        #expect(object["role"] as? String == "*")
         #expect(object["servicePorts"] as? [Int] == [10_000])
+        #expect((object["localVolumes"] as? [Any])?.isEmpty == true)
         #expect(object["startedAt"] as? String == running.startedAt?.iso8601)
         #expect(object["version"] as? String == F.t0.iso8601)
         let health = try #require((object["healthCheckResults"] as? [[String: Any]])?.first)
@@ -29,14 +32,32 @@ struct MarathonRenderingTests {
         #expect(health["alive"] as? Bool == true)
 
         var staging = JSONWriter()
-        TaskRenderer.write(F.instance(of: app, 2, state: .staging), servicePorts: nil, into: &staging)
+        TaskRenderer.write(F.instance(of: app, 2, state: .staging), role: "slave_public", into: &staging)
         let staged = try #require(try F.json(staging.bytes) as? [String: Any])
         #expect(staged["startedAt"] == nil)
-        #expect(staged["servicePorts"] == nil)
-        #expect(staged["healthCheckResults"] == nil, "health unknown: no results")
+        #expect(staged["servicePorts"] as? [Int] == [], "app-scoped lists carry an empty servicePorts, as Marathon 1.10")
+        #expect((staged["healthCheckResults"] as? [Any])?.isEmpty == true, "health unknown: no results, still the key")
+        #expect(staged["role"] as? String == "slave_public")
     }
 
-    @Test("AppInfo: the definition plus counts and deployments, marathon-python's keys only")
+    @Test("task lists: servicePorts only in /v2/tasks; the role is the app's, * once the app is gone")
+    func taskLists() throws {
+        var app = F.app("/shop/web")
+        app.role = "shop"
+        let state = F.state(apps: [app], perApp: 2)
+        let instances = state.instances(of: app.id)
+        let roles = TaskRoles(state)
+        let appScoped = try #require(try F.json(TaskRenderer.tasksDocument(instances, roles: roles)) as? [String: [[String: Any]]])
+        #expect(appScoped["tasks"]?.count == 2)
+        #expect(appScoped["tasks"]?.allSatisfy { ($0["servicePorts"] as? [Int]) == [] && $0["role"] as? String == "shop" } == true)
+        let all = try #require(try F.json(TaskRenderer.tasksDocument(instances, roles: roles) { _ in app.servicePorts }) as? [String: [[String: Any]]])
+        #expect(all["tasks"]?.first?["servicePorts"] as? [Int] == [10_000])
+        let orphan = F.instance(of: F.app("/gone"), 9)
+        let single = try #require(try F.json(TaskRenderer.taskDocument(orphan, roles: roles)) as? [String: [String: Any]])
+        #expect(single["task"]?["role"] as? String == "*")
+    }
+
+    @Test("AppInfo: the definition plus counts, deployments, tasks and tasksStats, Marathon 1.10's keys only")
     func appInfo() throws {
         let web = F.app("/shop/web", instances: 3)
         var state = F.state(apps: [web], perApp: 2)
@@ -57,9 +78,12 @@ struct MarathonRenderingTests {
         #expect(object["tasksHealthy"] as? Int == 0, "no health checks: nothing counts as healthy")
         #expect(object["tasksUnhealthy"] as? Int == 0)
         #expect((object["deployments"] as? [[String: String]]) == [["id": "d-1"]])
-        #expect((object["tasks"] as? [Any])?.count == 3, "terminal instances are not listed")
+        let tasks = try #require(object["tasks"] as? [[String: Any]])
+        #expect(tasks.count == 3, "terminal instances are not listed")
+        #expect(tasks.allSatisfy { ($0["servicePorts"] as? [Int]) == [] && $0["role"] as? String == "*" })
         #expect((object["lastTaskFailure"] as? [String: Any])?["message"] as? String == "exited with 1")
-        let stats = try #require(object["taskStats"] as? [String: Any])
+        #expect(object["taskStats"] == nil, "Marathon 1.10 writes embed=app.taskStats as tasksStats")
+        let stats = try #require(object["tasksStats"] as? [String: Any])
         let total = try #require(((stats["totalSummary"] as? [String: Any])?["stats"] as? [String: Any]))
         #expect((total["counts"] as? [String: Int])?["running"] == 2)
         #expect(stats["withOutdatedConfig"] == nil, "empty groups are omitted")
@@ -121,37 +145,7 @@ struct MarathonRenderingTests {
         #expect(result == ["deploymentId": "x", "version": F.t0.iso8601])
     }
 
-    @Test("queue items: no role, delay from the backoff, rejection reasons as an offer funnel")
-    func queue() throws {
-        let app = F.app("/waiting")
-        var state = F.state(apps: [app], perApp: 0)
-        state.queue[app.id] = QueueEntry(appId: app.id, count: 2,
-                                         reason: .noFit(rejections: ["InsufficientMemory": 3, "InsufficientPorts": 1], agentsConsidered: 5))
-        var session = AppJSONCache().session()
-        let document = try #require(try F.json(QueueRenderer.document(state: state, cache: &session, now: F.t0)) as? [String: Any])
-        let item = try #require((document["queue"] as? [[String: Any]])?.first)
-        #expect(Set(item.keys).isSubset(of: F.queueItemKeys), "\(item.keys)")
-        #expect(item["count"] as? Int == 2)
-        #expect((item["app"] as? [String: Any])?["id"] as? String == "/waiting")
-        #expect((item["delay"] as? [String: Any])?["overdue"] as? Bool == true)
-        let summary = try #require(item["processedOffersSummary"] as? [String: Any])
-        #expect(summary["processedOffersCount"] as? Int == 5)
-        #expect(summary["unusedOffersCount"] as? Int == 4)
-        let reasons = try #require(summary["rejectSummaryLastOffers"] as? [[String: Any]])
-        let memory = try #require(reasons.first { $0["reason"] as? String == "InsufficientMemory" })
-        #expect(memory["declined"] as? Int == 3 && memory["processed"] as? Int == 5)
-        let ports = try #require(reasons.first { $0["reason"] as? String == "InsufficientPorts" })
-        #expect(ports["declined"] as? Int == 1 && ports["processed"] as? Int == 2)
-
-        state.queue[app.id] = QueueEntry(appId: app.id, count: 1, reason: .backoff(until: F.t0.adding(seconds: 12.2)))
-        var again = AppJSONCache().session()
-        let delayed = try #require(try F.json(QueueRenderer.document(state: state, cache: &again, now: F.t0)) as? [String: Any])
-        let delay = try #require(((delayed["queue"] as? [[String: Any]])?.first?["delay"]) as? [String: Any])
-        #expect(delay["timeLeftSeconds"] as? Int == 13)
-        #expect(delay["overdue"] as? Bool == false)
-    }
-
-    @Test("group tree: implied and explicit groups, GroupInfo keys, apps only where embedded")
+    @Test("group tree: implied and explicit groups, GroupInfo keys, apps and groups empty unless embedded")
     func groups() throws {
         var state = F.state(apps: [F.app("/shop/web"), F.app("/shop/db/main"), F.app("/top")], perApp: 1)
         state.groups[PathId("/empty")] = GroupRecord(id: PathId("/empty"), dependencies: [PathId("/shop")], version: F.t0)
@@ -176,7 +170,8 @@ struct MarathonRenderingTests {
         let shopDocument = appsOnly.document(PathId("/shop"))
         let shopBytes = try #require(shopDocument)
         let shop = try #require(try F.json(shopBytes) as? [String: Any])
-        #expect(shop["groups"] == nil && shop["pods"] == nil)
+        #expect(Set(shop.keys) == F.groupKeys, "apps, groups and pods are always written, as Marathon 1.10 does")
+        #expect((shop["groups"] as? [Any])?.isEmpty == true && (shop["pods"] as? [Any])?.isEmpty == true, "not embedded: empty")
         #expect((shop["apps"] as? [[String: Any]])?.first?["tasksRunning"] == nil, "no counts unless embedded")
     }
 

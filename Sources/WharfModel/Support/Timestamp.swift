@@ -98,7 +98,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
                 i += 1
             }
             guard digits > 0 else { return nil }
-            for _ in digits..<3 where digits < 3 { fraction *= 10 }
+            // Milliseconds: shorter fractions are scaled up, longer ones were cut above.
+            if digits < 3 {
+                for _ in digits..<3 { fraction *= 10 }
+            }
         }
         var offsetMinutes: Int64 = 0
         if i < b.count, b[i] == 0x5a || b[i] == 0x7a {

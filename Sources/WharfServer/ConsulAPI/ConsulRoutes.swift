@@ -30,9 +30,15 @@ public struct ConsulRoutes: Sendable {
     }
 
     static let blockingParameters: [MarathonRoute.Parameter] = [
-        .init("index", .integer, "Blocking query: wait until the result's X-Consul-Index is above this."),
-        .init("wait", .string, "Longest wait of a blocking query, a Go duration (e.g. 60s, 120000ms); default 5m, at most 10m."),
-        .init("dc", .string, "Datacenter; only this server's (default dc1) is known."),
+        .init("index", .integer, "Blocking query: wait until the result's X-Consul-Index is above this.",
+              constraints: ["format": "int64", "minimum": 0]),
+        .init("wait", .string, "Longest wait of a blocking query, a Go duration (e.g. 60s, 120000ms); default 5m, at most 10m.",
+              constraints: ["pattern": .string(OpenAPISchemas.goDurationPattern)]),
+        .init("dc", .string, "Datacenter; only this server's (default dc1) is known, others answer 500 as Consul does."),
+    ]
+    /// What a blocking read answers besides 200.
+    static let blockingErrors: [(Int, String)] = [
+        (400, "Invalid index or wait."), (500, "No path to datacenter: dc names another datacenter (as Consul answers)."),
     ]
     static let filterParameters: [MarathonRoute.Parameter] = [
         .init("tag", .string, "Only registrations with every given tag.", repeated: true),
@@ -40,10 +46,11 @@ public struct ConsulRoutes: Sendable {
 
     static let routes: [MarathonRoute] = [
         MarathonRoute(.get, "/v1/catalog/services", tag: "consul", summary: "Consul: every service name with its tags.",
-                      parameters: blockingParameters, responses: [(200, "{name: [tags]}"), (400, "Invalid index or wait.")],
+                      parameters: blockingParameters, responses: [(200, "{name: [tags]}")] + blockingErrors,
                       handler: { call in await blocking(call, select: \.servicesIndex) { snapshot, _ in ConsulRenderer(snapshot: snapshot).services() } }),
         MarathonRoute(.get, "/v1/catalog/service/{service}", tag: "consul", summary: "Consul: the instances of a service, flat.",
-                      parameters: blockingParameters + filterParameters, responses: [(200, "Array of catalog entries (empty for an unknown service).")],
+                      parameters: blockingParameters + filterParameters,
+                      responses: [(200, "Array of catalog entries (empty for an unknown service).")] + blockingErrors,
                       handler: { call in
                           let name = call.parameter("service")
                           return await blocking(call, select: { $0.index(ofService: name) }) { snapshot, query in
@@ -54,7 +61,7 @@ public struct ConsulRoutes: Sendable {
                       parameters: blockingParameters + filterParameters + [
                           .init("passing", .boolean, "Only instances whose every check passes (running, healthy and ready)."),
                       ],
-                      responses: [(200, "Array of {Node, Service, Checks}.")],
+                      responses: [(200, "Array of {Node, Service, Checks}.")] + blockingErrors,
                       handler: { call in
                           let name = call.parameter("service")
                           return await blocking(call, select: { $0.index(ofService: name) }) { snapshot, query in
@@ -62,7 +69,7 @@ public struct ConsulRoutes: Sendable {
                           }
                       }),
         MarathonRoute(.get, "/v1/catalog/nodes", tag: "consul", summary: "Consul: the agents as nodes.",
-                      parameters: blockingParameters, responses: [(200, "Array of nodes.")],
+                      parameters: blockingParameters, responses: [(200, "Array of nodes.")] + blockingErrors,
                       handler: { call in await blocking(call, select: \.nodesIndex) { snapshot, _ in ConsulRenderer(snapshot: snapshot).nodes() } }),
         MarathonRoute(.get, "/v1/agent/self", tag: "consul", summary: "Consul: this agent's configuration (Config.Datacenter, Config.NodeName).",
                       responses: [(200, "Object of objects.")],
@@ -83,7 +90,7 @@ public struct ConsulRoutes: Sendable {
                       }),
         MarathonRoute(.get, "/v1/wharf/routes", tag: "consul",
                       summary: "Wharf: the edge router's table (HTTP routes by host and path, TCP routes by service port, healthy backends), for external load balancers.",
-                      parameters: blockingParameters, responses: [(200, "{index, routerTcpBind?, http: [...], tcp: [...]}")],
+                      parameters: blockingParameters, responses: [(200, "{index, routerTcpBind?, http: [...], tcp: [...]}")] + blockingErrors,
                       handler: { call in
                           let builder = RouteTableBuilder(configuration: call.controlPlane.configuration.discovery)
                           return await blocking(call, select: \.index) { snapshot, _ in builder.json(snapshot) }

@@ -45,6 +45,8 @@ public struct ClusterState: Sendable {
     public var lastTaskFailures: [PathId: TaskFailure] = [:]
     /// Instances the scheduler could not launch at its last pass, and why.
     public var queue: [PathId: QueueEntry] = [:]
+    /// Offer statistics of the apps in `queue`, since each started waiting.
+    public var launchStatistics: [PathId: LaunchStatistics] = [:]
     public var backoff: [PathId: LaunchBackoff] = [:]
     /// Agents that registered and reported their tasks.
     public var agents: [String: AgentInfo] = [:] {

@@ -138,6 +138,7 @@ extension ControlPlane {
             state.catalogChanges.insert(id)
             state.backoff[id] = nil
             state.queue[id] = nil
+            state.launchStatistics[id] = nil
             state.lastTaskFailures[id] = nil
         }
         for (id, group) in request.groups { state.groups[id] = group ?? nil }

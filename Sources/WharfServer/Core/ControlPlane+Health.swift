@@ -3,9 +3,9 @@ import WharfScheduler
 
 extension ControlPlane {
     /// Takes over the health an agent reported with a status and announces what changed:
-    /// `health_status_changed_event` when the instance's health flips, `failed_health_check_event`
-    /// per check whose failure count grew. A running status without health means the instance's app
-    /// has no checks. Results the agent does not know yet (after its restart) keep their last value.
+    /// `health_status_changed_event` and `instance_health_changed_event` when the instance's health
+    /// flips, `failed_health_check_event` per check whose failure count grew. A running status
+    /// without health means the instance's app has no checks. Results the agent does not know yet (after its restart) keep their last value.
     func applyHealth(_ status: TaskStatus, to instance: inout Instance) {
         guard var health = status.health else {
             if status.state == .running {
@@ -35,6 +35,7 @@ extension ControlPlane {
 
         if let alive = health.healthy, alive != wasHealthy {
             events.publish(HealthStatusChangedEvent(instance: instance, alive: alive, timestamp: status.timestamp))
+            events.publish(InstanceHealthChangedEvent(instance: instance, healthy: alive, timestamp: status.timestamp))
         }
         let checks = definition(of: instance)?.healthChecks ?? []
         for (index, result) in health.results.enumerated() {

@@ -44,6 +44,8 @@ extension ControlPlane {
         var queue: [PathId: QueueEntry] = [:]
         for entry in decisions.waiting { queue[entry.appId] = entry }
         state.queue = queue
+        state.launchStatistics = LaunchStatistics.afterPass(state.launchStatistics, decisions: decisions,
+                                                            pass: passCount, at: now)
         wakeWhenBackoffEnds(decisions.waiting)
 
         if !decisions.kills.isEmpty {

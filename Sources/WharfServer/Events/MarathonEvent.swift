@@ -179,37 +179,54 @@ public struct AppTerminatedEvent: MarathonEvent {
     public init(appId: PathId) { self.appId = appId }
 }
 
-/// `health_status_changed_event`: an instance became healthy or unhealthy.
+/// `health_status_changed_event`: an instance became healthy or unhealthy
+/// (`{appId, instanceId, version, alive}`, as Marathon's `HealthStatusChanged`).
 public struct HealthStatusChangedEvent: MarathonEvent {
     public var eventType = "health_status_changed_event"
     public var appId: PathId
     public var instanceId: String
-    public var taskId: String
     public var version: Timestamp
     public var alive: Bool
     public var timestamp: Timestamp
     public init(instance: Instance, alive: Bool, timestamp: Timestamp) {
         appId = instance.appId
         instanceId = instance.id
-        taskId = instance.taskId
         version = instance.appVersion
         self.alive = alive
         self.timestamp = timestamp
     }
 }
 
+/// `instance_health_changed_event`: the instance's overall health changed
+/// (`{instanceId, runSpecId, healthy, runSpecVersion}`, as Marathon's `InstanceHealthChanged`).
+public struct InstanceHealthChangedEvent: MarathonEvent {
+    public var eventType = "instance_health_changed_event"
+    public var instanceId: String
+    public var runSpecId: PathId
+    public var healthy: Bool
+    public var runSpecVersion: Timestamp
+    public var timestamp: Timestamp
+    public init(instance: Instance, healthy: Bool, timestamp: Timestamp) {
+        instanceId = instance.id
+        runSpecId = instance.appId
+        self.healthy = healthy
+        runSpecVersion = instance.appVersion
+        self.timestamp = timestamp
+    }
+}
+
 /// `failed_health_check_event`: one health check of an instance failed (after its grace period).
+/// As Marathon 1.10 writes it (`EventFormats.FailedHealthCheckWrites`): `{appId, healthCheck,
+/// taskId}`, where `taskId` carries the instance id.
 public struct FailedHealthCheckEvent: MarathonEvent {
     public var eventType = "failed_health_check_event"
     public var appId: PathId
-    public var instanceId: String
     public var taskId: String
     public var healthCheck: HealthCheck
     public var timestamp: Timestamp
     public init(instance: Instance, healthCheck: HealthCheck, timestamp: Timestamp) {
         appId = instance.appId
-        instanceId = instance.id
-        taskId = instance.taskId
+        taskId = instance.id
         self.healthCheck = healthCheck
         self.timestamp = timestamp
     }

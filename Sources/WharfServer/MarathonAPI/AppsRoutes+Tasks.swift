@@ -10,7 +10,7 @@ extension AppsRoutes {
         // A quarantined app's tasks are listed even when its definition cannot be read.
         guard state.apps[id] != nil || state.quarantine.apps[id] != nil else { throw MarathonHTTPError.unknownApp(id) }
         let renderer = AppInfoRenderer(state: state, cache: call.api.appJSON)
-        return MarathonResponse.json(TaskRenderer.tasksDocument(renderer.activeInstances(of: id)) { _ in nil })
+        return MarathonResponse.json(TaskRenderer.tasksDocument(renderer.activeInstances(of: id), roles: TaskRoles(state)))
     }
 
     /// `GET /v2/apps/{group}/*/tasks`: tasks of every app below the group.
@@ -21,7 +21,7 @@ extension AppsRoutes {
         guard tree.contains(group) else { throw MarathonHTTPError.unknownGroup(group) }
         let renderer = AppInfoRenderer(state: state, cache: call.api.appJSON)
         let instances = tree.appsBelow(group).flatMap { renderer.activeInstances(of: $0) }
-        return MarathonResponse.json(TaskRenderer.tasksDocument(instances) { _ in nil })
+        return MarathonResponse.json(TaskRenderer.tasksDocument(instances, roles: TaskRoles(state)))
     }
 
     /// `DELETE /v2/apps/{id}/tasks?host=&scale=&wipe=&force=`: kills the app's tasks (on `host`
@@ -53,7 +53,7 @@ extension AppsRoutes {
         }
         switch try await call.controlPlane.killInstances([instance.id], scale: scale, force: force) {
         case let .killed(killed):
-            return MarathonResponse.json(TaskRenderer.taskDocument(killed.first ?? instance))
+            return MarathonResponse.json(TaskRenderer.taskDocument(killed.first ?? instance, roles: TaskRoles(state)))
         case let .deployment(result):
             return MarathonResponse.deployment(result)
         }

@@ -18,19 +18,22 @@ enum AppsRoutes {
         MarathonRoute(.get, "/v2/apps", tag: tag, summary: "List apps.",
                       parameters: [.init("id", .string, "Only apps whose id contains this (case-insensitive)."),
                                    .init("cmd", .string, "Only apps whose cmd contains this (case-insensitive)."),
-                                   .init("label", .string, "Label selector: k, k==v, k!=v, k in (a,b), k notin (a,b); comma = and."),
+                                   .init("label", .string, "Label selector: k, k==v, k!=v, k in (a,b), k notin (a,b); comma = and.",
+                                         constraints: ["pattern": .string(OpenAPISchemas.labelSelectorPattern)]),
                                    .embed],
                       responses: [(200, "{\"apps\":[AppInfo]}"), (422, "Malformed label selector")], handler: list),
         MarathonRoute(.post, "/v2/apps", tag: tag, summary: "Create an app and deploy it.", parameters: [.force],
-                      body: "App definition",
+                      body: "App definition", bodySchema: OpenAPISchemas.ref("AppDefinition"),
                       responses: [(201, "AppInfo; Location and Marathon-Deployment-Id headers"), (400, "Malformed JSON"),
                                   (409, "App exists or is locked"), (422, "Invalid definition")],
                       handler: create),
         MarathonRoute(.put, "/v2/apps", tag: tag, summary: "Create or update several apps in one deployment.",
                       parameters: [.force, partialUpdate], body: "[App definition], each with id",
+                      bodySchema: OpenAPISchemas.array(OpenAPISchemas.ref("AppDefinition")),
                       responses: deployment, handler: updateMany),
         MarathonRoute(.patch, "/v2/apps", tag: tag, summary: "Partially update several existing apps in one deployment.",
                       parameters: [.force], body: "[partial App definition], each with id",
+                      bodySchema: OpenAPISchemas.array(OpenAPISchemas.ref("AppPatchWithId")),
                       responses: deployment, handler: patchMany),
         MarathonRoute(.get, "/v2/apps/{group}/*/tasks", tag: tag, summary: "Tasks of every app in a group.",
                       responses: [(200, "{\"tasks\":[Task]}"), (404, "Unknown group")], handler: groupTasks),
@@ -63,9 +66,11 @@ enum AppsRoutes {
                       handler: show),
         MarathonRoute(.put, "/v2/apps/{id}", tag: tag, summary: "Update an app, or create it (201).",
                       parameters: [.force, partialUpdate], body: "App definition, partial App, or {\"version\": ts} to roll back",
+                      bodySchema: OpenAPISchemas.ref("AppUpdate"),
                       responses: [(201, "Created: DeploymentResult and Location")] + deployment, handler: update),
         MarathonRoute(.patch, "/v2/apps/{id}", tag: tag, summary: "Partially update an existing app.",
-                      parameters: [.force], body: "Partial App definition", responses: deployment, handler: patch),
+                      parameters: [.force], body: "Partial App definition", bodySchema: OpenAPISchemas.ref("AppPatch"),
+                      responses: deployment, handler: patch),
         MarathonRoute(.delete, "/v2/apps/{id}", tag: tag, summary: "Destroy an app and its tasks.",
                       parameters: [.init("force", .boolean, "Cancel conflicting deployments (default true).")],
                       responses: deployment, handler: destroy),
@@ -118,13 +123,14 @@ enum AppsRoutes {
         return MarathonHTTPError(status: 503, message: explanation)
     }
 
-    /// `GET /v2/apps/{group}/*`: `{"*": [AppInfo]}` for every app below the group.
+    /// `GET /v2/apps/{group}/*`: `{"*": [AppInfo]}` for every app below the group, with what
+    /// `GET /v2/apps/{id}` embeds (Marathon resolves the embeds before telling the two apart).
     static func groupApps(_ call: MarathonCall) async throws -> Response {
         let group = call.pathId("group")
         let state = await call.controlPlane.currentState()
         let tree = GroupTree(state: state)
         guard tree.contains(group) else { throw MarathonHTTPError.unknownGroup(group) }
-        let embed = AppEmbed(values: call.query.values("embed")).union(.listDefault)
+        let embed = AppEmbed(values: call.query.values("embed")).union(.singleDefault)
         var renderer = call.api.appRenderer(state)
         var w = JSONWriter(capacity: 4096)
         w.beginObject()

@@ -14,10 +14,21 @@ import WharfModel
 enum EventsRoutes {
     static let heartbeatInterval = Duration.seconds(15)
 
+    /// The event types Wharf publishes (Marathon's names, `core/event/Events.scala`).
+    static let eventTypes = [
+        "event_stream_attached", "event_stream_detached", "api_post_event", "status_update_event",
+        "instance_changed_event", "instance_health_changed_event", "health_status_changed_event",
+        "failed_health_check_event", "unhealthy_instance_kill_event", "deployment_info", "deployment_step_success",
+        "deployment_step_failure", "deployment_success", "deployment_failed", "group_change_success",
+        "app_terminated_event",
+    ]
+
     static let routes: [MarathonRoute] = [
         MarathonRoute(.get, "/v2/events", tag: "events", summary: "Subscribe to the event stream (text/event-stream).",
-                      parameters: [.init("event_type", .string, "Only events of these types.", repeated: true),
-                                   .init("plan-format", .string, "Accepted for compatibility; plans are always light.")],
+                      parameters: [.init("event_type", .string, "Only events of these types (other values match nothing).",
+                                         repeated: true, allowed: eventTypes),
+                                   .init("plan-format", .string, "Accepted for compatibility; plans are always light.",
+                                         allowed: ["light", "full"])],
                       responses: [(200, "Server-Sent Events.")], handler: stream),
     ]
 

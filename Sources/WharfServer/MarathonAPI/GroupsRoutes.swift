@@ -7,9 +7,9 @@ import WharfModel
 enum GroupsRoutes {
     static let tag = "groups"
     static let groupEmbed = MarathonRoute.Parameter(
-        "embed", .string, "group.groups, group.apps, group.pods, group.apps.tasks, group.apps.counts, "
-            + "group.apps.deployments, group.apps.lastTaskFailure, group.apps.taskStats, group.apps.readiness",
-        repeated: true)
+        "embed", .string, "group.groups, group.apps, group.pods (all three when none is given), and group.apps.<app embed>: "
+            + "tasks, counts, deployments, readiness, lastTaskFailure, failures, taskStats. Other values are ignored.",
+        repeated: true, allowed: ["group.groups", "group.apps", "group.pods"] + AppEmbed.values(prefixes: ["group.apps."]))
     static let dryRun = MarathonRoute.Parameter("dryRun", .boolean, "Only answer the steps the change would take.")
     static let writeResponses: [(Int, String)] = [
         (200, "DeploymentResult {deploymentId, version} and the Marathon-Deployment-Id header"),
@@ -24,9 +24,10 @@ enum GroupsRoutes {
         MarathonRoute(.get, "/v2/groups", tag: tag, summary: "The root group with everything in it.",
                       parameters: [groupEmbed], responses: [(200, "GroupInfo")], handler: show),
         MarathonRoute(.post, "/v2/groups", tag: tag, summary: "Create a group with its apps and subgroups.",
-                      parameters: [.force], body: "GroupUpdate", responses: createResponses, handler: create),
+                      parameters: [.force], body: "GroupUpdate", bodySchema: OpenAPISchemas.ref("GroupCreate"), responses: createResponses, handler: create),
         MarathonRoute(.put, "/v2/groups", tag: tag, summary: "Change the root group (structure, scaleBy or version rollback).",
-                      parameters: [.force, dryRun], body: "GroupUpdate", responses: writeResponses, handler: update),
+                      parameters: [.force, dryRun], body: "GroupUpdate", bodySchema: OpenAPISchemas.ref("GroupUpdate"),
+                      responses: writeResponses, handler: update),
         MarathonRoute(.delete, "/v2/groups", tag: tag, summary: "Destroy every app and group.",
                       parameters: [.force], responses: writeResponses, handler: destroy),
         MarathonRoute(.get, "/v2/groups/{id}/versions", tag: tag, summary: "Versions of a group, newest first.",
@@ -34,11 +35,12 @@ enum GroupsRoutes {
         MarathonRoute(.get, "/v2/groups/{id}", tag: tag, summary: "One group with everything in it.",
                       parameters: [groupEmbed], responses: [(200, "GroupInfo"), (404, "Unknown group")], handler: show),
         MarathonRoute(.post, "/v2/groups/{id}", tag: tag, summary: "Create a group below the given one.",
-                      parameters: [.force], body: "GroupUpdate", responses: createResponses, handler: create),
+                      parameters: [.force], body: "GroupUpdate", bodySchema: OpenAPISchemas.ref("GroupStructure"), responses: createResponses, handler: create),
         MarathonRoute(.put, "/v2/groups/{id}", tag: tag, summary: "Create or change a group (structure, scaleBy or version rollback).",
-                      parameters: [.force, dryRun], body: "GroupUpdate", responses: writeResponses, handler: update),
+                      parameters: [.force, dryRun], body: "GroupUpdate", bodySchema: OpenAPISchemas.ref("GroupUpdate"),
+                      responses: writeResponses, handler: update),
         MarathonRoute(.patch, "/v2/groups/{id}", tag: tag, summary: "Set enforceRole of a top-level group (no restart).",
-                      body: "{\"enforceRole\": bool}",
+                      body: "{\"enforceRole\": bool}", bodySchema: OpenAPISchemas.ref("GroupPartialUpdate"),
                       responses: [(200, "Changed (empty body)"), (404, "Unknown group"), (422, "Not a top-level group")],
                       handler: patch),
         MarathonRoute(.delete, "/v2/groups/{id}", tag: tag, summary: "Destroy a group and every app in it.",

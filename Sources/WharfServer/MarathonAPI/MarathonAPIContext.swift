@@ -7,11 +7,16 @@ final class MarathonAPIContext: Sendable {
 
     /// `http://host:port` of this server, for `X-Marathon-Leader`.
     let leaderURL: String
+    /// `/openapi.json` for this server's configuration.
+    let openAPIDocument: [UInt8]
 
     init(controlPlane: ControlPlane) {
         self.controlPlane = controlPlane
         let configuration = controlPlane.configuration
         leaderURL = "http://\(configuration.advertisedHost):\(configuration.apiPort)"
+        openAPIDocument = configuration.datacenter == "dc1"
+            ? OpenAPIDocument.document
+            : OpenAPIDocument.render(MarathonRoutes.all, datacenter: configuration.datacenter)
     }
 
     /// A renderer over `state` sharing the app JSON cache.

@@ -3,7 +3,10 @@ import WharfModel
 
 /// `GET /openapi.json`: an OpenAPI 3.0 description of every route this API layer registers,
 /// rendered from `MarathonRoutes.all` — the table the router is built from — so the document
-/// cannot list a route that is not served or miss one that is.
+/// cannot list a route that is not served or miss one that is. Bodies, path and query parameters
+/// carry the constraints the API enforces (`OpenAPISchemas`), and responses link created
+/// resources to the operations that use them, so that generated clients and schema-based fuzzers
+/// reach the logic behind the validation.
 enum OpenAPIDocument {
     static let routes: [MarathonRoute] = [
         MarathonRoute(.get, "/openapi.json", tag: "system", summary: "This OpenAPI document.",
@@ -11,21 +14,22 @@ enum OpenAPIDocument {
     ]
 
     static func serve(_ call: MarathonCall) async throws -> Response {
-        MarathonResponse.json(document)
+        MarathonResponse.json(call.api.openAPIDocument)
     }
 
-    /// The rendered document; built once.
+    /// The document for the default configuration (datacenter `dc1`).
     static let document: [UInt8] = render(MarathonRoutes.all)
 
-    /// Renders `routes` as an OpenAPI 3.0.3 document, paths in table order.
-    static func render(_ routes: [MarathonRoute]) -> [UInt8] {
+    /// Renders `routes` as an OpenAPI 3.0.3 document, paths in table order; `datacenter` is the
+    /// only `dc` the Consul routes answer.
+    static func render(_ routes: [MarathonRoute], datacenter: String = "dc1") -> [UInt8] {
         var paths: [String] = []
         var byPath: [String: [MarathonRoute]] = [:]
         for route in routes {
             if byPath[route.template.template] == nil { paths.append(route.template.template) }
             byPath[route.template.template, default: []].append(route)
         }
-        var w = JSONWriter(capacity: 32 * 1024)
+        var w = JSONWriter(capacity: 96 * 1024)
         w.beginObject()
         w.key("openapi"); w.string("3.0.3")
         w.key("info")
@@ -41,17 +45,19 @@ enum OpenAPIDocument {
         for path in paths {
             w.key(path)
             w.beginObject()
-            for route in byPath[path] ?? [] { writeOperation(route, into: &w) }
+            for route in byPath[path] ?? [] { writeOperation(route, datacenter: datacenter, into: &w) }
             w.endObject()
         }
         w.endObject()
-        writeComponents(into: &w)
+        w.key("components")
+        components.write(into: &w)
         w.endObject()
         return w.bytes
     }
 
     /// Fields of an app definition that Wharf adds to Marathon's, or whose behaviour it defines:
-    /// (name, JSON type, default, description).
+    /// (name, JSON type, default, description). Their descriptions are put on the app schemas'
+    /// properties (`components`); types and constraints come from `OpenAPISchemas`.
     static let appFields: [(name: String, type: String, defaultValue: String?, description: String)] = [
         ("progressDeadlineSeconds", "integer", nil,
          "Wharf extension. Seconds a deployment of this app may go without progress (a new instance becoming healthy "
@@ -75,112 +81,96 @@ enum OpenAPIDocument {
             + "--kill-drain delay (0.5 s). Default: the server's --kill-grace-period (3)."),
     ]
 
-    private static func writeComponents(into w: inout JSONWriter) {
-        w.key("components")
-        w.beginObject()
-        w.key("schemas")
-        w.beginObject()
-        w.key("AppDefinition")
-        w.beginObject()
-        w.key("type"); w.string("object")
-        w.key("description"); w.string(
-            "Marathon's AppDefinition (types/app.raml) with Marathon's defaults; unknown fields are ignored. "
-                + "Listed here: fields Wharf adds or whose behaviour Wharf defines.")
-        w.key("additionalProperties"); w.bool(true)
-        w.key("properties")
-        w.beginObject()
-        for field in appFields {
-            w.key(field.name)
-            w.beginObject()
-            w.key("type"); w.string(field.type)
-            if let value = field.defaultValue {
-                w.key("default")
-                switch value {
-                case "true": w.bool(true)
-                case "[]": w.emptyArray()
-                default: w.string(value)
-                }
+    /// `components.schemas`, with the descriptions of `appFields` on the app properties.
+    static let components: OpenAPIValue = {
+        var schemas: [(String, OpenAPIValue)] = []
+        for (name, schema) in OpenAPISchemas.all {
+            guard case .object = schema["properties"] ?? .null, name.hasPrefix("App") || name == "GroupApp" else {
+                schemas.append((name, schema))
+                continue
             }
-            w.key("description"); w.string(field.description)
-            w.endObject()
+            var properties = schema["properties"] ?? [:]
+            for field in appFields where properties[field.name] != nil {
+                properties = properties.setting(field.name, (properties[field.name] ?? [:]).setting("description", .string(field.description)))
+            }
+            schemas.append((name, schema.setting("properties", properties)))
         }
-        w.endObject()
-        w.endObject()
-        w.endObject()
-        w.endObject()
-    }
+        return ["schemas": .object(schemas)]
+    }()
 
-    private static func writeOperation(_ route: MarathonRoute, into w: inout JSONWriter) {
+    /// Schemas of path parameters, by placeholder name. Ids may contain slashes, written as they are
+    /// (`/v2/apps/shop/web`) or percent-encoded (`shop%2Fweb`); the example says so to tools that
+    /// otherwise keep slashes out of path parameters.
+    static let pathParameters: [String: (schema: OpenAPIValue, description: String)] = [
+        "id": (OpenAPISchemas.string(pattern: OpenAPISchemas.pathIdPattern).setting("example", "shop/web"),
+               "App or group id; may contain slashes."),
+        "group": (OpenAPISchemas.string(pattern: OpenAPISchemas.pathIdPattern).setting("example", "shop"),
+                  "Group id; may contain slashes."),
+        "taskId": (OpenAPISchemas.string(pattern: OpenAPISchemas.taskIdPattern), "Task id (<app>.instance-<uuid>._app.<n>) or instance id."),
+        "version": (OpenAPISchemas.timestamp, "A stored version, as GET .../versions lists them."),
+        "deploymentId": (["type": "string", "format": "uuid"], "Deployment id, as GET /v2/deployments lists them."),
+        "service": (OpenAPISchemas.string(minLength: 1), "Service name (an app's service name)."),
+    ]
+
+    private static func writeOperation(_ route: MarathonRoute, datacenter: String, into w: inout JSONWriter) {
+        let id = operationId(route)
         w.key(route.method.rawValue.lowercased())
         w.beginObject()
-        w.key("operationId"); w.string(operationId(route))
+        w.key("operationId"); w.string(id)
         w.key("summary"); w.string(route.summary)
         w.key("tags"); w.stringArray([route.tag])
         w.key("parameters")
         w.beginArray()
         for name in route.template.placeholders {
-            w.beginObject()
-            w.key("name"); w.string(name)
-            w.key("in"); w.string("path")
-            w.key("required"); w.bool(true)
-            w.key("schema"); w.beginObject(); w.key("type"); w.string("string"); w.endObject()
-            if RouteTemplate.pathPlaceholders.contains(name) {
-                w.key("description"); w.string("Absolute or relative id; may contain slashes.")
-            }
-            w.endObject()
+            let parameter = pathParameters[name] ?? (OpenAPISchemas.string(minLength: 1), "")
+            let schema: OpenAPIValue = ["name": .string(name), "in": "path", "required": true,
+                                        "schema": parameter.schema, "description": .string(parameter.description)]
+            schema.write(into: &w)
         }
         for parameter in route.parameters {
-            w.beginObject()
-            w.key("name"); w.string(parameter.name)
-            w.key("in"); w.string("query")
-            w.key("required"); w.bool(false)
-            w.key("description"); w.string(parameter.description)
-            w.key("schema")
-            w.beginObject()
-            if parameter.repeated {
-                w.key("type"); w.string("array")
-                w.key("items"); w.beginObject(); w.key("type"); w.string(parameter.kind.rawValue); w.endObject()
-            } else {
-                w.key("type"); w.string(parameter.kind.rawValue)
-            }
-            w.endObject()
-            if parameter.repeated {
-                w.key("style"); w.string("form")
-                w.key("explode"); w.bool(true)
-            }
-            w.endObject()
+            querySchema(parameter, route: route, datacenter: datacenter).write(into: &w)
         }
         w.endArray()
         if let body = route.requestBody {
+            let schema = route.bodySchema ?? ["type": "object"]
+            let requestBody: OpenAPIValue = [
+                "description": .string(body), "required": true,
+                "content": ["application/json": ["schema": schema]],
+            ]
             w.key("requestBody")
-            w.beginObject()
-            w.key("description"); w.string(body)
-            w.key("required"); w.bool(true)
-            w.key("content")
-            w.beginObject()
-            w.key("application/json"); w.beginObject(); w.key("schema"); w.beginObject()
-            if body.contains("App") {
-                if body.hasPrefix("[") {
-                    w.key("type"); w.string("array")
-                    w.key("items"); w.beginObject(); w.key("$ref"); w.string("#/components/schemas/AppDefinition"); w.endObject()
-                } else {
-                    w.key("$ref"); w.string("#/components/schemas/AppDefinition")
-                }
-            }
-            w.endObject(); w.endObject()
-            w.endObject()
-            w.endObject()
+            requestBody.write(into: &w)
         }
         w.key("responses")
         w.beginObject()
         for (status, description) in route.responses {
             w.key(String(status))
-            w.beginObject()
-            w.key("description"); w.string(description)
-            w.endObject()
+            var response: OpenAPIValue = ["description": .string(description)]
+            if let links = OpenAPILinks.links(from: id, status: status) { response = response.setting("links", links) }
+            response.write(into: &w)
         }
         w.endObject()
         w.endObject()
+    }
+
+    /// A query parameter: its kind, or an array of it when repeated, with its allowed values and
+    /// constraints. Consul's `dc` takes only this server's datacenter.
+    static func querySchema(_ parameter: MarathonRoute.Parameter, route: MarathonRoute, datacenter: String) -> OpenAPIValue {
+        var one: OpenAPIValue = ["type": .string(parameter.kind.rawValue)]
+        var allowed = parameter.allowed
+        if route.tag == "consul", parameter.name == "dc" { allowed = [datacenter] }
+        if !allowed.isEmpty { one = one.setting("enum", .array(allowed.map(OpenAPIValue.string))) }
+        if case let .object(members)? = parameter.constraints {
+            for (key, value) in members { one = one.setting(key, value) }
+        }
+        var result: OpenAPIValue = ["name": .string(parameter.name), "in": "query", "required": false,
+                                    "description": .string(parameter.description)]
+        if parameter.repeated {
+            result = result.setting("schema", ["type": "array", "items": one])
+            result = result.setting("style", "form").setting("explode", true)
+        } else {
+            result = result.setting("schema", one)
+        }
+        return result
     }
 
     /// `get_v2_apps_id_tasks` style: unique per method and path.

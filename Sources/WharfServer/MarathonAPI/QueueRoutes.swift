@@ -5,7 +5,8 @@ import WharfModel
 enum QueueRoutes {
     static let routes: [MarathonRoute] = [
         MarathonRoute(.get, "/v2/queue", tag: "queue", summary: "Apps with instances waiting to launch, with the reason.",
-                      parameters: [.init("embed", .string, "Accepted for compatibility (lastUnusedOffers).", repeated: true)],
+                      parameters: [.init("embed", .string, "lastUnusedOffers: add each app's last declined offer per agent.",
+                                         repeated: true, allowed: [QueueRenderer.lastUnusedOffersEmbed])],
                       responses: [(200, "{\"queue\":[QueueItem]}")], handler: list),
         MarathonRoute(.delete, "/v2/queue/{id}/delay", tag: "queue", summary: "Reset the launch delay of an app.",
                       responses: [(204, "Delay reset"), (404, "The app is not in the queue")], handler: resetDelay),
@@ -14,7 +15,8 @@ enum QueueRoutes {
     static func list(_ call: MarathonCall) async throws -> Response {
         let state = await call.controlPlane.currentState()
         var session = call.api.appJSON.session()
-        let body = QueueRenderer.document(state: state, cache: &session, now: Timestamp.now())
+        let embed = call.query.values("embed").contains(QueueRenderer.lastUnusedOffersEmbed)
+        let body = QueueRenderer.document(state: state, cache: &session, now: Timestamp.now(), lastUnusedOffers: embed)
         call.api.appJSON.commit(session, liveApps: state.apps)
         return MarathonResponse.json(body)
     }

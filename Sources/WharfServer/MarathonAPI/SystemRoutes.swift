@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -31,15 +32,17 @@ enum SystemRoutes {
         "\(configuration.advertisedHost):\(configuration.apiPort)"
     }
 
-    /// `GET /v2/info`. Only keys marathon-python's `MarathonInfo` / `MarathonConfig` /
-    /// `MarathonZooKeeperConfig` / `MarathonHttpConfig` accept are written (it rejects any other),
-    /// so Wharf's own facts go into `buildref` (and the `X-Wharf-Isolation` header): the isolation,
-    /// and stored records that cannot be read with the apps quarantined because of them.
+    /// `GET /v2/info` (`InfoResource.scala`): every key Marathon 1.10 writes in `marathon_config`
+    /// and `http_config`, with Wharf's value where it has the setting and null where it has none
+    /// (Mesos- and offer-specific settings), as Marathon writes an unset option. `zookeeper_config`
+    /// has only `zk_max_versions`: Wharf has no ZooKeeper. Wharf's own facts go into `buildref`
+    /// (and the `X-Wharf-Isolation` header): the isolation, and stored records that cannot be read with
+    /// the apps quarantined because of them; marathon-python's `MarathonInfo` accepts every key.
     static func info(_ call: MarathonCall) async throws -> Response {
         let configuration = call.controlPlane.configuration
         let note = call.controlPlane.isolationNote
         let quarantine = await call.controlPlane.currentState().quarantine.summary.map { "; \($0)" } ?? ""
-        var w = JSONWriter(capacity: 1024)
+        var w = JSONWriter(capacity: 2048)
         w.beginObject()
         w.key("name"); w.string("marathon")
         w.key("version"); w.string(marathonVersion)
@@ -48,21 +51,7 @@ enum SystemRoutes {
         w.key("leader"); w.string(leaderAddress(configuration))
         w.key("frameworkId"); w.string("wharf-\(call.controlPlane.startedAt.millis)")
         w.key("marathon_config")
-        w.beginObject()
-        w.key("checkpoint"); w.bool(true)
-        w.key("executor"); w.string("//cmd")
-        w.key("failover_timeout"); w.int(604_800)
-        w.key("features"); w.emptyArray()
-        w.key("framework_name"); w.string("marathon")
-        w.key("ha"); w.bool(false)
-        w.key("hostname"); w.string(configuration.advertisedHost)
-        w.key("local_port_min"); w.int(configuration.servicePorts.begin)
-        w.key("local_port_max"); w.int(configuration.servicePorts.end)
-        w.key("master"); w.string("local")
-        w.key("mesos_role"); w.string("*")
-        w.key("reconciliation_interval"); w.int(Int(configuration.resyncIntervalSeconds * 1000))
-        w.key("task_launch_timeout"); w.int(300_000)
-        w.endObject()
+        writeMarathonConfig(configuration, into: &w)
         w.key("zookeeper_config")
         w.beginObject()
         w.key("zk_max_versions"); w.int(configuration.maxVersionsPerApp)
@@ -70,11 +59,56 @@ enum SystemRoutes {
         w.key("http_config")
         w.beginObject()
         w.key("http_port"); w.int(configuration.apiPort)
+        w.key("https_port"); w.null()
         w.endObject()
         w.endObject()
         var headers = HTTPFields()
         headers[isolationHeader] = String(note.unicodeScalars.filter { $0.value >= 0x20 && $0.value < 0x7f }.map(Character.init))
         return MarathonResponse.json(w.bytes, headers: headers)
+    }
+
+    /// Marathon settings Wharf has no counterpart of (offers, Mesos, leader proxying, launch
+    /// tokens, ...): written as null, as Marathon writes an option that is not set.
+    static let unsetMarathonSettings = [
+        "access_control_allow_origin", "decline_offer_duration", "default_network_name", "env_vars_prefix",
+        "launch_token", "launch_token_refresh_interval", "leader_proxy_connection_timeout_ms",
+        "leader_proxy_read_timeout_ms", "max_instances_per_offer", "mesos_bridge_name",
+        "mesos_heartbeat_failure_threshold", "mesos_heartbeat_interval", "mesos_leader_ui_url",
+        "min_revive_offers_interval", "offer_matching_timeout", "on_elected_prepare_timeout",
+        "reconciliation_initial_delay", "scale_apps_initial_delay", "scale_apps_interval", "store_cache",
+        "task_launch_confirm_timeout", "task_reservation_timeout", "webui_url",
+    ]
+
+    /// `marathon_config`: the keys of Marathon's `InfoResource.marathonConfigValues`, sorted by name.
+    private static func writeMarathonConfig(_ configuration: ServerConfiguration, into w: inout JSONWriter) {
+        var values: [(String, (inout JSONWriter) -> Void)] = [
+            ("checkpoint", { $0.bool(true) }),
+            ("executor", { $0.string("//cmd") }),
+            ("failover_timeout", { $0.int(604_800) }),
+            ("features", { $0.emptyArray() }),
+            ("framework_name", { $0.string("marathon") }),
+            ("ha", { $0.bool(false) }),
+            ("hostname", { $0.string(configuration.advertisedHost) }),
+            ("local_port_max", { $0.int(configuration.servicePorts.end) }),
+            ("local_port_min", { $0.int(configuration.servicePorts.begin) }),
+            ("maintenance_mode", { $0.bool(false) }),
+            ("master", { $0.string("local") }),
+            ("mesos_role", { $0.string(TaskRoles.defaultRole) }),
+            ("mesos_user", { $0.string(ProcessInfo.processInfo.userName) }),
+            ("new_group_enforce_role", { $0.string("off") }),
+            ("reconciliation_interval", { $0.int(Int(configuration.resyncIntervalSeconds * 1000)) }),
+            ("task_launch_timeout", { $0.int(300_000) }),
+            // Instances of an agent that stays away are declared gone after this long, checked every pass.
+            ("task_lost_expunge_initial_delay", { $0.int(Int(configuration.agentReregistrationSeconds * 1000)) }),
+            ("task_lost_expunge_interval", { $0.int(Int(configuration.resyncIntervalSeconds * 1000)) }),
+        ]
+        for name in unsetMarathonSettings { values.append((name, { $0.null() })) }
+        w.beginObject()
+        for (name, write) in values.sorted(by: { $0.0 < $1.0 }) {
+            w.key(name)
+            write(&w)
+        }
+        w.endObject()
     }
 
     /// `GET /v2/leader`.

@@ -5,12 +5,13 @@ import WharfModel
 enum TasksRoutes {
     static let routes: [MarathonRoute] = [
         MarathonRoute(.get, "/v2/tasks", tag: "tasks", summary: "List the tasks of all apps.",
-                      parameters: [.init("status", .string, "Only tasks in these states: running, staging.", repeated: true)],
+                      parameters: [.init("status", .string, "Only tasks in these states (other values are ignored).",
+                                         repeated: true, allowed: TaskState.allCases.map { $0.rawValue.dropFirst(5).lowercased() })],
                       responses: [(200, "{\"tasks\":[Task]}")], handler: list),
         MarathonRoute(.post, "/v2/tasks/delete", tag: "tasks", summary: "Kill the given tasks.",
                       parameters: [.init("scale", .boolean, "Lower the apps' instance counts instead of replacing the tasks."),
                                    .init("wipe", .boolean, "Forget the tasks (not with scale)."), .force],
-                      body: "{\"ids\":[\"taskId\", ...]}",
+                      body: "{\"ids\":[\"taskId\", ...]}", bodySchema: OpenAPISchemas.ref("TaskKillRequest"),
                       responses: [(200, "{\"tasks\":[Task]} or, with scale=true, a DeploymentResult"),
                                   (400, "Invalid task id, or scale and wipe together"), (409, "Apps locked by a deployment")],
                       handler: kill),
@@ -33,7 +34,7 @@ enum TasksRoutes {
         }
         var servicePorts: [PathId: [Int]] = [:]
         for (id, app) in state.apps { servicePorts[id] = app.servicePorts }
-        return MarathonResponse.json(TaskRenderer.tasksDocument(instances) { servicePorts[$0.appId] ?? [] })
+        return MarathonResponse.json(TaskRenderer.tasksDocument(instances, roles: TaskRoles(state)) { servicePorts[$0.appId] ?? [] })
     }
 
     /// Marathon's `status` values (`running`, `staging`, ...) as task states.
@@ -69,9 +70,10 @@ enum TasksRoutes {
 
     /// Kills `ids` and answers `{"tasks":[...]}`, or a DeploymentResult with `scale`.
     static func killResponse(_ call: MarathonCall, ids: [String], scale: Bool, force: Bool) async throws -> Response {
+        let roles = TaskRoles(await call.controlPlane.currentState())
         switch try await call.controlPlane.killInstances(ids, scale: scale, force: force) {
         case let .killed(instances):
-            return MarathonResponse.json(TaskRenderer.tasksDocument(instances) { _ in nil })
+            return MarathonResponse.json(TaskRenderer.tasksDocument(instances, roles: roles))
         case let .deployment(result):
             return MarathonResponse.deployment(result)
         }

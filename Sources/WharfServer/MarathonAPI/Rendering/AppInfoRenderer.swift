@@ -3,7 +3,7 @@ import WharfModel
 
 /// Writes Marathon's AppInfo (`types/app.raml`): the app definition plus what `embed` asks for —
 /// `tasksStaged`, `tasksRunning`, `tasksHealthy`, `tasksUnhealthy`, `deployments:[{"id"}]`,
-/// `readinessCheckResults`, `tasks`, `lastTaskFailure`, `taskStats`.
+/// `readinessCheckResults`, `tasks`, `lastTaskFailure`, `tasksStats` (asked for as `taskStats`).
 ///
 /// Built once per request from one `ClusterState` snapshot: deployments are indexed by app once,
 /// instances are looked up through `instanceIdsByApp`, and the definition's JSON comes from the
@@ -54,12 +54,20 @@ struct AppInfoRenderer {
             w.key("deployments"); w.idObjects(override ?? deploymentIds[app.id] ?? [])
         }
         if embed.contains(.readiness) {
-            w.key("readinessCheckResults"); w.emptyArray()
+            // Marathon lists the readiness results its running deployments hold for the app.
+            w.key("readinessCheckResults")
+            w.beginArray()
+            let all = needsInstances ? instances : activeInstances(of: app.id)
+            for id in deploymentIds[app.id] ?? [] {
+                guard let target = state.deployments[id]?.target[app.id] else { continue }
+                DeploymentRenderer.writeReadinessElements(of: all, target: target, into: &w)
+            }
+            w.endArray()
         }
         if embed.contains(.tasks) {
             w.key("tasks")
             w.beginArray()
-            for instance in instances { TaskRenderer.write(instance, servicePorts: nil, into: &w) }
+            for instance in instances { TaskRenderer.write(instance, role: app.role, into: &w) }
             w.endArray()
         }
         if embed.contains(.lastTaskFailure), let failure = state.lastTaskFailures[app.id] {
@@ -67,7 +75,7 @@ struct AppInfoRenderer {
             Self.write(failure, into: &w)
         }
         if embed.contains(.taskStats) {
-            w.key("taskStats")
+            w.key("tasksStats")
             TaskStatsRenderer.write(instances, app: app, now: Timestamp.now(), into: &w)
         }
         // Wharf: rejected route and service-name labels, and service ports the router cannot listen

@@ -47,6 +47,13 @@ enum DeploymentRenderer {
     /// are running and not yet ready (Marathon drops results once an instance is ready).
     private static func writeReadiness(of instances: [Instance], target: AppDefinition?, into w: inout JSONWriter) {
         w.beginArray()
+        writeReadinessElements(of: instances, target: target, into: &w)
+        w.endArray()
+    }
+
+    /// The elements of `writeReadiness`, without the brackets (AppInfo joins those of several
+    /// deployments).
+    static func writeReadinessElements(of instances: [Instance], target: AppDefinition?, into w: inout JSONWriter) {
         if let target {
             let version = Scheduler.configVersion(of: target)
             for instance in instances where instance.configVersion == version && instance.goal == .running {
@@ -67,7 +74,6 @@ enum DeploymentRenderer {
                 }
             }
         }
-        w.endArray()
     }
 
     /// `[{"actions":[{"action":"StartApplication","app":"/x"}]}]`.

@@ -1,7 +1,8 @@
 import WharfModel
 
-/// Writes Marathon's GroupInfo (`types/group.raml`): `{id, apps, pods, groups, dependencies,
-/// version, enforceRole}`; `apps`, `groups` and `pods` only when embedded (by default all three).
+/// Writes Marathon's GroupInfo (`types/group.raml`, `DefaultInfoService.queryGroup`): `{id, apps,
+/// pods, groups, dependencies, version, enforceRole}`. `apps`, `groups` and `pods` are always
+/// written, empty unless embedded (by default all three are), as Marathon 1.10 does.
 struct GroupRenderer {
     let tree: GroupTree
     var apps: AppInfoRenderer
@@ -27,23 +28,22 @@ struct GroupRenderer {
         let record = state.groups[id]
         w.beginObject()
         w.key("id"); w.string(id.description)
+        w.key("apps")
+        w.beginArray()
         if embed.apps {
-            w.key("apps")
-            w.beginArray()
             for appId in node.apps {
                 if let app = state.apps[appId] { apps.write(app, embed: embed.app, into: &w) }
             }
-            w.endArray()
         }
-        if embed.pods {
-            w.key("pods"); w.emptyArray()
-        }
+        w.endArray()
+        // Wharf has no pods.
+        w.key("pods"); w.emptyArray()
+        w.key("groups")
+        w.beginArray()
         if embed.groups {
-            w.key("groups")
-            w.beginArray()
             for child in node.groups { write(child, into: &w) }
-            w.endArray()
         }
+        w.endArray()
         w.key("dependencies"); w.stringArray((record?.dependencies ?? []).map(\.description))
         w.key("version"); w.timestamp(id.isRoot ? state.rootVersion : (record?.version ?? state.rootVersion))
         w.key("enforceRole"); w.bool(record?.enforceRole ?? false)

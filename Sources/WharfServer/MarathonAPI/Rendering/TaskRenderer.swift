@@ -1,24 +1,30 @@
 import WharfModel
 
-/// Writes Marathon's task JSON (`types/task.raml`, `raml/TaskConversion.scala`) for an instance.
+/// Writes Marathon's task JSON (`types/task.raml`, `raml/TaskConversion.scala`) for an instance,
+/// with the keys Marathon 1.10 writes: `appId`, `healthCheckResults` (empty while the health is
+/// unknown or the app has no checks), `host`, `id` (the task id), `ipAddresses`, `ports`,
+/// `servicePorts`, `slaveId`, `state`, `stagedAt`, `startedAt` (once running), `version`,
+/// `localVolumes` (always empty: Wharf makes no reservations) and `role`. Unset values are
+/// omitted, never written as null; `region` and `zone` are omitted as for agents without a
+/// fault domain.
 ///
-/// Only keys marathon-python's `MarathonTask` accepts are written, and unset values are omitted
-/// rather than written as null: `id` (the task id), `appId`, `host`, `slaveId`, `state`, `ports`,
-/// `servicePorts` (on `/v2/tasks`), `ipAddresses`, `stagedAt`, `startedAt` (once running),
-/// `version`, and `healthCheckResults` when the instance's health is known.
+/// `servicePorts` carries the app's service ports only in `/v2/tasks`; Marathon writes an empty
+/// list in app-scoped lists (`/v2/apps/{id}/tasks`, embedded tasks) and kill responses.
 enum TaskRenderer {
-    /// Appends the task object of `instance`. `servicePorts` is written when non-nil.
-    static func write(_ instance: Instance, servicePorts: [Int]?, into w: inout JSONWriter) {
+    /// Appends the task object of `instance`, launched with `role`.
+    static func write(_ instance: Instance, servicePorts: [Int] = [], role: String, into w: inout JSONWriter) {
         w.beginObject()
-        w.key("id"); w.string(instance.taskId)
         w.key("appId"); w.string(instance.appId.description)
-        w.key("host"); w.string(instance.host)
-        w.key("slaveId"); w.string(instance.agentId)
-        w.key("state"); w.string(instance.state.rawValue)
-        w.key("ports"); w.intArray(instance.ports)
-        if let servicePorts {
-            w.key("servicePorts"); w.intArray(servicePorts)
+        w.key("healthCheckResults")
+        w.beginArray()
+        if let health = instance.health {
+            for result in health.results.compactMap({ $0 }) { write(result, instanceId: instance.id, into: &w) }
+        } else if let healthy = instance.healthy {
+            write(HealthCheckResult(alive: healthy, consecutiveFailures: healthy ? 0 : 1), instanceId: instance.id, into: &w)
         }
+        w.endArray()
+        w.key("host"); w.string(instance.host)
+        w.key("id"); w.string(instance.taskId)
         w.key("ipAddresses")
         w.beginArray()
         w.beginObject()
@@ -26,25 +32,17 @@ enum TaskRenderer {
         w.key("protocol"); w.string(instance.host.contains(":") ? "IPv6" : "IPv4")
         w.endObject()
         w.endArray()
+        w.key("ports"); w.intArray(instance.ports)
+        w.key("servicePorts"); w.intArray(servicePorts)
+        w.key("slaveId"); w.string(instance.agentId)
+        w.key("state"); w.string(instance.state.rawValue)
         w.key("stagedAt"); w.timestamp(instance.stagedAt)
         if let startedAt = instance.startedAt {
             w.key("startedAt"); w.timestamp(startedAt)
         }
         w.key("version"); w.timestamp(instance.appVersion)
-        if let health = instance.health {
-            let results = health.results.compactMap { $0 }
-            if !results.isEmpty {
-                w.key("healthCheckResults")
-                w.beginArray()
-                for result in results { write(result, instanceId: instance.id, into: &w) }
-                w.endArray()
-            }
-        } else if let healthy = instance.healthy {
-            w.key("healthCheckResults")
-            w.beginArray()
-            write(HealthCheckResult(alive: healthy, consecutiveFailures: healthy ? 0 : 1), instanceId: instance.id, into: &w)
-            w.endArray()
-        }
+        w.key("localVolumes"); w.emptyArray()
+        w.key("role"); w.string(role)
         w.endObject()
     }
 
@@ -61,14 +59,15 @@ enum TaskRenderer {
         w.endObject()
     }
 
-    /// `{"tasks":[...]}` for `instances`.
-    static func tasksDocument(_ instances: [Instance], servicePorts: (Instance) -> [Int]?) -> [UInt8] {
-        var w = JSONWriter(capacity: 64 + instances.count * 420)
+    /// `{"tasks":[...]}` for `instances`; `servicePorts` is only for `/v2/tasks`.
+    static func tasksDocument(_ instances: [Instance], roles: TaskRoles,
+                              servicePorts: (Instance) -> [Int] = { _ in [] }) -> [UInt8] {
+        var w = JSONWriter(capacity: 64 + instances.count * 480)
         w.beginObject()
         w.key("tasks")
         w.beginArray()
         for instance in instances {
-            write(instance, servicePorts: servicePorts(instance), into: &w)
+            write(instance, servicePorts: servicePorts(instance), role: roles.role(of: instance), into: &w)
         }
         w.endArray()
         w.endObject()
@@ -76,14 +75,27 @@ enum TaskRenderer {
     }
 
     /// `{"task":{...}}`.
-    static func taskDocument(_ instance: Instance) -> [UInt8] {
+    static func taskDocument(_ instance: Instance, roles: TaskRoles) -> [UInt8] {
         var w = JSONWriter(capacity: 512)
         w.beginObject()
         w.key("task")
-        write(instance, servicePorts: nil, into: &w)
+        write(instance, role: roles.role(of: instance), into: &w)
         w.endObject()
         return w.bytes
     }
+}
+
+/// The role a task was launched with: its app's role (Wharf keeps no role per instance; an app's
+/// role only changes with a new definition), `*` once the app is gone.
+struct TaskRoles {
+    let apps: [PathId: AppDefinition]
+
+    init(_ state: ClusterState) { apps = state.apps }
+
+    /// The default role (`--mesos_role`), for tasks whose app is gone.
+    static let defaultRole = "*"
+
+    func role(of instance: Instance) -> String { apps[instance.appId]?.role ?? Self.defaultRole }
 }
 
 extension AppDefinition {

@@ -1,6 +1,6 @@
 import WharfModel
 
-/// Writes AppInfo's `taskStats` (`TaskStatsByVersion.scala`): counts and life times of the tasks
+/// Writes AppInfo's `tasksStats` (`embed=app.taskStats`; `TaskStatsByVersion.scala`, `types/task.raml`): counts and life times of the tasks
 /// started after the last scaling, with the latest configuration, with an outdated configuration,
 /// and of all tasks. Groups without tasks are omitted, as Marathon does.
 enum TaskStatsRenderer {

@@ -20,7 +20,7 @@ struct AppEmbed: OptionSet, Hashable, Sendable {
     static let readiness = AppEmbed(rawValue: 1 << 3)
     /// `lastTaskFailure` (when there is one).
     static let lastTaskFailure = AppEmbed(rawValue: 1 << 4)
-    /// `taskStats`.
+    /// `tasksStats` (the embed value is `taskStats`; Marathon 1.10 writes the key as `tasksStats`).
     static let taskStats = AppEmbed(rawValue: 1 << 5)
 
     /// What `GET /v2/apps` always adds.
@@ -29,6 +29,13 @@ struct AppEmbed: OptionSet, Hashable, Sendable {
     static let singleDefault: AppEmbed = [.counts, .deployments, .tasks, .lastTaskFailure]
 
     private static let prefixes = ["group.apps.", "apps.", "app.", ""]
+    /// The suffixes `init(values:)` understands.
+    static let suffixes = ["tasks", "counts", "deployments", "readiness", "lastTaskFailure", "failures", "taskStats"]
+
+    /// Every value with one of `prefixes` that means something (for the OpenAPI document's enums).
+    static func values(prefixes: [String]) -> [String] {
+        prefixes.flatMap { prefix in suffixes.map { prefix + $0 } }
+    }
 
     /// Resolves `embed` values that address apps; values for other objects (`group.groups`, ...) are ignored.
     init(values: [String]) {
