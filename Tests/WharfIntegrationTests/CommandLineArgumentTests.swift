@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// The walkthrough's CLI findings: negative instance counts and the deployment-lock hint.
-@Suite("Command line: arguments and hints", .timeLimit(.minutes(3)))
+@Suite("Command line: arguments and hints", .timeLimit(.minutes(15)))
 struct CommandLineArgumentTests {
     @Test("wharf app scale refuses what is not a count of 0 or more, naming the problem", arguments: [
         (["app", "scale", "/web", "-1"], "instances must be 0 or more, got -1"),

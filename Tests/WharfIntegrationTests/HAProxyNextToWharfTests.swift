@@ -6,7 +6,7 @@ import Glibc
 
 /// `wharf haproxy` run as the README shows it, next to a running `wharf dev` that serves TCP routes
 /// itself (the default): HAProxy must start and serve, and leave the service ports to wharf dev.
-@Suite("wharf haproxy next to wharf dev", .timeLimit(.minutes(3)),
+@Suite("wharf haproxy next to wharf dev", .timeLimit(.minutes(15)),
        .enabled(if: HAProxyHarness.executable != nil, "haproxy is not installed (apt-get install haproxy)"))
 struct HAProxyNextToWharfTests {
     @Test("HAProxy starts, serves the HTTP routes and leaves the TCP service ports to wharf dev's router")

@@ -4,7 +4,7 @@ import Testing
 /// The reproducers of `Tests/marathon-corpus/`, one per class of real definitions (SOURCES.md there),
 /// posted to the real binary: refused ones get Marathon 1.10's status, message and error paths;
 /// accepted ones come back from GET /v2/apps/{id} with every member of the definition.
-@Suite("Marathon corpus", .timeLimit(.minutes(5)))
+@Suite("Marathon corpus", .timeLimit(.minutes(15)))
 struct MarathonCorpusTests {
     @Test("every reproducer is answered as Marathon 1.10 answers it, and accepted ones round-trip")
     func reproducers() async throws {

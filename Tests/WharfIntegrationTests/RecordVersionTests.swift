@@ -6,7 +6,7 @@ import WharfStore
 /// State written by a wharf this binary cannot read — a newer schema version, or a damaged record —
 /// never gets a task killed: wharf refuses to start naming the record, or leaves what it describes
 /// alone and says why.
-@Suite("Unreadable records", .timeLimit(.minutes(8)))
+@Suite("Unreadable records", .timeLimit(.minutes(15)))
 struct RecordVersionTests {
     @Test("an app record of a newer schema: wharf refuses to start naming it, tasks keep running, the restored record brings them back")
     func newerAppRecordStopsTheStart() async throws {

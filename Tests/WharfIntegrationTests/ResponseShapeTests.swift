@@ -3,7 +3,7 @@ import Testing
 
 /// Response shapes that depend on the running system, as Marathon 1.10 writes them: queue items
 /// with role and offer statistics, tasks with role and servicePorts, tasksStats.
-@Suite("Marathon 1.10 response shapes", .timeLimit(.minutes(3)))
+@Suite("Marathon 1.10 response shapes", .timeLimit(.minutes(15)))
 struct ResponseShapeTests {
     @Test("/v2/queue: role, both reject summaries, lastUnusedOfferAt, and lastUnusedOffers with embed")
     func queue() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 /// `--service-ports`, and a service port the router cannot listen on shown where users look.
-@Suite("Service ports", .timeLimit(.minutes(4)))
+@Suite("Service ports", .timeLimit(.minutes(15)))
 struct ServicePortTests {
     @Test("--service-ports is honoured; a held service port is not assigned, and one an app names shows in routeErrors, /v2/queue and events until it is free")
     func heldServicePortIsReported() async throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// What happens to tasks when `wharf dev` stops: they keep running by default (and it says so), or
 /// `--stop-tasks-on-exit` stops them first.
-@Suite("Tasks when wharf dev stops", .timeLimit(.minutes(4)))
+@Suite("Tasks when wharf dev stops", .timeLimit(.minutes(15)))
 struct StopTasksOnExitTests {
     @Test("by default tasks keep running after SIGTERM; wharf dev says so at start and at exit, and re-adopts them")
     func tasksKeepRunningAndTheUserIsTold() async throws {

@@ -3,7 +3,7 @@ import Testing
 
 /// Host ports that something else holds: never handed to a task, and a task that loses its port to
 /// another process is placed again on another port without counting as the app's failure.
-@Suite("Task ports taken by other processes", .timeLimit(.minutes(6)))
+@Suite("Task ports taken by other processes", .timeLimit(.minutes(15)))
 struct TaskPortTests {
     @Test("a bound port inside --task-ports is skipped: the task gets the free one at once and runs")
     func boundPortIsSkipped() async throws {

@@ -195,6 +195,8 @@ struct HarnessError: Error, CustomStringConvertible {
 
 /// Limits how many `wharf dev` processes run at once (default 3, `WHARF_TEST_PARALLEL`): swift-testing
 /// runs tests in parallel, and on a 2-core machine many servers plus their tasks would starve each other.
+/// A test's time limit counts its wait for a slot too, so every integration suite has the same
+/// generous limit (15 minutes): it catches a hang, not a slow machine.
 actor WharfSlots {
     static let shared = WharfSlots(
         limit: Int(ProcessInfo.processInfo.environment["WHARF_TEST_PARALLEL"] ?? "") ?? 3
