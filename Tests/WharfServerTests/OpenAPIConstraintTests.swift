@@ -74,7 +74,9 @@ struct OpenAPIConstraintTests {
         #expect((properties["killSelection"] as? Object)?["enum"] as? [String] == ["YOUNGEST_FIRST", "OLDEST_FIRST"])
         #expect((properties["version"] as? Object)?["readOnly"] as? Bool == true)
         // cmd or args, not both, or a container.
-        #expect((app["not"] as? Object)?["required"] as? [String] == ["cmd", "args"])
+        let excluded = try #require((app["not"] as? Object)?["anyOf"] as? [Object])
+        #expect(excluded.first?["required"] as? [String] == ["cmd", "args"])
+        #expect(excluded.last?["required"] as? [String] == ["networks", "container"], "networks or the legacy docker.network")
         let all = try #require(app["allOf"] as? [Object])
         #expect((all.first?["anyOf"] as? [Object])?.compactMap { ($0["required"] as? [String])?.first } == ["cmd", "args", "container"])
         #expect((all.last?["anyOf"] as? [Object])?.count == 3, "portMappings need container or bridge networking")

@@ -158,7 +158,12 @@ enum OpenAPISchemas {
         ]
         if idRequired { members.append(("required", ["id"])) }
         members.append(("properties", .object(appProperties(childId: childId))))
-        members.append(("not", ["required": ["cmd", "args"]]))
+        // Not both cmd and args; not both networks and the legacy docker.network.
+        members.append(("not", ["anyOf": [
+            ["required": ["cmd", "args"]],
+            ["required": ["networks", "container"],
+             "properties": ["container": ["required": ["docker"], "properties": ["docker": ["required": ["network"]]]]]],
+        ]]))
         members.append(("allOf", [
             ["anyOf": [["required": ["cmd"]], ["required": ["args"]], ["required": ["container"]]]],
             ["anyOf": portMappingsNeedNetworks],
