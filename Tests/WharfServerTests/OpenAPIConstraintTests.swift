@@ -74,8 +74,16 @@ struct OpenAPIConstraintTests {
         #expect((properties["killSelection"] as? Object)?["enum"] as? [String] == ["YOUNGEST_FIRST", "OLDEST_FIRST"])
         #expect((properties["version"] as? Object)?["readOnly"] as? Bool == true)
         // cmd or args, not both, or a container.
-        #expect((app["not"] as? Object)?["required"] as? [String] == ["cmd", "args"])
-        #expect((app["anyOf"] as? [Object])?.compactMap { ($0["required"] as? [String])?.first } == ["cmd", "args", "container"])
+        let excluded = try #require((app["not"] as? Object)?["anyOf"] as? [Object])
+        #expect(excluded.first?["required"] as? [String] == ["cmd", "args"])
+        #expect(excluded.last?["required"] as? [String] == ["networks", "container"], "networks or the legacy docker.network")
+        let all = try #require(app["allOf"] as? [Object])
+        #expect((all.first?["anyOf"] as? [Object])?.compactMap { ($0["required"] as? [String])?.first } == ["cmd", "args", "container"])
+        #expect((all.last?["anyOf"] as? [Object])?.count == 3, "portMappings need container or bridge networking")
+        let executor = try NSRegularExpression(pattern: try #require((properties["executor"] as? Object)?["pattern"] as? String))
+        for (value, valid) in [("//cmd", true), ("", true), ("/usr/bin/exec", true), ("a/b", true), ("a//b", false), ("/", false)] {
+            #expect((executor.firstMatch(in: value, range: NSRange(value.startIndex..., in: value)) != nil) == valid, "\(value)")
+        }
         // Wharf's own fields keep their documentation.
         #expect(((properties["progressDeadlineSeconds"] as? Object)?["description"] as? String)?.contains("Wharf extension") == true)
 
@@ -134,6 +142,11 @@ struct OpenAPIConstraintTests {
         #expect((id["schema"] as? Object)?["pattern"] as? String == OpenAPISchemas.pathIdPattern)
         let embed = try #require(((try Self.parameter("embed", of: show)["schema"] as? Object)?["items"] as? Object)?["enum"] as? [String])
         #expect(embed.contains("app.taskStats") && embed.contains("apps.counts") && embed.contains("readiness"))
+        #expect((id["schema"] as? Object)?["example"] as? String == "shop/web", "tools allow %2F only with an example saying so")
+        let topLevel = try Self.parameter("id", of: try Self.operation("patch", "/v2/groups/{id}", in: document))
+        let topPattern = try NSRegularExpression(pattern: try #require((topLevel["schema"] as? Object)?["pattern"] as? String))
+        #expect(topPattern.firstMatch(in: "/shop", range: NSRange(location: 0, length: 5)) != nil)
+        #expect(topPattern.firstMatch(in: "/shop/web", range: NSRange(location: 0, length: 9)) == nil, "enforceRole: top-level groups only")
         let version = try Self.parameter("version", of: try Self.operation("get", "/v2/apps/{id}/versions/{version}", in: document))
         #expect((version["schema"] as? Object)?["format"] as? String == "date-time")
         let deployment = try Self.parameter("deploymentId", of: try Self.operation("delete", "/v2/deployments/{deploymentId}", in: document))

@@ -41,6 +41,7 @@ enum GroupsRoutes {
                       responses: writeResponses, handler: update),
         MarathonRoute(.patch, "/v2/groups/{id}", tag: tag, summary: "Set enforceRole of a top-level group (no restart).",
                       body: "{\"enforceRole\": bool}", bodySchema: OpenAPISchemas.ref("GroupPartialUpdate"),
+                      pathSchemas: ["id": OpenAPISchemas.string("A top-level group.", pattern: "^/?" + OpenAPISchemas.segment + "$")],
                       responses: [(200, "Changed (empty body)"), (404, "Unknown group"), (422, "Not a top-level group")],
                       handler: patch),
         MarathonRoute(.delete, "/v2/groups/{id}", tag: tag, summary: "Destroy a group and every app in it.",

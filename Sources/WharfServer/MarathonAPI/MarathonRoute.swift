@@ -44,13 +44,15 @@ struct MarathonRoute: Sendable {
     let requestBody: String?
     /// The body's JSON schema (usually a `$ref` to `OpenAPISchemas`), when the operation takes one.
     let bodySchema: OpenAPIValue?
+    /// Schemas of path parameters that differ from `OpenAPIDocument.pathParameters`, by placeholder.
+    let pathSchemas: [String: OpenAPIValue]
     /// Status codes and what they mean.
     let responses: [(Int, String)]
     let handler: @Sendable (MarathonCall) async throws -> Response
 
     init(_ method: HTTPRequest.Method, _ path: String, tag: String, summary: String, parameters: [Parameter] = [],
-         body: String? = nil, bodySchema: OpenAPIValue? = nil, responses: [(Int, String)],
-         handler: @escaping @Sendable (MarathonCall) async throws -> Response) {
+         body: String? = nil, bodySchema: OpenAPIValue? = nil, pathSchemas: [String: OpenAPIValue] = [:],
+         responses: [(Int, String)], handler: @escaping @Sendable (MarathonCall) async throws -> Response) {
         self.method = method
         self.template = RouteTemplate(path)
         self.summary = summary
@@ -58,6 +60,7 @@ struct MarathonRoute: Sendable {
         self.parameters = parameters
         self.requestBody = body
         self.bodySchema = bodySchema
+        self.pathSchemas = pathSchemas
         self.responses = responses
         self.handler = handler
     }

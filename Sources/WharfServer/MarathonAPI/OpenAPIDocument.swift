@@ -124,7 +124,8 @@ enum OpenAPIDocument {
         for name in route.template.placeholders {
             let parameter = pathParameters[name] ?? (OpenAPISchemas.string(minLength: 1), "")
             let schema: OpenAPIValue = ["name": .string(name), "in": "path", "required": true,
-                                        "schema": parameter.schema, "description": .string(parameter.description)]
+                                        "schema": route.pathSchemas[name] ?? parameter.schema,
+                                        "description": .string(parameter.description)]
             schema.write(into: &w)
         }
         for parameter in route.parameters {

@@ -125,7 +125,7 @@ enum OpenAPISchemas {
             ("acceptedResourceRoles", array(["type": "string", "minLength": 1], [("minItems", 1), ("uniqueItems", true)])),
             ("role", string("Role of the app's tasks (default: the default role *).", minLength: 1, default: "*")),
             ("dependencies", array(ref("PathId"), [("uniqueItems", true)])),
-            ("executor", string(pattern: "^(//cmd)|(/?[^/]+(/[^/]+)*)|$", default: "")),
+            ("executor", string("//cmd, a path, or empty.", pattern: "^(//cmd|/?[^/]+(/[^/]+)*)?$", default: "")),
             ("backoffSeconds", integer(min: 0, max: AppDefinition.maxSeconds, default: 1)),
             ("backoffFactor", number(min: 1, max: 1000, default: 1.15)),
             ("maxLaunchDelaySeconds", integer(min: 0, max: AppDefinition.maxSeconds, default: 300)),
@@ -158,10 +158,30 @@ enum OpenAPISchemas {
         ]
         if idRequired { members.append(("required", ["id"])) }
         members.append(("properties", .object(appProperties(childId: childId))))
-        members.append(("not", ["required": ["cmd", "args"]]))
-        members.append(("anyOf", [["required": ["cmd"]], ["required": ["args"]], ["required": ["container"]]]))
+        // Not both cmd and args; not both networks and the legacy docker.network.
+        members.append(("not", ["anyOf": [
+            ["required": ["cmd", "args"]],
+            ["required": ["networks", "container"],
+             "properties": ["container": ["required": ["docker"], "properties": ["docker": ["required": ["network"]]]]]],
+        ]]))
+        members.append(("allOf", [
+            ["anyOf": [["required": ["cmd"]], ["required": ["args"]], ["required": ["container"]]]],
+            ["anyOf": portMappingsNeedNetworks],
+        ]))
         return .object(members)
     }
+
+    /// `container.portMappings` only with container or bridge networking: `networks` of those
+    /// modes, or the legacy `docker.network` BRIDGE or USER.
+    static let portMappingsNeedNetworks: OpenAPIValue = [
+        ["not": ["required": ["container"],
+                 "properties": ["container": ["required": ["portMappings"], "properties": ["portMappings": ["minItems": 1]]]]]],
+        ["required": ["networks"],
+         "properties": ["networks": ["minItems": 1, "items": ["properties": ["mode": string(enum: ["container", "container/bridge"])]]]]],
+        ["required": ["container"],
+         "properties": ["container": ["required": ["docker"], "properties": ["docker": [
+             "required": ["network"], "properties": ["network": string(enum: ["BRIDGE", "USER"])]]]]]],
+    ]
 
     /// A partial app (`PATCH`, `PUT` of existing apps): any subset of the fields, never `version`.
     static func appPatch(idRequired: Bool) -> OpenAPIValue {
