@@ -74,6 +74,14 @@ struct ContainerValidationTests {
         #expect(failures(dockerApp(parameters: parameter("memory-swap", "128m"))).isEmpty)
     }
 
+    @Test("a Docker app with a mem beyond every bound is refused at /mem, without trapping on the byte count")
+    func hugeMemoryIsRefused() {
+        for mem in ["1e13", "1e300"] {
+            let body = #"{"id": "/a", "mem": \#(mem), "container": {"type": "DOCKER", "docker": {"image": "busybox"}}}"#
+            #expect(failures(body).contains { $0.path == "/mem" }, "mem \(mem)")
+        }
+    }
+
     @Test func emptyImageFailsMarathonsReader() {
         let f = failures(dockerApp(image: ""))
         #expect(f.filter { $0.path == "/container/docker/image" }.flatMap(\.errors) == ["error.minLength"])

@@ -36,6 +36,24 @@ struct StrictJSONTests {
         #expect(details(body) == message)
     }
 
+    @Test("a high surrogate without its low half reads as U+FFFD and the next escape stands alone (no trap)")
+    func brokenSurrogatePairs() throws {
+        for (body, expected) in [(#"{"id":"\uD800\u0041"}"#, "\u{FFFD}A"), (#"{"id":"\uDBFF\uD800x"}"#, "\u{FFFD}\u{FFFD}x"),
+                                 (#"{"id":"\uD83D\uDE00"}"#, "😀")] {
+            let json = try MarathonInputError.canonicalJSON(Data(body.utf8))
+            let object = try #require(try JSONSerialization.jsonObject(with: json) as? [String: Any])
+            #expect(object["id"] as? String == expected, "\(body)")
+        }
+    }
+
+    @Test("nesting deeper than 512 levels is a 400, not a stack overflow")
+    func deepNestingIsRefused() {
+        #expect(details(String(repeating: "[", count: 200_000))?.hasPrefix("Document nesting depth (513) exceeds") == true)
+        #expect(details(String(repeating: "{\"a\":", count: 600) + "1" + String(repeating: "}", count: 600))?
+            .hasPrefix("Document nesting depth") == true)
+        #expect(details(String(repeating: "[", count: 512) + String(repeating: "]", count: 512)) == nil)
+    }
+
     @Test func acceptedAsJacksonAcceptsIt() throws {
         // A byte-order mark is skipped, anything after the first value ignored, numbers kept as written.
         let body = try MarathonInputError.canonicalJSON(Data("\u{FEFF} {\"a\": 1.50, \"b\": -0, \"c\": 1e3, \"d\": \"\\u00e9\\/\"} trailing".utf8))

@@ -184,6 +184,53 @@ struct QuarantineTests {
         #expect(link.kills.isEmpty)
     }
 
+    @Test("a deployment record that is not JSON at all names no app: every app is left alone")
+    func unparseableDeploymentRecord() async throws {
+        _ = try await runningCluster()
+        try await store.put("deployments/d2", Data("not json".utf8))
+
+        let (h, link) = try await start()
+        defer { Task { await h.stop() } }
+        try await reconciled(h)
+        let state = await h.state
+        #expect(state.quarantine.apps.keys.sorted() == [PathId("/other"), PathId("/web")])
+        #expect(state.instances(of: PathId("/web")).count == 2)
+        #expect(link.kills.isEmpty, "killed: \(link.kills)")
+    }
+
+    @Test("a task whose record its agent cannot read quarantines its app until the record reads again")
+    func unreadableAgentRecord() async throws {
+        let web = try await runningCluster()
+        let unreadable = TaskStatus(instanceId: web[0], incarnation: 0, state: .unreachable,
+                                    message: "the agent cannot read the task's record", timestamp: .now(), reason: .unreadableRecord)
+        let running = table.tasks.withLock { tasks in
+            defer { tasks[web[0]] = unreadable }
+            return tasks[web[0]]
+        }
+
+        let (h, link) = try await start()
+        defer { Task { await h.stop() } }
+        try await reconciled(h)
+        #expect(await h.state.quarantine.apps[PathId("/web")] != nil)
+        #expect(await h.state.quarantine.instanceIds == [web[0]])
+        // Neither a scale-down (which would pick the unreachable instance first) nor a restart touches it.
+        await #expect(throws: ControlPlaneError.self) {
+            _ = try await h.controlPlane.deploy(DeployRequest(apps: [PathId("/web"): sleepApp("/web", instances: 1)]))
+        }
+        await #expect(throws: ControlPlaneError.self) {
+            _ = try await h.controlPlane.deploy(DeployRequest(restart: [PathId("/web")]))
+        }
+        #expect(link.kills.isEmpty, "killed: \(link.kills)")
+        #expect(!link.launchedApps.contains(PathId("/web")), "the unreachable instance was replaced")
+
+        // After an upgrade the agent reads the record and reports the task as usual.
+        table.tasks.withLock { $0[web[0]] = running }
+        await link.send(.reconcile, to: "a0")
+        try await h.waitUntil("the quarantine is lifted") { await h.state.quarantine.isEmpty }
+        #expect(await h.state.instances.values.first { $0.id == web[0] }?.state == .running)
+        #expect(link.kills.isEmpty)
+    }
+
     @Test("a record of a newer schema stops the start, naming it; nothing is written")
     func newerRecordStopsTheStart() async throws {
         _ = try await runningCluster()

@@ -10,8 +10,6 @@ extension Agent {
         // Checks overlap (the timer's and a conflict's); an older one never overwrites a newer one.
         portChecks.started += 1
         let check = portChecks.started
-        let own = Set(tasks.values.filter { ($0.phase == .starting || $0.phase == .running) && $0.instanceId != ignoring }
-            .flatMap { $0.ports.map(\.port) })
         let (taskRanges, serviceRanges) = (configuration.portRanges, configuration.servicePortRanges)
         let suspects = portsFoundTaken
         let held = await BlockingIO.run {
@@ -26,6 +24,9 @@ extension Agent {
         }
         guard check > portChecks.applied else { return }
         portChecks.applied = check
+        // The tasks' own ports as they are now, after the wait (a task may have started meanwhile).
+        let own = Set(tasks.values.filter { ($0.phase == .starting || $0.phase == .running) && $0.instanceId != ignoring }
+            .flatMap { $0.ports.map(\.port) })
         portsFoundTaken.formIntersection(held)
         let inUse = held.subtracting(own).sorted()
         guard inUse != portsInUse else { return }

@@ -28,7 +28,7 @@ extension Agent {
                                    timestamp: .now(), health: record.checks?.initialHealth),
                 handle: record.handle, killGracePeriodSeconds: record.killGracePeriodSeconds,
                 startedAt: record.startedAt, kill: record.kill, checks: record.checks,
-                health: record.checks?.initialHealth)
+                health: record.checks?.initialHealth, ports: record.ports ?? [], bindsOwnPorts: record.bindsOwnPorts ?? false)
             if let reason = unavailableRuntimes[record.handle.runtime] {
                 // The engine is away, not the container: hold the task as it was and adopt it once
                 // the runtime answers again (``adoptAwaitedTasks(of:)``).

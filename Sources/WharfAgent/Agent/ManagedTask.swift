@@ -44,8 +44,8 @@ struct ManagedTask: Sendable {
     var monitor: HealthMonitor? = nil
     /// Waits out the drain of a kill before the task is signalled.
     var drain: Task<Void, Never>? = nil
-    /// The host ports given to the task; empty for tasks adopted after a restart (their records do
-    /// not carry them).
+    /// The host ports given to the task (for tasks adopted after a restart, as their record has them;
+    /// empty for records written before ports were recorded).
     var ports: [TaskPort] = []
     /// Whether the task binds its host ports itself, so that an early exit may be a port conflict
     /// (false for containers whose ports Docker publishes: Docker refuses those at start).
@@ -57,7 +57,7 @@ struct ManagedTask: Sendable {
         return TaskRecord(
             instanceId: instanceId, incarnation: incarnation, taskId: taskId, appId: appId, appVersion: appVersion,
             handle: handle, killGracePeriodSeconds: killGracePeriodSeconds, startedAt: startedAt, kill: kill,
-            checks: checks)
+            checks: checks, ports: ports.isEmpty ? nil : ports, bindsOwnPorts: ports.isEmpty ? nil : bindsOwnPorts)
     }
 
     /// Log metadata naming the task.

@@ -25,4 +25,9 @@ struct TaskRecord: VersionedRecord, Hashable, Sendable {
     /// The task's health and readiness checks, so that a restarted agent resumes them; nil when the
     /// app has none (and in records of agents before checks existed).
     var checks: TaskChecks? = nil
+    /// The task's host ports and whether it binds them itself, so that a restarted agent neither
+    /// counts them as held by others nor loses the port-conflict check; nil in records of agents
+    /// before ports were recorded.
+    var ports: [TaskPort]? = nil
+    var bindsOwnPorts: Bool? = nil
 }

@@ -33,6 +33,6 @@ struct UnreadableTaskRecord: Sendable, Hashable {
             instanceId: instanceId, incarnation: 0, state: .unreachable,
             message: "the agent cannot read the task's record \(path) (\(reason)); the task is left running, "
                 + "unsupervised: run a wharf that reads the record and restart, or stop the task and delete the file",
-            timestamp: .now())
+            timestamp: .now(), reason: .unreadableRecord)
     }
 }

@@ -5,7 +5,7 @@ import Glibc
 /// closed at once; nothing listens.
 public enum PortProbe {
     /// A transport protocol of a port.
-    public enum Transport: String, Hashable, Sendable, CaseIterable {
+    public enum Transport: String, Codable, Hashable, Sendable, CaseIterable {
         case tcp, udp
     }
 

@@ -2,7 +2,7 @@ import WharfModel
 
 /// A host port given to a task, with the transports its app declared for it (`portDefinitions` or
 /// `container.portMappings` `protocol`: `tcp`, `udp` or `udp,tcp`).
-struct TaskPort: Hashable, Sendable {
+struct TaskPort: Codable, Hashable, Sendable {
     var port: Int
     var transports: Set<PortProbe.Transport>
 

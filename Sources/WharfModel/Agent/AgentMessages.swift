@@ -62,15 +62,38 @@ public struct TaskStatus: Codable, Hashable, Sendable {
     /// What the agent's health and readiness checks found; nil when the app has none or none has
     /// completed yet.
     public var health: TaskHealth?
-    /// Why a terminal state was reached, when that is not the app's doing; nil otherwise.
+    /// Why the state was reached, when that is not the app's doing; nil otherwise (and for reasons
+    /// of a newer agent that this Wharf does not know).
     public var reason: Reason?
 
-    /// A cause of a terminal state that the control plane treats differently from an app failure.
+    /// A cause of a state that the control plane treats differently from an app failure.
     public enum Reason: String, Codable, Hashable, Sendable {
         /// A host port given to the task is held by another process (found before the spawn, or
         /// right after an early exit): the instance is placed again on other ports, and neither
         /// launch backoff nor deployment failure counts grow.
         case portConflict = "REASON_PORT_CONFLICT"
+        /// The agent cannot read its record of the task (damaged, or written by a newer Wharf) and
+        /// leaves it running unsupervised (TASK_UNREACHABLE): the control plane quarantines the app,
+        /// so that nothing kills, replaces or scales it until the record reads again.
+        case unreadableRecord = "REASON_UNREADABLE_RECORD"
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case instanceId, incarnation, state, message, exitCode, signal, timestamp, health, reason
+    }
+
+    /// Decodes a status; a `reason` this Wharf does not know (from a newer agent) reads as none.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        instanceId = try c.decode(String.self, forKey: .instanceId)
+        incarnation = try c.decode(Int.self, forKey: .incarnation)
+        state = try c.decode(TaskState.self, forKey: .state)
+        message = try c.decodeIfPresent(String.self, forKey: .message)
+        exitCode = try c.decodeIfPresent(Int32.self, forKey: .exitCode)
+        signal = try c.decodeIfPresent(Int32.self, forKey: .signal)
+        timestamp = try c.decode(Timestamp.self, forKey: .timestamp)
+        health = try c.decodeIfPresent(TaskHealth.self, forKey: .health)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason).flatMap(Reason.init(rawValue:))
     }
 
     /// Health as seen by the agent's checks; nil while unknown or when the app has none.

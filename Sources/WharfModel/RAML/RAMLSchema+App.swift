@@ -19,8 +19,9 @@ enum RAMLSchema {
         RAMLField("enforceRole", .boolean),
     ]))
 
-    /// The lowest `cpus` accepted. The RAML declares 0.001; Marathon's type generator truncates
-    /// fractional minimums to integers and so accepts 0, which Mesos then refuses at launch.
+    /// The lowest `cpus` accepted: the RAML's documented 0.001. Marathon 1.10 itself accepts less (its
+    /// `AppDefinitionFormatsTest` posts `cpus: 0.0001` and expects success; its validator asks only
+    /// `cpus >= 0`), a deliberate difference listed in the README.
     static let minimumCpus = 0.001
 
     private static func appFields(idRequired: Bool) -> [RAMLField] {

@@ -12,8 +12,13 @@ struct StrictJSONParser {
         var message: String
     }
 
+    /// How deeply arrays and objects may nest (as Foundation's JSON parsers): deeper input is refused
+    /// rather than recursed into until the stack runs out.
+    static let maximumDepth = 512
+
     private let bytes: [UInt8]
     private var index = 0
+    private var depth = 0
     private var line = 1
     private var lineStart = 0
 
@@ -65,6 +70,8 @@ struct StrictJSONParser {
 
     private mutating func object() throws(Failure) -> OrderedJSON {
         let start = location()
+        try enterNesting()
+        defer { depth -= 1 }
         index += 1
         var members = OrderedMembers()
         guard var byte = skipWhitespace() else { throw endOfInput("Object", start) }
@@ -104,6 +111,8 @@ struct StrictJSONParser {
 
     private mutating func array() throws(Failure) -> OrderedJSON {
         let start = location()
+        try enterNesting()
+        defer { depth -= 1 }
         index += 1
         var elements: [OrderedJSON] = []
         guard var byte = skipWhitespace() else { throw endOfInput("Array", start) }
@@ -125,6 +134,14 @@ struct StrictJSONParser {
             index += 1
             guard let following = skipWhitespace() else { throw endOfInput("Array", start) }
             byte = following
+        }
+    }
+
+    /// Counts one more level of nesting; refuses input nested deeper than `maximumDepth`.
+    private mutating func enterNesting() throws(Failure) {
+        depth += 1
+        guard depth <= Self.maximumDepth else {
+            throw Failure(message: "Document nesting depth (\(depth)) exceeds the maximum allowed (\(Self.maximumDepth))")
         }
     }
 
@@ -162,9 +179,15 @@ struct StrictJSONParser {
         case UInt8(ascii: "u"):
             var unit = try hexUnit()
             if (0xD800..<0xDC00).contains(unit), bytes[index...].starts(with: Array("\\u".utf8)) {
+                let resume = index
                 index += 2
                 let low = try hexUnit()
-                unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                if (0xDC00..<0xE000).contains(low) {
+                    unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    // A high surrogate without its low half: U+FFFD, and the next escape stands alone.
+                    index = resume
+                }
             }
             let scalar = Unicode.Scalar(unit) ?? "\u{FFFD}"
             out.append(contentsOf: Array(String(Character(scalar)).utf8))

@@ -87,7 +87,10 @@ extension ControlPlane {
             // app records themselves are rewritten or deleted below.
             for id in lifted {
                 ops.append(.deletePrefix(StateKeys.versions(of: id)))
-                for key in state.quarantine.apps[id] ?? [] where key != StateKeys.app(id) { ops.append(.delete(key: key)) }
+                newVersions[id] = []
+                for key in state.quarantine.apps[id] ?? [] where key != StateKeys.app(id) && Quarantine.isStoreKey(key) {
+                    ops.append(.delete(key: key))
+                }
             }
             for (id, app) in changed {
                 var kept = [app.version!] + (newVersions[id] ?? []).filter { $0 != app.version! }

@@ -10,11 +10,17 @@ extension ControlPlane {
     /// stop and how many were still active at the end.
     public func stopAllTasks() async -> (stopping: Int, remaining: Int) {
         stoppingAllTasks = true
-        let active = state.instances.values.filter(\.isActive)
-        let kills = active.filter { $0.goal == .running }
-            .map { KillDecision(instanceId: $0.id, reason: "wharf dev is stopping (--stop-tasks-on-exit)") }
+        var active: [Instance] = []
         do {
-            _ = try await serialized { try await decommission(kills) }
+            // Inside the write lock: a reconcile pass that was already launching has finished, and
+            // what it launched is among the instances killed here.
+            active = try await serialized {
+                let active = Array(state.instances.values.filter(\.isActive))
+                let kills = active.filter { $0.goal == .running }
+                    .map { KillDecision(instanceId: $0.id, reason: "wharf dev is stopping (--stop-tasks-on-exit)") }
+                _ = try await decommission(kills)
+                return active
+            }
         } catch {
             logger.error("tasks not stopped: \(error)")
             return (active.count, state.instances.values.filter(\.isActive).count)

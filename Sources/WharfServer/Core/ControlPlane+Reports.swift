@@ -68,7 +68,29 @@ extension ControlPlane {
         }
         // Incarnation 0: the agent answers about an instance it does not know (any incarnation).
         guard status.incarnation == instance.incarnation || status.incarnation == 0 else { return }
+        followAgentRecord(of: instance, status: status, from: agentId)
         applyLocally(status, to: instance)
+    }
+
+    /// An agent that cannot read its record of a task leaves the task running unsupervised: its app
+    /// is quarantined (nothing kills, replaces, scales or upgrades it) until the agent reads the
+    /// record again and reports the task as usual.
+    private func followAgentRecord(of instance: Instance, status: TaskStatus, from agentId: String) {
+        let key = Quarantine.agentRecordKey(agentId: agentId, instanceId: instance.id)
+        if status.reason == .unreadableRecord {
+            guard state.quarantine.records[key] == nil else { return }
+            state.quarantine.add(key, reason: status.message ?? "unreadable", apps: [instance.appId])
+            state.quarantine.instanceIds.insert(instance.id)
+            logger.error("the agent cannot read a task's record; its app is quarantined", metadata: [
+                "instance": "\(instance.id)", "app": "\(instance.appId)", "agent": "\(agentId)", "reason": "\(status.message ?? "")",
+            ])
+        } else if state.quarantine.records[key] != nil {
+            state.quarantine.forget([key])
+            state.quarantine.instanceIds.remove(instance.id)
+            logger.info("the agent reads the task's record again; quarantine lifted", metadata: [
+                "instance": "\(instance.id)", "app": "\(instance.appId)", "agent": "\(agentId)",
+            ])
+        }
     }
 
     /// Applies a status of a known instance: updates the record and publishes events; an ended task

@@ -21,6 +21,14 @@ public struct Quarantine: Sendable {
     /// Whether every stored record was read.
     public var isEmpty: Bool { records.isEmpty }
 
+    /// The key under which an agent's unreadable record of a task is listed (it is not a store key).
+    static func agentRecordKey(agentId: String, instanceId: String) -> String {
+        "agent \(agentId): task record \(instanceId)"
+    }
+
+    /// Whether `key` names a store record (not an agent's record of a task).
+    static func isStoreKey(_ key: String) -> Bool { !key.hasPrefix("agent ") }
+
     /// Notes `key` as unreadable for `reason`, quarantining `apps`.
     mutating func add(_ key: String, reason: String, apps: [PathId]) {
         records[key] = reason

@@ -46,8 +46,10 @@ extension StateStore {
             loaded.versions[id] = stored.versions ?? [stored.version]
         }
         for record in try await list(prefix: StateKeys.deploymentsPrefix) {
-            guard let stored = reader.read(StoredDeployment.self, record, apps: StateKeys.appIds(inDeployment: record.value))
-            else { continue }
+            // A deployment whose apps cannot even be named might touch any of them: all are left alone.
+            var touched = StateKeys.appIds(inDeployment: record.value)
+            if touched.isEmpty { touched = Array(Set(loaded.state.apps.keys).union(reader.quarantine.apps.keys)).sorted() }
+            guard let stored = reader.read(StoredDeployment.self, record, apps: touched) else { continue }
             let deployment = stored.deployment
             loaded.state.deployments[deployment.id] = deployment
         }

@@ -115,7 +115,7 @@ public enum WharfDev {
         let flags = dataDir == URL(fileURLWithPath: "./.wharf").standardizedFileURL.path ? "" : " --data-dir \(dataDir)"
         if configuration.stopTasksOnExit {
             return "wharf dev stopped; \(tasks) running although --stop-tasks-on-exit asked them to stop (\(named)): "
-                + "they did not end within their kill grace period and are re-adopted at the next start (wharf dev\(flags))"
+                + "they did not end within their kill grace period; the next start (wharf dev\(flags)) finishes stopping them"
         }
         return "wharf dev stopped; \(tasks) running (\(named)), re-adopted at the next start (wharf dev\(flags)). "
             + "To stop them: start wharf dev again and destroy the apps (wharf app destroy ID), "

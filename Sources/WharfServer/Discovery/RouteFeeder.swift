@@ -39,12 +39,19 @@ struct RouteFeeder: Service {
             if let error {
                 let message = "service port \(port): \(error); the router tries again every \(seconds) s (free the port, "
                     + "give the app another servicePort, or start wharf dev with other --service-ports or --tcp-routes false)"
-                let snapshot = unbound.withLock { $0[port] = message; return $0 }
-                changes.yield(snapshot)
+                // Yielded under the lock: listeners report from several event loops, and the newest
+                // snapshot must be the one delivered last.
+                unbound.withLock { ports in
+                    ports[port] = message
+                    changes.yield(ports)
+                }
                 logger.warning("TCP route cannot listen", metadata: ["service": "\(name)", "port": "\(port)", "error": "\(error)"])
             } else {
-                let (recovered, snapshot) = unbound.withLock { ($0.removeValue(forKey: port) != nil, $0) }
-                if recovered { changes.yield(snapshot) }
+                let recovered = unbound.withLock { ports in
+                    let recovered = ports.removeValue(forKey: port) != nil
+                    if recovered { changes.yield(ports) }
+                    return recovered
+                }
                 logger.info(recovered ? "TCP route listening again" : "TCP route listening",
                             metadata: ["service": "\(name)", "port": "\(port)"])
             }
@@ -77,13 +84,13 @@ struct RouteFeeder: Service {
     @discardableResult
     private func forgetRemovedRoutes() -> Bool {
         let routed = Set(router.table.tcp.map(\.port))
-        let (changed, snapshot) = unbound.withLock { ports in
+        let continuation = errorContinuation
+        return unbound.withLock { ports in
             let before = ports.count
             ports = ports.filter { routed.contains($0.key) }
-            return (ports.count != before, ports)
+            if ports.count != before { continuation.yield(ports) }
+            return !ports.isEmpty
         }
-        if changed { errorContinuation.yield(snapshot) }
-        return !snapshot.isEmpty
     }
 
     private func follow() async {

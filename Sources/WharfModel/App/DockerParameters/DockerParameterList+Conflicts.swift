@@ -11,7 +11,9 @@ extension DockerParameterList {
 
         // Memory: the Engine's rules on the limits the container ends up with.
         let memoryParameter = entries("memory").last
-        let memory = memoryParameter != nil ? bytes("memory") : Int64(memoryMiB * 1_048_576)
+        // mem is bounded by validation elsewhere; until then it may be anything JSON can say.
+        let appBytes = memoryMiB * 1_048_576
+        let memory = memoryParameter != nil ? bytes("memory") : (appBytes <= 0 ? 0 : appBytes < 9.2e18 ? Int64(appBytes) : .max)
         let memoryText = memoryParameter.map { "memory (\($0.value))" } ?? "the app's mem (\(memoryMiB) MiB)"
         if let swap = entries("memory-swap").last, let swapBytes = try? DockerValue.swapBytes(swap.value), swapBytes > 0 {
             if memory == 0 {
