@@ -60,6 +60,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .executableTarget(name: "wharf", dependencies: [
             "WharfServer", "WharfAgent", "WharfModel", "WharfScheduler", "WharfDiscovery", "WharfRouter",

@@ -112,14 +112,7 @@ struct DevCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try settings()
-        let level = settings.logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        var logger = Logger(label: "wharf")
-        logger.logLevel = level
+        let logger = bootstrapLogging(level: settings.logLevel)
         for warning in settings.warnings { logger.warning("\(warning)") }
         try await WharfDev.run(configuration: settings.configuration, logger: logger)
     }

@@ -30,7 +30,43 @@ struct DevSettings {
 
     init(_ source: Source) throws {
         var config = ServerConfiguration()
+        try Self.readControlPlane(source, into: &config)
+        if let (text, origin) = source.value("task-ports") {
+            config.taskPorts = try Self.portRanges(text, origin: origin)
+        }
+        if let (text, origin) = source.value("stop-tasks-on-exit") {
+            config.stopTasksOnExit = try Self.bool(text, origin: origin)
+        }
+        if let (text, origin) = source.value("cpus") {
+            config.cpus = try Self.number(text, origin: origin, unit: "CPUs", allowZero: false)
+        }
+        if let (text, origin) = source.value("mem") {
+            config.mem = try Self.number(text, origin: origin, unit: "MiB", allowZero: false)
+        }
+        if let (text, origin) = source.value("disk") {
+            config.disk = try Self.number(text, origin: origin, unit: "MiB", allowZero: true)
+        }
+        if let (text, origin) = source.value("simulated-agents") {
+            guard let count = Int(text), count >= 0 else {
+                throw ValidationError("\(origin) '\(text)' must be a whole number, 0 or more")
+            }
+            config.simulatedAgents = count
+        }
+        if let (text, origin) = source.value("cpu-hard-limit") {
+            config.hardCpuLimit = try Self.bool(text, origin: origin)
+        }
+        if let (text, origin) = source.value("docker-socket") {
+            config.dockerSocket = try Self.dockerSocket(text, origin: origin)
+        }
+        try Self.readDiscovery(source, into: &config)
+        warnings = try Self.checkPortRanges(config)
+        configuration = config
+        logLevel = try Self.logLevel(source)
+    }
 
+    /// The settings `wharf dev` and `wharf server` share: data dir, API, advertised host, service
+    /// ports, kill and deployment timing, datacenter. `config.dataDir` holds the default data dir.
+    static func readControlPlane(_ source: Source, into config: inout ServerConfiguration) throws {
         if let (text, origin) = source.value("data-dir") {
             guard !text.trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw ValidationError("\(origin) must not be empty")
@@ -57,26 +93,11 @@ struct DevSettings {
             }
             config.bindAddress = text
         }
-        if let (text, origin) = source.value("task-ports") {
-            config.taskPorts = try Self.portRanges(text, origin: origin)
-        }
         if let (text, origin) = source.value("service-ports") {
             guard let range = PortRange(text) else {
                 throw ValidationError("\(origin) '\(text)' is not one port range such as 10000-20000 (ports 1-65535, low-high)")
             }
             config.servicePorts = range
-        }
-        if let (text, origin) = source.value("stop-tasks-on-exit") {
-            config.stopTasksOnExit = try Self.bool(text, origin: origin)
-        }
-        if let (text, origin) = source.value("cpus") {
-            config.cpus = try Self.number(text, origin: origin, unit: "CPUs", allowZero: false)
-        }
-        if let (text, origin) = source.value("mem") {
-            config.mem = try Self.number(text, origin: origin, unit: "MiB", allowZero: false)
-        }
-        if let (text, origin) = source.value("disk") {
-            config.disk = try Self.number(text, origin: origin, unit: "MiB", allowZero: true)
         }
         if let (text, origin) = source.value("kill-grace-period") {
             config.defaultKillGracePeriodSeconds = try Self.number(text, origin: origin, unit: "seconds", allowZero: true)
@@ -93,37 +114,31 @@ struct DevSettings {
             }
             config.deploymentMaxTaskFailures = count
         }
-        if let (text, origin) = source.value("simulated-agents") {
-            guard let count = Int(text), count >= 0 else {
-                throw ValidationError("\(origin) '\(text)' must be a whole number, 0 or more")
+        if let (text, origin) = source.value("datacenter") {
+            guard isHostName(text.lowercased()), !text.contains(".") else {
+                throw ValidationError("\(origin) '\(text)' is not a datacenter name (letters, digits, '-')")
             }
-            config.simulatedAgents = count
+            config.datacenter = text.lowercased()
         }
-        if let (text, origin) = source.value("cpu-hard-limit") {
-            config.hardCpuLimit = try Self.bool(text, origin: origin)
-        }
-        if let (text, origin) = source.value("docker-socket") {
-            if text.isEmpty || text.lowercased() == "none" {
-                config.dockerSocket = ""
-            } else {
-                guard !text.contains(where: \.isNewline) else {
-                    throw ValidationError("\(origin) '\(text)' is not a socket path")
-                }
-                config.dockerSocket = Self.absolutePath(text)
-            }
-        }
-        try Self.readDiscovery(source, into: &config)
-        warnings = try Self.checkPortRanges(config)
-        configuration = config
+    }
 
-        logLevel = .info
-        if let (text, origin) = source.value("log-level") {
-            guard let level = Logger.Level(rawValue: text.lowercased()) else {
-                let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-                throw ValidationError("\(origin) '\(text)' is not a log level (\(names))")
-            }
-            logLevel = level
+    /// `--log-level`, default info.
+    static func logLevel(_ source: Source) throws -> Logger.Level {
+        guard let (text, origin) = source.value("log-level") else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ValidationError("\(origin) '\(text)' is not a log level (\(names))")
         }
+        return level
+    }
+
+    /// `--docker-socket`: a socket path, or `none` (or empty) for processes only.
+    static func dockerSocket(_ text: String, origin: String) throws -> String {
+        if text.isEmpty || text.lowercased() == "none" { return "" }
+        guard !text.contains(where: \.isNewline) else {
+            throw ValidationError("\(origin) '\(text)' is not a socket path")
+        }
+        return absolutePath(text)
     }
 
     /// Parses `31000-32000` or a comma-separated list of ranges and single ports; ranges must not overlap.
@@ -142,7 +157,7 @@ struct DevSettings {
     }
 
     /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
-    private static func bool(_ text: String, origin: String) throws -> Bool {
+    static func bool(_ text: String, origin: String) throws -> Bool {
         switch text.lowercased() {
         case "true", "1", "yes", "on": return true
         case "false", "0", "no", "off": return false
@@ -170,7 +185,7 @@ struct DevSettings {
             + "leaves no doubt which port is which"]
     }
 
-    private static func number(_ text: String, origin: String, unit: String, allowZero: Bool) throws -> Double {
+    static func number(_ text: String, origin: String, unit: String, allowZero: Bool) throws -> Double {
         guard let value = Double(text), value.isFinite, allowZero ? value >= 0 : value > 0 else {
             throw ValidationError("\(origin) '\(text)' must be a \(allowZero ? "non-negative" : "positive") number of \(unit)")
         }
@@ -178,7 +193,7 @@ struct DevSettings {
         return value
     }
 
-    private static func absolutePath(_ path: String) -> String {
+    static func absolutePath(_ path: String) -> String {
         let expanded = (path as NSString).expandingTildeInPath
         if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL.path }
         let cwd = FileManager.default.currentDirectoryPath
@@ -244,12 +259,6 @@ struct DevSettings {
                 discovery.routerTimeouts[pair[0]] = seconds
             }
         }
-        if let (text, origin) = source.value("datacenter") {
-            guard isHostName(text.lowercased()), !text.contains(".") else {
-                throw ValidationError("\(origin) '\(text)' is not a datacenter name (letters, digits, '-')")
-            }
-            config.datacenter = text.lowercased()
-        }
         let bound = [("--api-port", config.apiPort as Int?), ("--router-port", discovery.routerPort), ("--consul-port", discovery.consulPort),
                      ("--dns-port", discovery.dnsPort)]
             .compactMap { name, port in port.map { (name, $0) } }
@@ -270,7 +279,7 @@ struct DevSettings {
     }
 
     /// A port number, or `off` for none.
-    private static func optionalPort(_ text: String, origin: String) throws -> Int? {
+    static func optionalPort(_ text: String, origin: String) throws -> Int? {
         if text.lowercased() == "off" { return nil }
         guard let port = Int(text), (1...65535).contains(port) else {
             throw ValidationError("\(origin) '\(text)' is not a port number (1-65535) or off")
@@ -278,7 +287,7 @@ struct DevSettings {
         return port
     }
 
-    private static func isHostName(_ name: String) -> Bool {
+    static func isHostName(_ name: String) -> Bool {
         !name.isEmpty && name.count <= 253 && name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
             (1...63).contains(label.count) && label.first != "-" && label.last != "-"
                 && label.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }

@@ -4,6 +4,9 @@ public struct AgentInfo: Codable, Hashable, Sendable {
     public var id: String
     /// Advertised host name or address; task ports are reachable there.
     public var host: String
+    /// The node's host name (`wharf agent --hostname`, default the machine's); `host` when the agent
+    /// did not say (the in-process agent of `wharf dev`, agents of older versions).
+    public var hostname: String
     /// Total capacity the agent declares for tasks.
     public var capacity: Resources
     /// Host port ranges tasks may be given.
@@ -24,10 +27,11 @@ public struct AgentInfo: Codable, Hashable, Sendable {
     public init(
         id: String, host: String, capacity: Resources, portRanges: [PortRange],
         attributes: [String: String] = [:], runtimes: [String] = ["process"], isolation: String = "none",
-        portsInUse: [Int] = []
+        portsInUse: [Int] = [], hostname: String? = nil
     ) {
         self.id = id
         self.host = host
+        self.hostname = hostname ?? host
         self.capacity = capacity
         self.portRanges = portRanges
         self.attributes = attributes
@@ -37,14 +41,16 @@ public struct AgentInfo: Codable, Hashable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, host, capacity, portRanges, attributes, runtimes, isolation, portsInUse
+        case id, host, hostname, capacity, portRanges, attributes, runtimes, isolation, portsInUse
     }
 
-    /// Decodes an agent's info; `portsInUse` may be missing (agents that do not probe their host).
+    /// Decodes an agent's info; `portsInUse` may be missing (agents that do not probe their host), and
+    /// `hostname` (agents that do not say: their `host`).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(String.self, forKey: .id)
         host = try container.decode(String.self, forKey: .host)
+        hostname = try container.decodeIfPresent(String.self, forKey: .hostname) ?? host
         capacity = try container.decode(Resources.self, forKey: .capacity)
         portRanges = try container.decode([PortRange].self, forKey: .portRanges)
         attributes = try container.decodeIfPresent([String: String].self, forKey: .attributes) ?? [:]

@@ -128,6 +128,10 @@ public enum AgentReport: Codable, Hashable, Sendable {
     /// The ports inside the agent's (task and service) ranges that other processes hold on its host changed (the
     /// complete, sorted list; see `AgentInfo.portsInUse`). Sent before any status that it explains.
     case portsInUse(agentId: String, [Int])
+    /// Not sent by an agent but by the link that carries its reports: nothing has been heard from
+    /// the agent for the link's timeout (`wharf server --agent-timeout`). Its instances are
+    /// unreachable until it registers again; `reason` says what the link last saw.
+    case unreachable(agentId: String, reason: String)
 }
 
 /// The boundary between the control plane and its agents, as messages.

@@ -52,6 +52,9 @@ public struct ClusterState: Sendable {
     public var agents: [String: AgentInfo] = [:] {
         didSet { agentsChanged = true }
     }
+    /// Agents the link has not heard from for its timeout (or that did not come back after a
+    /// restart), until they register again; nothing is placed on them.
+    public var unreachableAgents: [String: UnreachableAgent] = [:]
     /// Whether `agents` changed since the catalog's nodes were last set.
     var agentsChanged = true
     /// Version of the root group: the time of the last accepted change.

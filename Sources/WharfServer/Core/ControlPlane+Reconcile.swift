@@ -36,7 +36,7 @@ extension ControlPlane {
 
         let view = SchedulerView(
             now: now, apps: Array(effectiveApps().values),
-            instances: state.instances.values.filter(\.isActive),
+            instances: state.instances.values.filter { $0.isActive && !isUnreachableInactive($0, now: now) },
             agents: agentsWithHostPorts(), backoff: state.backoff, seed: passCount,
             reservedPorts: routedServicePorts(), frozenApps: frozen)
         let decisions = scheduler.decide(view)
@@ -56,6 +56,7 @@ extension ControlPlane {
             await launch(decisions.launches, apps: apps)
         }
         expireInstancesOfMissingAgents(now: now)
+        expireUnreachableInstances(now: now)
         await resendStaleKills(now: now)
         publishCatalog()
         await flushQuietly()
@@ -199,6 +200,8 @@ extension ControlPlane {
     /// control plane's start (or of their agent's last report) are gone: they are replaced rather
     /// than waited for forever.
     private func expireInstancesOfMissingAgents(now: Timestamp) {
+        // Agents of a cluster may be cut off rather than gone: they become unreachable instead.
+        if configuration.agentTimeoutSeconds != nil { return declareMissingAgentsUnreachable(now: now) }
         guard now.seconds(since: startedAt) >= configuration.agentReregistrationSeconds else { return }
         let missing = state.instances.values.filter {
             state.agents[$0.agentId] == nil && pendingAgents[$0.agentId] == nil
@@ -238,7 +241,9 @@ extension ControlPlane {
                 let step = deployment.steps[deployment.currentStep - 1]
                 let done = step.actions.allSatisfy { action in
                     DeploymentPlanner.isActionComplete(action, app: state.apps[action.app],
-                                                       instances: state.instances(of: action.app).filter(\.isActive))
+                                                       instances: state.instances(of: action.app).filter {
+                                                           $0.isActive && !isUnreachableInactive($0, now: now)
+                                                       })
                 }
                 guard done else { break }
                 events.publish(DeploymentStepEvent(eventType: "deployment_step_success", deployment: deployment, step: step))

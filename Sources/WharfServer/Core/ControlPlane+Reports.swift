@@ -10,6 +10,7 @@ extension ControlPlane {
         case let .registered(info):
             logger.info("agent registered", metadata: ["agent": "\(info.id)", "host": "\(info.host)", "isolation": "\(info.isolation)"])
             // Nothing is placed on the agent until it has said what it already runs.
+            agentReturned(info.id)
             state.agents[info.id] = nil
             pendingAgents[info.id] = info
             hostPortsInUse[info.id] = info.portsInUse
@@ -24,6 +25,10 @@ extension ControlPlane {
         case let .portsInUse(agentId, ports):
             hostPortsInUse[agentId] = ports
             // Freed ports may let a waiting instance fit.
+            wake()
+        case let .unreachable(agentId, reason):
+            agentUnreachable(agentId, reason: reason)
+            publishCatalog()
             wake()
         }
     }

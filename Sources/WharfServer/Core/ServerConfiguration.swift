@@ -38,6 +38,12 @@ public struct ServerConfiguration: Sendable {
     /// How long instances on an agent that has not registered since start-up are waited for before
     /// they are declared gone and replaced. Default 60 s.
     public var agentReregistrationSeconds: Double
+    /// Seconds of silence after which the link declares an agent unreachable (`wharf server
+    /// --agent-timeout`); nil when agents run in the control plane's process (`wharf dev`), where
+    /// instances of an agent that did not re-register are simply gone. When set, such agents are
+    /// unreachable after `agentReregistrationSeconds` and their instances follow their apps'
+    /// `unreachableStrategy`. Default nil.
+    public var agentTimeoutSeconds: Double?
     /// Seconds between TASK_KILLING (the instance leaves discovery and routing) and SIGTERM, so
     /// that routers stop sending it new requests before it stops. Default 0.5 s.
     public var killDrainSeconds: Double

@@ -124,7 +124,7 @@ public enum WharfDev {
 
     /// Closes the store on the way out after an error, which is what gets reported; a failure to
     /// close is logged (every acknowledged write is durable already).
-    private static func close(_ store: SQLiteStore, logger: Logger) async {
+    static func close(_ store: SQLiteStore, logger: Logger) async {
         do {
             try await store.close()
         } catch {

@@ -1,0 +1,22 @@
+import WharfAgent
+import WharfModel
+
+/// What the agent link needs of the agent it carries: ``Agent``, or a stand-in in tests.
+protocol AgentEndpoint: Sendable {
+    /// The agent's stable id.
+    var id: String { get }
+    /// Recovers the agent's tasks (once); the link says hello only after it.
+    func start() async
+    /// The agent's current offer.
+    var currentInfo: AgentInfo { get async }
+    /// Everything the agent reports, in order.
+    var reports: AsyncStream<AgentReport> { get }
+    /// Takes a command and returns at once; effects arrive as reports.
+    func submit(_ command: AgentCommand)
+}
+
+extension Agent: AgentEndpoint {
+    var currentInfo: AgentInfo {
+        get async { info }
+    }
+}

@@ -1,0 +1,297 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import WharfModel
+
+/// The server's end of the agent link: an ``AgentLink`` over many TCP connections, one per
+/// `wharf agent`, each dialled by the agent (agents need no inbound port).
+///
+/// A connection starts with the agent's hello, which is checked (protocol name, token compared in
+/// constant time, a common version, and that no other live process claims the agent id) and
+/// answered with a welcome or a refusal; only a welcomed agent is reported `registered`. From then
+/// on commands go down and reports come up as frames (``WireFrame``), with heartbeats both ways. An
+/// agent the hub has not heard from for the timeout is reported ``AgentReport/unreachable(agentId:reason:)``.
+///
+/// ``send(_:to:)`` only puts the command into that agent's outbox; one writer per connection drains
+/// it at the pace the socket takes (NIO backpressure), so that the control plane never waits on an
+/// agent. A malformed or oversized frame closes its connection, with the reason logged, and
+/// touches no other.
+public final class AgentHub: AgentLink, Service, Sendable {
+    /// Reports of every agent, in the order each agent's were received or decided.
+    public let reports: AsyncStream<AgentReport>
+
+    private let configuration: AgentHubConfiguration
+    private let logger: Logger
+    private let registry: LockedValue<AgentRegistry>
+    private let serials = LockedValue<UInt64>(0)
+    private let bound = LockedValue<BoundPort>(.waiting([]))
+    private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+
+    private enum BoundPort {
+        case waiting([CheckedContinuation<Int, any Error>])
+        case bound(Int)
+        case failed(any Error)
+    }
+
+    /// A hub listening as `configuration` says once ``run()`` runs. `serverId` names this server
+    /// process in welcomes (a new one tells agents the server restarted).
+    public init(configuration: AgentHubConfiguration, serverId: String = UUID().uuidString.lowercased(), logger: Logger) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "component"] = "agent-hub"
+        self.logger = logger
+        let (reports, continuation) = AsyncStream<AgentReport>.makeStream(bufferingPolicy: .unbounded)
+        self.reports = reports
+        self.registry = LockedValue(AgentRegistry(
+            timeout: configuration.agentTimeoutSeconds, launchResend: configuration.launchResendSeconds,
+            serverId: serverId, reports: continuation))
+    }
+
+    /// Queues `command` for `agentId` and returns at once. A kill for an agent that is away is held
+    /// and delivered when it comes back; a launch is dropped (its re-registration reports the
+    /// instance as unknown, and the control plane replaces it).
+    public func send(_ command: AgentCommand, to agentId: String) {
+        let now = Self.now()
+        guard let dropped = registry.withLock({ $0.send(command, to: agentId, now: now) }) else { return }
+        logger.warning("command for an agent that is not connected dropped", metadata: [
+            "agent": "\(agentId)", "command": "\(WireMessage.command(command).typeName)", "reason": "\(dropped)",
+        ])
+    }
+
+    /// The agents connected now: id, peer address and seconds since each was last heard from.
+    public func connections() -> [(agentId: String, address: String, silentSeconds: Double)] {
+        let now = Self.now()
+        return registry.withLock { registry in
+            registry.entries.values.compactMap { entry in
+                entry.session.map { ($0.agentId, $0.address, now - entry.lastHeard) }
+            }
+        }.sorted { $0.agentId < $1.agentId }
+    }
+
+    /// The port agents connect to, once ``run()`` listens (useful with port 0); throws when binding failed.
+    public func boundPort() async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            let result: Result<Int, any Error>? = bound.withLock { state in
+                switch state {
+                case var .waiting(waiters):
+                    waiters.append(continuation)
+                    state = .waiting(waiters)
+                    return nil
+                case let .bound(port): return .success(port)
+                case let .failed(error): return .failure(error)
+                }
+            }
+            if let result { continuation.resume(with: result) }
+        }
+    }
+
+    /// Listens for agents until graceful shutdown, then closes every connection (agents keep their
+    /// tasks and reconnect to the next server).
+    public func run() async throws {
+        let listener: NIOAsyncChannel<WireConnection.Channel, Never>
+        do {
+            let maxFrame = configuration.maxFrameBytes
+            listener = try await ServerBootstrap(group: group)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelOption(.backlog, value: 256)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .bind(host: configuration.bindAddress, port: configuration.port) { channel in
+                    channel.eventLoop.makeCompletedFuture { try WireConnection.wrap(channel, maxFrameBytes: maxFrame) }
+                }
+        } catch {
+            settle(.failure(error))
+            throw error
+        }
+        let port = listener.channel.localAddress?.port ?? configuration.port
+        settle(.success(port))
+        logger.info("listening for agents", metadata: [
+            "address": "\(configuration.bindAddress)", "port": "\(port)", "agentTimeout": "\(configuration.agentTimeoutSeconds)",
+        ])
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { await self.tickLoop() }
+                try await listener.executeThenClose { connections in
+                    for try await connection in connections {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            listener.channel.close(promise: nil)
+            for session in self.registry.withLock({ $0.sessions }) {
+                session.outbox.finish()
+                session.close()
+            }
+        }
+        logger.info("agent port closed")
+    }
+
+    // MARK: - Connections
+
+    private func serve(_ connection: WireConnection.Channel) async {
+        let address = WireConnection.describe(connection.channel.remoteAddress)
+        let channel = connection.channel
+        let handshakeTimeout = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(configuration.handshakeTimeoutSeconds * 1e9))) {
+            channel.close(promise: nil)
+        }
+        var agentId = ""
+        do {
+            try await connection.executeThenClose { inbound, outbound in
+                var iterator = inbound.makeAsyncIterator()
+                guard let first = try await WireConnection.read(&iterator, agentId: "") else {
+                    throw ConnectionEnd.closedBeforeHello
+                }
+                guard case let .hello(hello) = first else { throw ConnectionEnd.notHello(first.typeName) }
+                agentId = hello.agentId
+                let session: AgentRegistry.Session
+                switch admit(hello, address: address, channel: channel) {
+                case let .failure(refusal):
+                    logger.warning("agent refused", metadata: [
+                        "agent": "\(hello.agentId)", "address": "\(address)", "code": "\(refusal.code.rawValue)", "reason": "\(refusal.reason)",
+                    ])
+                    try await WireConnection.write(.refused(refusal), to: outbound)
+                    // The agent closes once it has read why; the handshake timeout bounds the wait.
+                    _ = try? await iterator.next()
+                    return
+                case let .success((admitted, outbox)):
+                    handshakeTimeout.cancel()
+                    session = admitted
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await WireConnection.drain(outbox, into: outbound) }
+                        defer { group.cancelAll() }
+                        try await self.readReports(&iterator, session: session)
+                    }
+                }
+            }
+        } catch {
+            logger.warning("agent connection closed", metadata: [
+                "agent": "\(agentId.isEmpty ? "unknown" : agentId)", "address": "\(address)", "reason": "\(error)",
+            ])
+        }
+        handshakeTimeout.cancel()
+    }
+
+    /// Checks a hello and, when it passes, makes its connection the agent's current one.
+    private func admit(_ hello: WireHello, address: String, channel: any Channel)
+        -> Result<(AgentRegistry.Session, AsyncStream<WireMessage>), WireRefusal> {
+        let version: Int
+        switch WireProtocol.evaluate(hello, token: configuration.token, supported: configuration.protocolVersions) {
+        case let .failure(refusal): return .failure(refusal)
+        case let .success(chosen): version = chosen
+        }
+        let (outbox, continuation) = AsyncStream<WireMessage>.makeStream(bufferingPolicy: .unbounded)
+        let serial = serials.withLock { serial -> UInt64 in
+            serial += 1
+            return serial
+        }
+        let session = AgentRegistry.Session(
+            serial: serial, agentId: hello.agentId, processId: hello.processId, address: address, outbox: continuation,
+            close: { channel.close(promise: nil) })
+        let now = Self.now()
+        switch registry.withLock({ $0.admit(session, hello: hello, version: version, now: now) }) {
+        case let .failure(refusal):
+            return .failure(refusal)
+        case let .success(replaced):
+            if let replaced {
+                replaced.outbox.finish()
+                replaced.close()
+                logger.info("agent reconnected; its previous connection is closed", metadata: [
+                    "agent": "\(hello.agentId)", "previous": "\(replaced.address)",
+                ])
+            }
+            logger.info("agent connected", metadata: [
+                "agent": "\(hello.agentId)", "address": "\(address)", "host": "\(hello.agent.host)",
+                "hostname": "\(hello.agent.hostname)", "protocol": "\(version)", "software": "\(hello.software)",
+            ])
+            return .success((session, outbox))
+        }
+    }
+
+    /// Reads the agent's messages until it closes the connection, this connection is replaced, or
+    /// a frame is bad (thrown).
+    private func readReports(_ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+                             session: AgentRegistry.Session) async throws {
+        defer {
+            if registry.withLock({ $0.ended(session) }) {
+                logger.info("agent disconnected; it becomes unreachable unless it reconnects within the agent timeout", metadata: [
+                    "agent": "\(session.agentId)", "address": "\(session.address)",
+                    "agentTimeout": "\(configuration.agentTimeoutSeconds)",
+                ])
+            }
+        }
+        while let message = try await WireConnection.read(&iterator, agentId: session.agentId) {
+            let now = Self.now()
+            let current: Bool
+            switch message {
+            case .heartbeat:
+                current = registry.withLock { $0.heard(on: session, now: now) }
+            case let .report(report):
+                current = registry.withLock { $0.received(report, on: session, now: now) }
+            case .hello, .welcome, .refused, .command:
+                throw ConnectionEnd.unexpected(message.typeName)
+            }
+            guard current else { return }
+        }
+    }
+
+    /// Why a connection ended other than by a transport error.
+    private enum ConnectionEnd: Error, CustomStringConvertible {
+        case closedBeforeHello
+        case notHello(String)
+        case unexpected(String)
+
+        var description: String {
+            switch self {
+            case .closedBeforeHello: "closed before sending a hello"
+            case let .notHello(type): "first message is '\(type)', not a hello"
+            case let .unexpected(type): "an agent does not send '\(type)' messages"
+            }
+        }
+    }
+
+    // MARK: - Timers
+
+    /// Sends heartbeats, re-sends unconfirmed launches and declares silent agents unreachable, a
+    /// few times per heartbeat interval.
+    private func tickLoop() async {
+        let period = min(0.25, configuration.agentTimeoutSeconds / 10)
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .milliseconds(Int64(period * 1000)))
+            } catch {
+                return
+            }
+            let now = Self.now()
+            let effects = registry.withLock { $0.tick(now: now) }
+            for session in effects.close { session.close() }
+            for (agentId, reason) in effects.unreachable {
+                logger.warning("agent unreachable", metadata: ["agent": "\(agentId)", "reason": "\(reason)"])
+            }
+            for (agentId, instanceId, attempt) in effects.resent {
+                logger.info("launch not confirmed by the agent; sent again", metadata: [
+                    "agent": "\(agentId)", "instance": "\(instanceId)", "attempt": "\(attempt)",
+                ])
+            }
+        }
+    }
+
+    private func settle(_ result: Result<Int, any Error>) {
+        let waiters = bound.withLock { state -> [CheckedContinuation<Int, any Error>] in
+            guard case let .waiting(waiters) = state else { return [] }
+            switch result {
+            case let .success(port): state = .bound(port)
+            case let .failure(error): state = .failed(error)
+            }
+            return waiters
+        }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    /// Seconds on a monotonic clock.
+    static func now() -> Double {
+        Double(NIODeadline.now().uptimeNanoseconds) / 1e9
+    }
+}

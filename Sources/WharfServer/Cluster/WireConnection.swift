@@ -1,0 +1,45 @@
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// The pieces both ends of the agent link share: the channel pipeline, reading one message, and the
+/// writer that drains an outbox into the socket.
+enum WireConnection {
+    /// A TCP connection carrying frames: bodies in, encoded frames out.
+    typealias Channel = NIOAsyncChannel<ByteBuffer, ByteBuffer>
+
+    /// Installs the frame decoder and wraps `channel` for async use. Call on the channel's event loop
+    /// (from a bootstrap's initializer).
+    static func wrap(_ channel: any NIOCore.Channel, maxFrameBytes: Int) throws -> Channel {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WireFrameDecoder(maxBytes: maxFrameBytes)))
+        return try Channel(wrappingChannelSynchronously: channel)
+    }
+
+    /// The next message, or nil when the peer closed the connection. Throws on a bad frame
+    /// (oversized, empty) or a body that is not a message of the schema.
+    static func read(_ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator, agentId: String) async throws -> WireMessage? {
+        guard let frame = try await iterator.next() else { return nil }
+        return try WireMessage.decode(Data(frame.readableBytesView), agentId: agentId)
+    }
+
+    /// Writes each message of `outbox` as a frame, in order. A write returns once the channel takes
+    /// it (NIO's backpressure: a slow reader holds up this connection's writer, nothing else).
+    /// Returns when `outbox` finishes or the task is cancelled; throws when writing fails.
+    static func drain(_ outbox: AsyncStream<WireMessage>, into outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        for await message in outbox {
+            try await outbound.write(try WireFrame.encode(message))
+        }
+    }
+
+    /// Writes one message now (handshake frames, before the writer runs).
+    static func write(_ message: WireMessage, to outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+        try await outbound.write(try WireFrame.encode(message))
+    }
+
+    /// `host:port` of a channel's peer, for logs.
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address else { return "unknown address" }
+        if let ip = address.ipAddress, let port = address.port { return "\(ip):\(port)" }
+        return "\(address)"
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import WharfModel
+
+/// One message on the agent link (`wharf agent` ↔ `wharf server`), in the link's own versioned wire
+/// schema — not the Marathon JSON of the public API, and not the Swift types' synthesized coding:
+/// each message is a JSON object whose `type` names the case, with the fields listed per case.
+///
+/// Version 1 (``WireProtocol/versions``):
+///
+/// | type | direction | fields |
+/// |---|---|---|
+/// | `hello` | agent → server, first frame | ``WireHello`` |
+/// | `welcome` | server → agent, answer to hello | ``WireWelcome`` |
+/// | `refused` | server → agent, answer to hello, then the server closes | ``WireRefusal`` |
+/// | `heartbeat` | both ways, every interval | `intervalSeconds` (server → agent: the interval to keep) |
+/// | `launch`, `kill`, `reconcile` | server → agent | an ``AgentCommand`` |
+/// | `registered`, `status`, `fullState`, `portsInUse` | agent → server | an ``AgentReport`` (the agent id is the session's) |
+///
+/// A type this version does not define is malformed: new message types (the catalog and route
+/// snapshots the agents' routers will follow, for instance) come with a new protocol version that
+/// both sides must offer in the handshake, so that an older peer is refused clearly rather than
+/// sent what it cannot read.
+enum WireMessage: Sendable, Equatable {
+    case hello(WireHello)
+    case welcome(WireWelcome)
+    case refused(WireRefusal)
+    /// Sent both ways every interval; any message counts as a sign of life. From the server it also
+    /// carries the interval the agent should keep (it grows with the number of agents).
+    case heartbeat(intervalSeconds: Double?)
+    /// A command from the control plane.
+    case command(AgentCommand)
+    /// A report from the agent; its agent id is the one the session was opened for.
+    case report(AgentReport)
+
+    /// The `type` field of the message, for logs.
+    var typeName: String {
+        switch self {
+        case .hello: "hello"
+        case .welcome: "welcome"
+        case .refused: "refused"
+        case .heartbeat: "heartbeat"
+        case .command(.launch): "launch"
+        case .command(.kill): "kill"
+        case .command(.reconcile): "reconcile"
+        case .report(.registered): "registered"
+        case .report(.status): "status"
+        case .report(.fullState): "fullState"
+        case .report(.portsInUse): "portsInUse"
+        case .report(.unreachable): "unreachable"
+        }
+    }
+}
+
+/// The agent's first frame: who it is, what it speaks, its credentials and its offer.
+struct WireHello: Codable, Sendable, Equatable {
+    /// Always ``WireProtocol/name``; anything else is not a Wharf agent.
+    var `protocol`: String
+    /// Protocol versions the agent speaks.
+    var versions: [Int]
+    /// The agent's stable id (kept in its data dir).
+    var agentId: String
+    /// A random id of this agent process, so that a reconnect of the same process replaces its
+    /// stale connection while another process claiming the same agent id is refused.
+    var processId: String
+    /// The shared cluster token (`--token`).
+    var token: String
+    /// What the agent offers (its `id` is `agentId`).
+    var agent: AgentInfo
+    /// The `wharf` version of the agent, for logs.
+    var software: String
+}
+
+/// The server's acceptance of a hello.
+struct WireWelcome: Codable, Sendable, Equatable {
+    /// The protocol version both sides use from now on.
+    var version: Int
+    /// Seconds between heartbeats (each side sends one per interval).
+    var heartbeatSeconds: Double
+    /// Silence after which each side gives the other up (the server's `--agent-timeout`).
+    var timeoutSeconds: Double
+    /// A random id of this server process: a new one tells the agent the server restarted.
+    var serverId: String
+}
+
+/// Why the server turned an agent away (it closes the connection after sending this).
+struct WireRefusal: Codable, Sendable, Equatable {
+    /// Machine-readable cause.
+    enum Code: String, Codable, Sendable {
+        /// The token does not match the server's: retrying cannot help.
+        case badToken
+        /// No protocol version in common: retrying cannot help until one side is upgraded.
+        case versionMismatch
+        /// Another live agent process holds this agent id: retried, since it may be a stale
+        /// connection the server has not given up yet.
+        case duplicateAgent
+        /// The hello was not valid (empty id, mismatched ids).
+        case badHello
+    }
+
+    var code: Code
+    /// What the operator should know and do, as logged on both sides.
+    var reason: String
+
+    /// Whether the agent should give up (exit) rather than retry.
+    var isFatal: Bool { code == .badToken || code == .versionMismatch || code == .badHello }
+}

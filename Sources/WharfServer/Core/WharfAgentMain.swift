@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import WharfAgent
+import WharfModel
+
+/// `wharf agent`: one node of a cluster. Runs the node's tasks (process and Docker runtimes, health
+/// checks, task records and re-adoption) and joins a `wharf server` over the agent link.
+public enum WharfAgentMain {
+    /// Starts the agent and runs until SIGTERM or SIGINT. Tasks keep running when it stops, and the
+    /// next agent on the same data dir re-adopts them. Refuses to start on a data dir another process
+    /// uses; ends with the server's reason when the server refuses the agent for good (wrong token,
+    /// no common protocol version).
+    public static func run(configuration: AgentNodeConfiguration, logger: Logger) async throws {
+        let dataDir = URL(fileURLWithPath: configuration.dataDir).standardizedFileURL.path
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let lock = try DataDirLock(dataDir: dataDir, role: "wharf agent")
+        defer { withExtendedLifetime(lock) {} }
+        let agentId = try AgentIdentity.loadOrCreate(dataDir: dataDir)
+        guard let first = configuration.servers.first else { throw AgentStartError(description: "--join names no server") }
+        let host = try configuration.advertiseIP ?? {
+            guard let address = LocalAddress.toward(host: first.host, port: first.port) else {
+                throw AgentStartError(description: "cannot tell this machine's address towards \(first) "
+                    + "(does the name resolve?): give the address tasks are reached at with --advertise-ip")
+            }
+            return address
+        }()
+        let capacity = NodeCapacity.detect(dataDir: dataDir, cpus: configuration.cpus, mem: configuration.mem, disk: configuration.disk)
+        let agent = Agent(
+            configuration: AgentConfiguration(
+                agentId: agentId, host: host, dataDir: dataDir, capacity: capacity, portRanges: configuration.taskPorts,
+                attributes: configuration.attributes, hardCpuLimit: configuration.hardCpuLimit,
+                dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket),
+            logger: logger)
+        let uplink = AgentUplink(
+            agent: agent,
+            configuration: AgentUplinkConfiguration(servers: configuration.servers, token: configuration.token,
+                                                    hostname: configuration.hostname),
+            logger: logger)
+        logger.info("wharf agent starting", metadata: [
+            "agent": "\(agentId)", "hostname": "\(configuration.hostname)", "host": "\(host)", "dataDir": "\(dataDir)",
+            "join": "\(configuration.servers.map(\.description).joined(separator: ","))",
+            "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)", "disk": "\(capacity.disk)",
+            "taskPorts": "\(configuration.taskPorts.map(\.description).joined(separator: ","))",
+            "attributes": "\(configuration.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
+        ])
+        // The agent first, so that it is stopped last: the link closes, then supervision stops.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: agent), .init(service: uplink)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+        logger.notice("wharf agent stopped; its tasks keep running and are re-adopted at the next start on \(dataDir)")
+    }
+}
+
+/// Why `wharf agent` cannot start.
+struct AgentStartError: Error, CustomStringConvertible {
+    var description: String
+}

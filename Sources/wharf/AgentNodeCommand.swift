@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WharfServer
+
+/// `wharf agent`: one node of a cluster, joining a `wharf server`.
+struct AgentNodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "Run a node agent that joins a wharf server and runs the tasks it places here.",
+        discussion: """
+            Every flag can also be set by an environment variable (shown in brackets); a flag wins over \
+            its variable. The agent dials the server (it needs no inbound port for the server), presents \
+            the cluster --token, and reconnects with backoff whenever the connection ends. Its id is kept \
+            in --data-dir (default ./.wharf-agent), so a restarted agent is the same node and re-adopts \
+            its tasks. Stopping the agent leaves its tasks running.
+            """
+    )
+
+    @Option(name: .customLong("join"), help: ArgumentHelp("The server's agent port, host:port; several comma-separated are tried in turn (required) [WHARF_JOIN].", valueName: "addresses"))
+    var join: String?
+
+    @Option(name: .customLong("token"), help: ArgumentHelp("The server's --token (required) [WHARF_TOKEN].", valueName: "secret"))
+    var token: String?
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Agent id, task records and sandboxes [WHARF_DATA_DIR] (default ./.wharf-agent).", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(name: .customLong("hostname"), help: ArgumentHelp("This node's host name, for constraints and listings [WHARF_HOSTNAME] (default: the machine's).", valueName: "name"))
+    var hostname: String?
+
+    @Option(name: .customLong("advertise-ip"), help: ArgumentHelp("Address tasks are reached at: their host [WHARF_ADVERTISE_IP] (default: this machine's address towards the server).", valueName: "ip"))
+    var advertiseIP: String?
+
+    @Option(help: ArgumentHelp("CPUs offered to tasks [WHARF_CPUS] (default: online cores).", valueName: "cpus"))
+    var cpus: String?
+
+    @Option(help: ArgumentHelp("Memory offered to tasks, MiB [WHARF_MEM] (default: physical memory).", valueName: "mib"))
+    var mem: String?
+
+    @Option(help: ArgumentHelp("Disk offered to tasks, MiB [WHARF_DISK] (default: free space of the data dir).", valueName: "mib"))
+    var disk: String?
+
+    @Option(name: .customLong("task-ports"), help: ArgumentHelp("Host ports for tasks, e.g. 10000-20000 or 10000-10100,30000-31000 [WHARF_TASK_PORTS] (default 10000-20000).", valueName: "ranges"))
+    var taskPorts: String?
+
+    @Option(name: .customLong("attribute"), help: ArgumentHelp("A node attribute for constraints, KEY=VALUE; repeat for several [WHARF_ATTRIBUTES, comma-separated].", valueName: "key=value"))
+    var attributes: [String] = []
+
+    @Option(name: .customLong("docker-socket"), help: ArgumentHelp("Unix socket of the Docker Engine for container.type DOCKER apps; 'none' to run processes only [WHARF_DOCKER_SOCKET] (default /var/run/docker.sock).", valueName: "path"))
+    var dockerSocket: String?
+
+    @Option(name: .customLong("cpu-hard-limit"), help: ArgumentHelp("true: enforce task cpus as a hard CFS quota; false: a relative weight [WHARF_CPU_HARD_LIMIT] (default false).", valueName: "bool"))
+    var cpuHardLimit: String?
+
+    @Option(name: .customLong("router-port"), help: ArgumentHelp("Port of this node's HTTP edge router, or off [WHARF_ROUTER_PORT] (default 8000; checked, not served yet).", valueName: "port"))
+    var routerPort: String?
+
+    @Option(name: .customLong("dns-port"), help: ArgumentHelp("Port of this node's DNS server, or off [WHARF_DNS_PORT] (default 8600; checked, not served yet).", valueName: "port"))
+    var dnsPort: String?
+
+    @Option(name: .customLong("consul-port"), help: ArgumentHelp("Port of this node's Consul API, or off [WHARF_CONSUL_PORT] (default off; checked, not served yet).", valueName: "port"))
+    var consulPort: String?
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
+    var logLevel: String?
+
+    func validate() throws {
+        _ = try settings()
+    }
+
+    func run() async throws {
+        let settings = try settings()
+        let logger = bootstrapLogging(level: settings.logLevel)
+        try await WharfAgentMain.run(configuration: settings.configuration, logger: logger)
+    }
+
+    /// Flags, then environment variables, then defaults.
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AgentNodeSettings {
+        try AgentNodeSettings(DevSettings.Source(flags: [
+            "join": join, "token": token, "data-dir": dataDir, "hostname": hostname, "advertise-ip": advertiseIP,
+            "cpus": cpus, "mem": mem, "disk": disk, "task-ports": taskPorts, "docker-socket": dockerSocket,
+            "cpu-hard-limit": cpuHardLimit, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
+            "log-level": logLevel,
+        ], environment: environment), attributes: attributes)
+    }
+}

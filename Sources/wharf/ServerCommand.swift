@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WharfServer
+
+/// `wharf server`: the control plane of a cluster, which `wharf agent`s join.
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "server",
+        abstract: "Run the control plane of a cluster: Marathon API, scheduler and deployments; agents join it with wharf agent --join.",
+        discussion: """
+            Every flag can also be set by an environment variable (shown in brackets); a flag wins over \
+            its variable. Serves Marathon's API on :8080 and waits for agents on :8090; state is kept in \
+            ./.wharf-server. Agents present the same --token. An agent not heard from for --agent-timeout \
+            seconds is unreachable: its instances become TASK_UNREACHABLE and are replaced as their apps' \
+            unreachableStrategy says. Stopping the server leaves every task running on its agent.
+            """
+    )
+
+    @Option(name: .customLong("token"), help: ArgumentHelp("Shared cluster secret every agent presents to join (required) [WHARF_TOKEN].", valueName: "secret"))
+    var token: String?
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("State database [WHARF_DATA_DIR] (default ./.wharf-server).", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(name: .customLong("api-port"), help: ArgumentHelp("Port of the HTTP API [WHARF_API_PORT] (default 8080).", valueName: "port"))
+    var apiPort: String?
+
+    @Option(name: .customLong("agent-port"), help: ArgumentHelp("Port agents connect to [WHARF_AGENT_PORT] (default 8090).", valueName: "port"))
+    var agentPort: String?
+
+    @Option(name: .customLong("agent-timeout"), help: ArgumentHelp("Seconds of silence after which an agent is unreachable [WHARF_AGENT_TIMEOUT] (default 10).", valueName: "seconds"))
+    var agentTimeout: String?
+
+    @Option(name: .customLong("reconnect-grace"), help: ArgumentHelp("Seconds after a start during which agents may reconnect before they count as unreachable [WHARF_RECONNECT_GRACE] (default 60).", valueName: "seconds"))
+    var reconnectGrace: String?
+
+    @Option(help: ArgumentHelp("Address the API and the agent port bind to [WHARF_BIND] (default 0.0.0.0).", valueName: "address"))
+    var bind: String?
+
+    @Option(help: ArgumentHelp("Address advertised for this server (/v2/leader, /v2/info) [WHARF_HOST] (default 127.0.0.1).", valueName: "address"))
+    var host: String?
+
+    @Option(name: .customLong("service-ports"), help: ArgumentHelp("Service ports given to apps with port 0, as Marathon's --local_port_min/max [WHARF_SERVICE_PORTS] (default 10000-20000).", valueName: "range"))
+    var servicePorts: String?
+
+    @Option(name: .customLong("kill-grace-period"), help: ArgumentHelp("Seconds between SIGTERM and SIGKILL when an app sets no taskKillGracePeriodSeconds [WHARF_KILL_GRACE_PERIOD] (default 3).", valueName: "seconds"))
+    var killGracePeriod: String?
+
+    @Option(name: .customLong("kill-drain"), help: ArgumentHelp("Seconds between TASK_KILLING (out of routing) and SIGTERM [WHARF_KILL_DRAIN] (default 0.5).", valueName: "seconds"))
+    var killDrain: String?
+
+    @Option(name: .customLong("deployment-deadline"), help: ArgumentHelp("Seconds without progress after which a deployment fails, for apps without progressDeadlineSeconds [WHARF_DEPLOYMENT_DEADLINE] (default 600).", valueName: "seconds"))
+    var deploymentDeadline: String?
+
+    @Option(name: .customLong("deployment-max-failures"), help: ArgumentHelp("Failures of a deployment's new instances, with none becoming healthy, after which it fails [WHARF_DEPLOYMENT_MAX_FAILURES] (default 3).", valueName: "n"))
+    var deploymentMaxFailures: String?
+
+    @Option(name: .customLong("datacenter"), help: ArgumentHelp("Consul datacenter name [WHARF_DATACENTER] (default dc1).", valueName: "name"))
+    var datacenter: String?
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
+    var logLevel: String?
+
+    func validate() throws {
+        _ = try settings()
+    }
+
+    func run() async throws {
+        let settings = try settings()
+        let logger = bootstrapLogging(level: settings.logLevel)
+        for warning in settings.warnings { logger.warning("\(warning)") }
+        try await WharfServerMain.run(configuration: settings.configuration, hub: settings.hub, logger: logger)
+    }
+
+    /// Flags, then environment variables, then defaults.
+    func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerSettings {
+        try ServerSettings(DevSettings.Source(flags: [
+            "token": token, "data-dir": dataDir, "api-port": apiPort, "agent-port": agentPort, "agent-timeout": agentTimeout,
+            "reconnect-grace": reconnectGrace, "bind": bind, "host": host, "service-ports": servicePorts,
+            "kill-grace-period": killGracePeriod, "kill-drain": killDrain, "deployment-deadline": deploymentDeadline,
+            "deployment-max-failures": deploymentMaxFailures, "datacenter": datacenter, "log-level": logLevel,
+        ], environment: environment))
+    }
+}
+
+/// Sends every log line at `level` or above to standard error; returns the `wharf` logger.
+func bootstrapLogging(level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    var logger = Logger(label: "wharf")
+    logger.logLevel = level
+    return logger
+}
