@@ -11,9 +11,11 @@ public enum PlacementAlgorithm: String, Hashable, Sendable, Codable {
 
 /// Places instances on agents for one `Scheduler.decide` call, Nomad-style: agents are shuffled once
 /// with the view's seed, each placement walks on from where the previous one stopped and scores only
-/// the first `sampleSize` feasible agents it meets (power of k choices, k = max(2, ⌈log2 agents⌉)),
-/// so a placement costs O(k) checks while the cluster has room; it scans every agent only when the
-/// sample finds nothing, and then also reports why each agent was rejected.
+/// the first `sampleSize` feasible agents it meets (every agent up to `fullScanAgents`, beyond that
+/// power of k choices, k = max(2, ⌈log2 agents⌉)), so a placement costs O(k) checks while the
+/// cluster has room; it scans every agent only when the sample finds nothing, and then also reports
+/// why each agent was rejected. Among the agents scored, the one with the fewest instances of the
+/// app wins, then the best fit for the algorithm.
 final class Placer {
     /// Where one instance goes.
     struct Placement {
@@ -32,6 +34,10 @@ final class Placer {
         var declined: [DeclinedOffer] = []
     }
 
+    /// Up to this many agents every feasible one is scored, so that an app always goes to the agents
+    /// with the fewest of its instances; beyond, a sample of ⌈log2 agents⌉ is.
+    static let fullScanAgents = 64
+
     let cluster: ClusterState
     let algorithm: PlacementAlgorithm
     let sampleSize: Int
@@ -46,7 +52,7 @@ final class Placer {
         var generator = SplitMix64(seed: seed)
         self.permutation = Array(0..<cluster.agents.count).shuffled(using: &generator)
         let n = cluster.agents.count
-        self.sampleSize = n > 1 ? max(2, Int((log2(Double(n))).rounded(.up))) : 2
+        self.sampleSize = n <= Self.fullScanAgents ? max(n, 1) : max(2, Int((log2(Double(n))).rounded(.up)))
     }
 
     /// The runtime an app needs on its agent.
@@ -83,7 +89,6 @@ final class Placer {
         for instance in instances {
             if let a = cluster.indexById[instance.agentId] { collisions[a, default: 0] += 1 }
         }
-        let desired = Double(max(1, app.instances))
         var cursor = cursors[runtime] ?? 0
         outcome.placements.reserveCapacity(count)
 
@@ -105,8 +110,10 @@ final class Placer {
                 visited += 1
                 guard feasible(a) else { continue }
                 found += 1
+                // Instances of the app already there weigh more than any difference in fit (which
+                // is 0...1): an app spreads over agents first, by load second.
                 var score = self.score(resources, on: a)
-                if let c = collisions[a], c > 0 { score -= Double(c + 1) / desired }
+                if let c = collisions[a], c > 0 { score -= Double(c) }
                 if score > bestScore {
                     bestScore = score
                     best = a

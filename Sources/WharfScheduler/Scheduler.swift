@@ -19,7 +19,7 @@ public struct Scheduler: Sendable {
 
     /// A scheduler that names new instances with `makeInstanceId` (typically
     /// `Instance.makeId(appId:unique: UUID().uuidString)`) and ranks agents with `algorithm`.
-    public init(makeInstanceId: @escaping @Sendable (PathId) -> String, algorithm: PlacementAlgorithm = .binPack) {
+    public init(makeInstanceId: @escaping @Sendable (PathId) -> String, algorithm: PlacementAlgorithm = .spread) {
         self.makeInstanceId = makeInstanceId
         self.algorithm = algorithm
     }

@@ -173,8 +173,8 @@ struct AgentProcessTests {
         let link = LocalAgentLink(agent: Agent(configuration: configuration, logger: quietLogger), logger: quietLogger)
         let log = ReportLog.following(link.reports)
         let launch = makeLaunch(makeApp(cmd: "true"))
-        await link.send(.launch(launch), to: "dev")
-        await link.send(.launch(makeLaunch(makeApp(cmd: "true"))), to: "elsewhere")
+        link.send(.launch(launch), to: "dev")
+        link.send(.launch(makeLaunch(makeApp(cmd: "true"))), to: "elsewhere")
 
         #expect(await eventually { await log.terminal(launch.instance.id)?.state == .finished })
         #expect(await log.registrations.map(\.id) == ["dev"])

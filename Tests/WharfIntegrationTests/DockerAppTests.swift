@@ -105,6 +105,38 @@ struct DockerAppTests {
         }
     }
 
+    @Test("while an image pull hangs on a registry that never answers, API writes answer and other apps deploy; destroying the app ends the pull")
+    func hangingPullBlocksNothing() async throws {
+        try await withDockerWharf { wharf in
+            let registry = try await PortHolder.start(PortAllocator.shared.block(of: 1).lowerBound)
+            defer { registry.stop() }
+            let image = "127.0.0.1:\(registry.port)/never-answers:1"
+            let pulling = try await wharf.api.post("/v2/apps", Self.web("/dstuck", instances: 1, image: image))
+            #expect(pulling.status == 201, "\(pulling)")
+            try await waitUntil("the Docker task is staged and pulling") {
+                try await wharf.api.tasks(of: "/dstuck").count == 1
+            }
+
+            let started = ContinuousClock.now
+            let other = try await wharf.api.post("/v2/apps", ["id": "/beside-the-pull", "cmd": "sleep 600", "cpus": 0.1, "mem": 16])
+            let answeredIn = ContinuousClock.now - started
+            #expect(other.status == 201, "\(other)")
+            _ = try await wharf.api.waitForRunning("/beside-the-pull", count: 1)
+            // The pull still hangs: the Docker task neither ran nor failed meanwhile.
+            let stuck = try await wharf.api.tasks(of: "/dstuck")
+            #expect(stuck.count == 1 && ["TASK_STAGING", "TASK_STARTING"].contains(stuck.first?["state"]?.string ?? ""), "\(stuck)")
+            #expect(try await wharf.api.app("/dstuck")?["lastTaskFailure"] == nil)
+            print("POST /v2/apps beside a hanging pull answered in \(answeredIn)")
+
+            // A kill reaches a task still pulling: the deployment that destroys the app finishes.
+            let destroyed = try await wharf.api.delete(MarathonClient.appPath("/dstuck"))
+            #expect(destroyed.status == 200, "\(destroyed)")
+            let deployment = try #require(MarathonClient.deploymentId(destroyed))
+            try await wharf.api.waitForDeployment(deployment, timeout: .seconds(30))
+            #expect(try await wharf.api.app("/dstuck") == nil)
+        }
+    }
+
     @Test("a host-path volume keeps its data across a restart of the app")
     func volumePersists() async throws {
         let hostDir = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-volume-\(UUID().uuidString)").path

@@ -167,6 +167,39 @@ import WharfModel
         packed.checkInvariants()
     }
 
+    @Test("by default an app spreads over agents first (fewest of its instances), then goes to the least loaded")
+    func defaultSpreadsAnAppBeforeLookingAtLoad() {
+        let ids = IdSource()
+        let scheduler = Scheduler(makeInstanceId: { ids.make($0) })
+        let agents = Fixture.agents(3)
+        // a0 is nearly full with another app; a1 is half full.
+        let busy = Fixture.app("/busy", instances: 0, cpus: 1.5, mem: 100, ports: 0)
+        let load = [Fixture.running(busy, id: "b0", on: agents[0], stagedAt: Fixture.t0),
+                    Fixture.running(busy, id: "b1", on: agents[0], stagedAt: Fixture.t0),
+                    Fixture.running(busy, id: "b2", on: agents[1], stagedAt: Fixture.t0)]
+        let web = Fixture.app("/web", instances: 6, cpus: 0.1, mem: 64)
+        let single = Fixture.app("/single", instances: 1, cpus: 0.1, mem: 64)
+        for seed: UInt64 in 1...20 {
+            let d = scheduler.decide(SchedulerView(now: Fixture.t0, apps: [busy, web, single], instances: load,
+                                                   agents: agents, backoff: [:], seed: seed))
+            let perAgent = Dictionary(grouping: d.launches.filter { $0.appId == web.id }, by: \.agentId).mapValues(\.count)
+            #expect(perAgent == ["a0": 2, "a1": 2, "a2": 2], "seed \(seed)")
+            #expect(d.launches.first { $0.appId == single.id }?.agentId == "a2", "seed \(seed)")
+        }
+    }
+
+    @Test("instances of an app already placed count: a scale-up fills the agents that have fewest")
+    func scaleUpFillsTheAgentsWithFewestInstances() {
+        var h = Harness(apps: [Fixture.app("/web", instances: 2, cpus: 0.1)], agents: Fixture.agents(4), algorithm: .spread)
+        h.apply(h.decide())
+        h.apps[0].instances = 4
+        h.apply(h.decide())
+        #expect(Set(h.instances.map(\.agentId)).count == 4)
+        h.apps[0].instances = 8
+        h.apply(h.decide())
+        #expect(Dictionary(grouping: h.instances, by: \.agentId).values.map(\.count).sorted() == [2, 2, 2, 2])
+    }
+
     @Test func sameSeedSameDecisions() {
         let apps = (0..<5).map { Fixture.app("/app\($0)", instances: 7, cpus: 0.3) }
         let a = Harness(apps: apps, agents: Fixture.agents(20)).decide()

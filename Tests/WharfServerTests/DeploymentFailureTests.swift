@@ -47,7 +47,7 @@ final class ScriptedAgentLink: AgentLink {
     /// How many launches were sent for apps whose `cmd` is `cmd`.
     func launches(of cmd: String) -> Int { launched.withLock { $0[cmd] ?? 0 } }
 
-    func send(_ command: AgentCommand, to agentId: String) async {
+    func send(_ command: AgentCommand, to agentId: String) {
         let now = Timestamp.now()
         switch command {
         case let .launch(task):

@@ -22,7 +22,7 @@ final class PortConflictLink: AgentLink {
         continuation.yield(.fullState(agentId: info.id, []))
     }
 
-    func send(_ command: AgentCommand, to agentId: String) async {
+    func send(_ command: AgentCommand, to agentId: String) {
         let now = Timestamp.now()
         switch command {
         case let .launch(task):

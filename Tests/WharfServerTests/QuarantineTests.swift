@@ -40,7 +40,7 @@ final class SurvivingAgentLink: AgentLink {
         sent.withLock { $0.compactMap { if case let .launch(launch) = $0 { return launch.app.id } else { return nil } } }
     }
 
-    func send(_ command: AgentCommand, to agentId: String) async {
+    func send(_ command: AgentCommand, to agentId: String) {
         sent.withLock { $0.append(command) }
         let now = Timestamp.now()
         switch command {
@@ -225,7 +225,7 @@ struct QuarantineTests {
 
         // After an upgrade the agent reads the record and reports the task as usual.
         table.tasks.withLock { $0[web[0]] = running }
-        await link.send(.reconcile, to: "a0")
+        link.send(.reconcile, to: "a0")
         try await h.waitUntil("the quarantine is lifted") { await h.state.quarantine.isEmpty }
         #expect(await h.state.instances.values.first { $0.id == web[0] }?.state == .running)
         #expect(link.kills.isEmpty)

@@ -34,6 +34,8 @@ extension Agent {
             guard task.kill == nil else { return }
             tasks[instanceId]?.kill = kill
             setStatus(instanceId, .killing, message: reason)
+            // Not started yet (an image pull may hang): the spawn gives up and reports it killed.
+            if task.handle == nil { task.spawning?.cancel() }
         case .running:
             guard task.kill == nil, let runtime = runtimes[task.runtimeName] else { return }
             await stopRunningTask(instanceId, kill: kill, runtime: runtime)

@@ -2,8 +2,19 @@ import Foundation
 import WharfModel
 
 extension Agent {
-    /// Starts `launch`'s task unless this instance (same incarnation) is already held.
-    func launch(_ launch: LaunchTask) async {
+    /// A launch the agent has taken on: its task is held (`.starting`), so that a kill arriving while
+    /// it starts is recorded against it; what remains is to spawn it.
+    struct AcceptedLaunch: Sendable {
+        let instanceId: String
+        let taskId: String
+        let spec: TaskSpec
+        let runtimeName: String
+    }
+
+    /// Takes `launch` on without suspending: checks it against what the agent holds, records the task
+    /// as starting and builds its spec. Nil when nothing is to be started (a known incarnation, an
+    /// active earlier one, an unreadable record, no runtime, no command), which is reported.
+    func accept(_ launch: LaunchTask) -> AcceptedLaunch? {
         let instance = launch.instance
         if tasks[instance.id] == nil, let unreadable = unreadableTasks[instance.id] {
             // An earlier task of this instance may still run, described by a record that cannot be read.
@@ -11,21 +22,21 @@ extension Agent {
                 "instance": "\(instance.id)", "path": "\(unreadable.path)",
             ])
             report(unreadable.status)
-            return
+            return nil
         }
         if let existing = tasks[instance.id] {
             if instance.incarnation <= existing.incarnation {
                 logger.debug("launch of a known incarnation ignored", metadata: [
                     "instance": "\(instance.id)", "incarnation": "\(instance.incarnation)",
                 ])
-                return
+                return nil
             }
             if existing.phase != .ended {
                 report(TaskStatus(
                     instanceId: instance.id, incarnation: instance.incarnation, state: .failed,
                     message: "incarnation \(existing.incarnation) of this instance is still active on agent \(id)",
                     timestamp: .now()))
-                return
+                return nil
             }
         }
         let app = launch.app
@@ -44,7 +55,7 @@ extension Agent {
 
         guard let runtime = runtimes[runtimeName] else {
             setStatus(instance.id, .failed, message: "spawn failed: agent \(id) has no \(runtimeName) runtime (image \(image ?? ""))")
-            return
+            return nil
         }
         let command: TaskSpec.Command
         if let cmd = app.cmd, !cmd.isEmpty {
@@ -56,7 +67,7 @@ extension Agent {
             command = .exec([])
         } else {
             setStatus(instance.id, .failed, message: RuntimeError.noCommand.description)
-            return
+            return nil
         }
         let sandbox = configuration.sandbox(appId: app.id, taskId: instance.taskId)
         let environment = image == nil
@@ -72,31 +83,49 @@ extension Agent {
         let checks = TaskChecks(launch: launch, host: configuration.host, environment: environment)
         tasks[instance.id]?.checks = checks
         tasks[instance.id]?.health = checks?.initialHealth
+        return AcceptedLaunch(instanceId: instance.id, taskId: instance.taskId, spec: spec, runtimeName: runtimeName)
+    }
 
+    /// Spawns an accepted launch's task (a Docker image may be pulled first, which can take long;
+    /// other commands proceed meanwhile) and reports it RUNNING once its record is persisted.
+    func spawn(_ accepted: AcceptedLaunch) async {
+        let instanceId = accepted.instanceId
+        guard let runtime = runtimes[accepted.runtimeName] else { return }
+        if endKilledBeforeStart(instanceId) { return }
         // Another process may have taken a port since the scheduler chose it.
-        if await dropOnPortConflict(instance.id) { return }
+        if await dropOnPortConflict(instanceId) { return }
         let handle: TaskHandle
         do {
-            handle = try await runtime.start(spec)
+            handle = try await runtime.start(accepted.spec)
         } catch {
-            let taken = await portsTakenAfterFailure(instance.id, exit: nil)
+            if endKilledBeforeStart(instanceId) { return }
+            let taken = await portsTakenAfterFailure(instanceId, exit: nil)
             if taken.isEmpty {
-                setStatus(instance.id, .failed, message: "\(error)")
+                setStatus(instanceId, .failed, message: "\(error)")
             } else {
-                await reportPortConflict(instance.id, ports: taken, state: .dropped,
+                await reportPortConflict(instanceId, ports: taken, state: .dropped,
                                          message: "not started: \(error); \(Self.inUse(taken))")
             }
             return
         }
-        guard var task = tasks[instance.id], task.taskId == instance.taskId else {
+        guard var task = tasks[instanceId], task.taskId == accepted.taskId else {
             // Replaced while starting (cannot happen while launches of an active instance are refused).
             await runtime.stop(handle, gracePeriod: .zero)
             return
         }
         task.handle = handle
         task.startedAt = .now()
-        tasks[instance.id] = task
-        await persistStartedTask(instance.id, runtime: runtime)
+        tasks[instanceId] = task
+        await persistStartedTask(instanceId, runtime: runtime)
+    }
+
+    /// A task killed while it was starting, before the runtime started it, ends TASK_KILLED here.
+    private func endKilledBeforeStart(_ instanceId: String) -> Bool {
+        guard let task = tasks[instanceId], task.phase == .starting, task.handle == nil, let kill = task.kill else {
+            return false
+        }
+        setStatus(instanceId, .killed, message: kill.reason)
+        return true
     }
 
     /// Persists the record of a started task, then reports it RUNNING, or continues with an exit or

@@ -20,6 +20,7 @@ extension Agent: Service {
     public func shutdown() async {
         guard !isShutDown else { return }
         isShutDown = true
+        inbox.finish()
         availabilityWatch?.cancel()
         availabilityWatch = nil
         portWatch?.cancel()

@@ -43,6 +43,8 @@ public actor Agent {
     var recordsComplete = true
     var startup: Task<Void, Never>?
     var isShutDown = false
+    /// Commands taken by ``submit(_:)``, applied in order by one consumer.
+    let inbox: AsyncStream<AgentCommand>.Continuation
     /// Ports in the agent's ranges that other processes hold, as last reported (`portsInUse`).
     var portsInUse: [Int] = []
     /// Ports a bind probe found taken when a task was about to start; kept in ``portsInUse`` while
@@ -86,6 +88,14 @@ public actor Agent {
         self.store = TaskRecordStore(directory: configuration.taskRecordDirectory,
                                      quarantineDirectory: configuration.taskQuarantineDirectory)
         (reports, reportContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
+        let (commands, inbox) = AsyncStream<AgentCommand>.makeStream(bufferingPolicy: .unbounded)
+        self.inbox = inbox
+        Task { [weak self] in
+            for await command in commands {
+                guard let self else { return }
+                await self.apply(command, waitingForEffect: false)
+            }
+        }
         for runtime in runtimes {
             let exits = runtime.exits
             Task { [weak self] in
@@ -125,10 +135,26 @@ public actor Agent {
         await startup?.value
     }
 
-    /// Executes a command from the control plane. Idempotent by instance id: launching an instance
+    /// Executes a command from the control plane and returns once it has taken effect (a launch has
+    /// been spawned, a kill has been signalled). Idempotent by instance id: launching an instance
     /// (same incarnation) the agent already holds does nothing; killing an instance the agent does
     /// not hold reports it TASK_GONE ("unknown to agent"), once per kill.
     public func handle(_ command: AgentCommand) async {
+        await apply(command, waitingForEffect: true)
+    }
+
+    /// Takes `command` for execution and returns at once: commands are taken in the order submitted,
+    /// but none waits for another's effect (a launch pulling an image holds up neither other
+    /// launches nor kills). A kill of a task still starting stops it before or right after its
+    /// spawn. Effects arrive as ``reports``. This is how links deliver commands.
+    public nonisolated func submit(_ command: AgentCommand) {
+        inbox.yield(command)
+    }
+
+    /// Applies one command: what must happen in order (a launch is held as starting, a full state is
+    /// reported) before any suspension, the rest (spawning, stopping) in its own task, awaited only
+    /// when `waitingForEffect`.
+    private func apply(_ command: AgentCommand, waitingForEffect: Bool) async {
         await start()
         guard !isShutDown else {
             logger.warning("agent is shut down, ignoring command", metadata: ["command": "\(command)"])
@@ -136,9 +162,13 @@ public actor Agent {
         }
         switch command {
         case .launch(let launch):
-            await self.launch(launch)
+            guard let accepted = accept(launch) else { return }
+            let spawn = Task { await self.spawn(accepted) }
+            tasks[accepted.instanceId]?.spawning = spawn
+            if waitingForEffect { await spawn.value }
         case .kill(let kill):
-            await self.kill(kill)
+            let stop = Task { await self.kill(kill) }
+            if waitingForEffect { await stop.value }
         case .reconcile:
             reportFullState()
         }

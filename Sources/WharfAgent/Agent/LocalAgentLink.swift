@@ -16,16 +16,15 @@ public struct LocalAgentLink: AgentLink {
         self.logger = logger
     }
 
-    /// Hands `command` to the agent when `agentId` is its id; returns once the agent has taken it
-    /// (a launch has been spawned, a kill has been signalled).
-    public func send(_ command: AgentCommand, to agentId: String) async {
+    /// Queues `command` for the agent when `agentId` is its id (``Agent/submit(_:)``).
+    public func send(_ command: AgentCommand, to agentId: String) {
         guard agentId == agent.id else {
             logger.warning("command for an agent this link does not reach, dropped", metadata: [
                 "agent": "\(agentId)", "command": "\(command)",
             ])
             return
         }
-        await agent.handle(command)
+        agent.submit(command)
     }
 
     /// The agent's reports, unchanged.

@@ -44,6 +44,9 @@ struct ManagedTask: Sendable {
     var monitor: HealthMonitor? = nil
     /// Waits out the drain of a kill before the task is signalled.
     var drain: Task<Void, Never>? = nil
+    /// The spawn of a task taken on through ``Agent/submit(_:)``, cancelled by a kill that arrives
+    /// before the runtime has started it (a hanging image pull).
+    var spawning: Task<Void, Never>? = nil
     /// The host ports given to the task (for tasks adopted after a restart, as their record has them;
     /// empty for records written before ports were recorded).
     var ports: [TaskPort] = []

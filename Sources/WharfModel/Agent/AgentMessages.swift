@@ -139,9 +139,11 @@ public enum AgentReport: Codable, Hashable, Sendable {
 /// `wharf dev` uses an in-process link; a cluster uses one over the network. The control plane never
 /// calls into agent objects directly.
 public protocol AgentLink: Sendable {
-    /// Delivers `command` to the agent `agentId`. Returns once the command is handed over, not when
-    /// it has taken effect; the effect arrives as reports.
-    func send(_ command: AgentCommand, to agentId: String) async
+    /// Queues `command` for the agent `agentId` and returns at once, without suspending: the control
+    /// plane never waits on an agent (a launch may pull an image for minutes, an agent may be
+    /// unreachable). Commands to one agent are delivered in the order sent; their effects arrive as
+    /// reports.
+    func send(_ command: AgentCommand, to agentId: String)
     /// Reports from all agents, in the order each agent sent them.
     var reports: AsyncStream<AgentReport> { get }
 }

@@ -177,7 +177,7 @@ extension ControlPlane {
             ])
         }
         guard state.quarantine.instanceIds.count < spared else { return }
-        for agent in state.agents.keys.sorted() { await link.send(.reconcile, to: agent) }
+        for agent in state.agents.keys.sorted() { link.send(.reconcile, to: agent) }
     }
 
     /// Kills instances. Without `scale` they are replaced as usual; with `scale` their apps' instance

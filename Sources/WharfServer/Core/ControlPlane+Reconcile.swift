@@ -129,7 +129,7 @@ extension ControlPlane {
         await routing.wait(forIndex: catalog.snapshot.index, timeout: .seconds(1))
         for instance in updated {
             logger.info("killing instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "reason": "\(instance.message ?? "")"])
-            await link.send(.kill(killTask(instance, reason: instance.message ?? "")), to: instance.agentId)
+            link.send(.kill(killTask(instance, reason: instance.message ?? "")), to: instance.agentId)
         }
         return updated
     }
@@ -175,12 +175,11 @@ extension ControlPlane {
         }
         for instance in instances { state.upsert(instance) }
         for instance in instances {
-            // Sending awaits the agent; meanwhile a kill may have decommissioned this instance.
             guard let app = apps[instance.appId], state.instances[instance.id]?.goal == .running else { continue }
             logger.debug("launching instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "agent": "\(instance.agentId)"])
             publishStatus(instance, message: "launched on \(instance.host)", timestamp: instance.stagedAt)
-            await link.send(.launch(LaunchTask(instance: instance, app: app, killGracePeriodSeconds: killGrace(for: instance.appId))),
-                            to: instance.agentId)
+            link.send(.launch(LaunchTask(instance: instance, app: app, killGracePeriodSeconds: killGrace(for: instance.appId))),
+                      to: instance.agentId)
         }
     }
 
@@ -192,7 +191,7 @@ extension ControlPlane {
             if let sent = killSentAt[instance.id], now.seconds(since: sent) < grace + 10 { continue }
             guard state.agents[instance.agentId] != nil else { continue }
             killSentAt[instance.id] = now
-            await link.send(.kill(killTask(instance, reason: instance.message ?? "killing")), to: instance.agentId)
+            link.send(.kill(killTask(instance, reason: instance.message ?? "killing")), to: instance.agentId)
         }
     }
 

@@ -66,7 +66,7 @@ extension ControlPlane {
                 logger.warning("task unknown to the control plane and unreachable for its agent; left alone", metadata: metadata)
             } else {
                 logger.warning("killing task unknown to the control plane", metadata: metadata)
-                await link.send(.kill(KillTask(instanceId: status.instanceId, gracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
+                link.send(.kill(KillTask(instanceId: status.instanceId, gracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
                                                reason: "unknown to the control plane")), to: agentId)
             }
             return

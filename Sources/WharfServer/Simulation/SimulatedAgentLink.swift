@@ -22,7 +22,7 @@ public final class SimulatedAgentLink: AgentLink {
         }
     }
 
-    public func send(_ command: AgentCommand, to agentId: String) async {
+    public func send(_ command: AgentCommand, to agentId: String) {
         let now = Timestamp.now()
         switch command {
         case let .launch(task):
