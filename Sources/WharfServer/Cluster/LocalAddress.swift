@@ -52,6 +52,7 @@ enum LocalAddress {
             }
         }
         guard converted != nil else { return nil }
-        return String(cString: text)
+        let bytes = text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -83,7 +83,7 @@ struct WireWelcome: Codable, Sendable, Equatable {
 }
 
 /// Why the server turned an agent away (it closes the connection after sending this).
-struct WireRefusal: Codable, Sendable, Equatable {
+struct WireRefusal: Error, Codable, Sendable, Equatable {
     /// Machine-readable cause.
     enum Code: String, Codable, Sendable {
         /// The token does not match the server's: retrying cannot help.
