@@ -87,13 +87,20 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
-        .testTarget(name: "WharfServerTests", dependencies: ["WharfServer", "WharfModel", "WharfScheduler", "WharfStore"]),
+        .testTarget(name: "WharfServerTests", dependencies: [
+            "WharfServer", "WharfModel", "WharfScheduler", "WharfStore",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
         .testTarget(name: "WharfIntegrationTests", dependencies: [
             "WharfModel",
             // Only to write records into a stopped wharf's state, as another wharf version would.
             "WharfStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+            // The TCP proxy that cuts an agent off from its server.
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ]),
     ]
 )

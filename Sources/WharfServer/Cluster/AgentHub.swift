@@ -26,6 +26,8 @@ public final class AgentHub: AgentLink, Service, Sendable {
     private let logger: Logger
     private let registry: LockedValue<AgentRegistry>
     private let serials = LockedValue<UInt64>(0)
+    /// Every open connection, welcomed or not, to close at shutdown.
+    private let openChannels = LockedValue<[ObjectIdentifier: any Channel]>([:])
     private let bound = LockedValue<BoundPort>(.waiting([]))
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
@@ -109,22 +111,27 @@ public final class AgentHub: AgentLink, Service, Sendable {
         logger.info("listening for agents", metadata: [
             "address": "\(configuration.bindAddress)", "port": "\(port)", "agentTimeout": "\(configuration.agentTimeoutSeconds)",
         ])
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { await self.tickLoop() }
-                try await listener.executeThenClose { connections in
-                    for try await connection in connections {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
+        let closeAll: @Sendable () -> Void = {
             listener.channel.close(promise: nil)
-            for session in self.registry.withLock({ $0.sessions }) {
-                session.outbox.finish()
-                session.close()
+            for session in self.registry.withLock({ $0.sessions }) { session.outbox.finish() }
+            for channel in self.openChannels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+        }
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await withThrowingDiscardingTaskGroup { group in
+                    group.addTask { await self.tickLoop() }
+                    try await listener.executeThenClose { connections in
+                        for try await connection in connections {
+                            group.addTask { await self.serve(connection) }
+                        }
+                    }
+                    group.cancelAll()
+                }
+            } onGracefulShutdown: {
+                closeAll()
             }
+        } onCancel: {
+            closeAll()
         }
         logger.info("agent port closed")
     }
@@ -134,6 +141,8 @@ public final class AgentHub: AgentLink, Service, Sendable {
     private func serve(_ connection: WireConnection.Channel) async {
         let address = WireConnection.describe(connection.channel.remoteAddress)
         let channel = connection.channel
+        openChannels.withLock { $0[ObjectIdentifier(channel)] = channel }
+        defer { openChannels.withLock { $0[ObjectIdentifier(channel)] = nil } }
         let handshakeTimeout = channel.eventLoop.scheduleTask(in: .nanoseconds(Int64(configuration.handshakeTimeoutSeconds * 1e9))) {
             channel.close(promise: nil)
         }

@@ -48,6 +48,8 @@ extension WireMessage {
         switch error {
         case let .keyNotFound(key, context):
             return "missing field '\(Self.path(context.codingPath + [key]))'"
+        case let .dataCorrupted(context) where context.codingPath.isEmpty:
+            return "not JSON: \(context.underlyingError.map { "\($0)" } ?? context.debugDescription)"
         case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
             let at = Self.path(context.codingPath)
             return (at.isEmpty ? "" : "field '\(at)': ") + context.debugDescription

@@ -1,0 +1,189 @@
+import Foundation
+import Testing
+
+/// One `wharf server` and several `wharf agent`s on this machine, on free ports, each agent with
+/// its own data dir, task port range and loopback address (`--advertise-ip 127.0.0.N`, N from 2),
+/// optionally joining through a ``TCPProxy`` the test can cut. Use through
+/// `withCluster { cluster in ... }`, which stops everything and kills every task afterwards.
+final class ClusterHarness {
+    /// One agent of the cluster.
+    final class Node {
+        /// 1-based; the agent advertises 127.0.0.(index+1).
+        let index: Int
+        let dataDir: String
+        let taskPorts: ClosedRange<Int>
+        let process: ChildProcess
+        /// The proxy it joins through, when the test asked for one.
+        let proxy: TCPProxy?
+
+        init(index: Int, dataDir: String, taskPorts: ClosedRange<Int>, process: ChildProcess, proxy: TCPProxy?) {
+            self.index = index
+            self.dataDir = dataDir
+            self.taskPorts = taskPorts
+            self.process = process
+            self.proxy = proxy
+        }
+
+        /// The address its tasks are reached at.
+        var address: String { "127.0.0.\(index + 1)" }
+
+        /// Its stable id (kept in its data dir once it has started).
+        var agentId: String {
+            ((try? String(contentsOfFile: dataDir + "/agent-id", encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// Ids of the live task processes under its data dir.
+        func liveTaskIds(app: String) -> Set<String> { ProcessTable.liveTaskIds(under: dataDir, app: app) }
+    }
+
+    static let token = "cluster-test-token-0123456789"
+
+    let root: String
+    let apiPort: Int
+    let agentPort: Int
+    let agentTimeout: Double
+    let server: ChildProcess
+    private(set) var nodes: [Node] = []
+    let api: MarathonClient
+
+    private init(agents: Int, proxied: Set<Int>, agentTimeout: Double, serverArguments: [String]) throws {
+        let ports = PortAllocator.shared.block(of: 2 + agents * 21)
+        apiPort = ports.lowerBound
+        agentPort = ports.lowerBound + 1
+        self.agentTimeout = agentTimeout
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-cluster-\(UUID().uuidString.prefix(8).lowercased())")
+        root = base.resolvingSymlinksInPath().path
+        try FileManager.default.createDirectory(atPath: root + "/server", withIntermediateDirectories: true)
+        api = MarathonClient(baseURL: "http://127.0.0.1:\(apiPort)")
+        server = ChildProcess(name: "server", arguments: [
+            "server", "--token", Self.token, "--data-dir", root + "/server", "--api-port", "\(apiPort)",
+            "--agent-port", "\(agentPort)", "--bind", "127.0.0.1", "--agent-timeout", "\(agentTimeout)", "--log-level", "debug",
+        ] + serverArguments, logPath: root + "/server/server.log")
+        for index in 1...agents {
+            let first = ports.lowerBound + 2 + (index - 1) * 21
+            let proxy = proxied.contains(index) ? TCPProxy(port: first, targetPort: agentPort) : nil
+            let dataDir = root + "/agent\(index)"
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            let taskPorts = (first + 1)...(first + 20)
+            let process = ChildProcess(name: "agent \(index)", arguments: [
+                "agent", "--join", "127.0.0.1:\(proxy?.port ?? agentPort)", "--token", Self.token, "--data-dir", dataDir,
+                "--hostname", "node\(index)", "--advertise-ip", "127.0.0.\(index + 1)",
+                "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
+                "--cpus", "4", "--mem", "4096", "--disk", "10000",
+                "--router-port", "off", "--dns-port", "off", "--docker-socket", "none", "--log-level", "debug",
+            ], logPath: dataDir + "/agent.log")
+            nodes.append(Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: proxy))
+        }
+    }
+
+    /// Starts the server, then the agents, and waits until every agent has reported its tasks.
+    static func start(agents: Int, proxied: Set<Int> = [], agentTimeout: Double = 2,
+                      serverArguments: [String] = []) async throws -> ClusterHarness {
+        let cluster = try ClusterHarness(agents: agents, proxied: proxied, agentTimeout: agentTimeout, serverArguments: serverArguments)
+        do {
+            try await cluster.startServer()
+            for node in cluster.nodes {
+                try await node.proxy?.start()
+                try await cluster.startAgent(node)
+            }
+        } catch {
+            await cluster.stop()
+            throw error
+        }
+        return cluster
+    }
+
+    /// Starts (or restarts) the server and waits for `/ping`.
+    func startServer() async throws {
+        try server.start()
+        try await waitUntil("wharf server answers GET /ping", timeout: .seconds(60), every: .milliseconds(50)) {
+            guard server.isRunning else { return true }
+            return try await api.get("/ping").status == 200
+        }
+        guard server.isRunning else {
+            throw HarnessError("wharf server exited with status \(server.exitStatus ?? -1):\n\(server.logTail())")
+        }
+    }
+
+    /// Starts (or restarts) an agent and waits until the server has its full state.
+    func startAgent(_ node: Node) async throws {
+        let before = reconciliations(of: node)
+        try node.process.start()
+        try await waitUntilReconciled(node, after: before)
+    }
+
+    /// How many times the server has taken `node`'s full state so far.
+    func reconciliations(of node: Node) -> Int {
+        let id = node.agentId
+        guard !id.isEmpty else { return 0 }
+        return server.log.split(separator: "\n").count { $0.contains("agent state reconciled") && $0.contains("agent=\(id)") }
+    }
+
+    /// Waits until the server has taken `node`'s full state more than `count` times.
+    func waitUntilReconciled(_ node: Node, after count: Int, timeout: Duration = .seconds(60)) async throws {
+        try await waitUntil("the server has \(node.process.name)'s full state", timeout: timeout, every: .milliseconds(50)) {
+            guard node.process.isRunning else {
+                throw HarnessError("\(node.process.name) exited: \(node.process.logTail())")
+            }
+            return reconciliations(of: node) > count
+        }
+    }
+
+    /// `kill -9` of an agent and of every task it started (as when its machine dies).
+    func killAgentAndTasks(_ node: Node) async throws {
+        try await node.process.kill9()
+        ProcessTable.killAll(under: node.dataDir)
+    }
+
+    /// Ids of the live task processes of `app` on every agent.
+    func liveTaskIds(app: String) -> Set<String> { ProcessTable.liveTaskIds(under: root, app: app) }
+
+    /// The running tasks of `app` by host (`/v2/apps/{id}/tasks`).
+    func runningTasks(_ app: String) async throws -> [JSON] {
+        try await api.runningTasks(of: app)
+    }
+
+    /// Stops agents and server (SIGTERM, then SIGKILL), kills every task, closes proxies.
+    func stop() async {
+        for node in nodes {
+            await node.process.terminate()
+            await node.proxy?.cut()
+        }
+        await server.terminate()
+        ProcessTable.killAll(under: root)
+    }
+
+    /// The tails of every log, for a failed test.
+    func logTails() -> String {
+        ([server] + nodes.map(\.process)).map { "── \($0.name) (\($0.logPath)):\n\($0.logTail())" }.joined(separator: "\n")
+    }
+}
+
+/// Runs `body` against a fresh cluster; afterwards stops it and kills every task. On failure prints
+/// the tail of every log and keeps the data dirs.
+func withCluster<T>(
+    agents: Int, proxied: Set<Int> = [], agentTimeout: Double = 2, serverArguments: [String] = [],
+    _ body: (ClusterHarness) async throws -> T
+) async throws -> T {
+    await WharfSlots.shared.acquire()
+    let cluster: ClusterHarness
+    do {
+        cluster = try await ClusterHarness.start(agents: agents, proxied: proxied, agentTimeout: agentTimeout, serverArguments: serverArguments)
+    } catch {
+        await WharfSlots.shared.release()
+        throw error
+    }
+    let result: Result<T, any Error>
+    do {
+        result = .success(try await body(cluster))
+    } catch {
+        result = .failure(error)
+        print("── cluster (\(cluster.root)) failed a test: \(error)\n\(cluster.logTails())")
+    }
+    await cluster.stop()
+    if case .success = result, ProcessInfo.processInfo.environment["WHARF_TEST_KEEP"] == nil {
+        try? FileManager.default.removeItem(atPath: cluster.root)
+    }
+    await WharfSlots.shared.release()
+    return try result.get()
+}
