@@ -141,7 +141,7 @@ struct AgentRegistryTests {
         let r8 = fixture.registry.send(.launch(WireFormatTests.launch()), to: "agent-1", now: 1)
         #expect(r8 == "the agent is not connected")
         let r9 = fixture.registry.send(.reconcile, to: "agent-9", now: 1)
-        #expect(r9 == "the agent has never connected to this server")
+        #expect(r9 == "the agent has not connected since this server started")
         let r10 = fixture.registry.tick(now: 2)
         #expect(r10.unreachable.isEmpty)
 
@@ -153,6 +153,18 @@ struct AgentRegistryTests {
         #expect(sent.count >= 2)
         #expect(sent.dropFirst().first == .command(.kill(kill)))
         #expect(!sent.contains { $0.typeName == "launch" })
+    }
+
+    @Test("kills for an agent that has not connected since the server started are delivered when it does")
+    func killsBeforeFirstConnection() async throws {
+        var fixture = Fixture()
+        let kill = KillTask(instanceId: "x.instance-2", gracePeriodSeconds: 1, reason: "scale down")
+        let held = fixture.registry.send(.kill(kill), to: "agent-1", now: 0)
+        #expect(held == nil)
+        let connection = Connection()
+        _ = try fixture.registry.admit(connection.session, hello: Self.hello(), version: 1, now: 1).get()
+        let sent = await connection.sent()
+        #expect(sent.count == 2 && sent.last == .command(.kill(kill)))
     }
 
     @Test("a launch no report confirms is sent again, with growing delays; a status of its instance confirms it")

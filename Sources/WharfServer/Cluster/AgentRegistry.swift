@@ -43,8 +43,6 @@ struct AgentRegistry {
         /// Whether the control plane has been told the agent is unreachable (since its last hello).
         var unreachable = false
         var pendingLaunches: [String: PendingLaunch] = [:]
-        /// Kills addressed to the agent while it was away, delivered when it comes back.
-        var heldKills: [String: KillTask] = [:]
     }
 
     /// What a periodic check found to do outside the lock.
@@ -62,6 +60,11 @@ struct AgentRegistry {
     let serverId: String
     let reports: AsyncStream<AgentReport>.Continuation
     private(set) var entries: [String: Entry] = [:]
+    /// Kills addressed to agents that are away (or have not connected since this server started),
+    /// by agent and instance, delivered when each comes back.
+    private(set) var heldKills: [String: [String: KillTask]] = [:]
+    /// At most this many kills are held per agent (the oldest instance ids go first).
+    static let maxHeldKills = 10_000
 
     init(timeout: Double, launchResend: Double, serverId: String, reports: AsyncStream<AgentReport>.Continuation) {
         self.timeout = timeout
@@ -100,9 +103,8 @@ struct AgentRegistry {
         entry.lastHeartbeatSent = now
         entry.unreachable = false
         entry.pendingLaunches = [:]
-        let held = entry.heldKills
-        entry.heldKills = [:]
         entries[session.agentId] = entry
+        let held = heldKills.removeValue(forKey: session.agentId) ?? [:]
 
         session.outbox.yield(.welcome(WireWelcome(
             version: version, heartbeatSeconds: heartbeatInterval, timeoutSeconds: timeout, serverId: serverId)))
@@ -152,11 +154,14 @@ struct AgentRegistry {
     /// for a kill to an agent that is away, held until it comes back).
     mutating func send(_ command: AgentCommand, to agentId: String, now: Double) -> String? {
         guard let session = entries[agentId]?.session else {
-            if case let .kill(kill) = command, entries[agentId] != nil {
-                entries[agentId]?.heldKills[kill.instanceId] = kill
+            if case let .kill(kill) = command {
+                heldKills[agentId, default: [:]][kill.instanceId] = kill
+                if heldKills[agentId]!.count > Self.maxHeldKills, let first = heldKills[agentId]!.keys.min() {
+                    heldKills[agentId]![first] = nil
+                }
                 return nil
             }
-            return entries[agentId] == nil ? "the agent has never connected to this server" : "the agent is not connected"
+            return entries[agentId] == nil ? "the agent has not connected since this server started" : "the agent is not connected"
         }
         if case let .launch(task) = command {
             entries[agentId]?.pendingLaunches[task.instance.id] = PendingLaunch(task: task, sentAt: now, attempts: 1)
