@@ -130,6 +130,16 @@ public enum AgentReport: Codable, Hashable, Sendable {
     case portsInUse(agentId: String, [Int])
 }
 
+extension AgentReport {
+    /// The agent that sent the report.
+    public var agentId: String {
+        switch self {
+        case let .registered(info): info.id
+        case let .status(agentId, _), let .fullState(agentId, _), let .portsInUse(agentId, _): agentId
+        }
+    }
+}
+
 /// The boundary between the control plane and its agents, as messages.
 ///
 /// `wharf dev` uses an in-process link; a cluster uses one over the network. The control plane never

@@ -52,6 +52,10 @@ public struct ClusterState: Sendable {
     public var agents: [String: AgentInfo] = [:] {
         didSet { agentsChanged = true }
     }
+    /// Agents being drained, by agent id (also agents not connected now).
+    public var drains: [String: AgentDrain] = [:]
+    /// When each agent was last heard from (any report), by agent id.
+    public var agentLastSeen: [String: Timestamp] = [:]
     /// Whether `agents` changed since the catalog's nodes were last set.
     var agentsChanged = true
     /// Version of the root group: the time of the last accepted change.
