@@ -164,7 +164,7 @@ public enum WharfDev {
         }
         if let port = discovery.consulPort {
             let router = Router()
-            ConsulRoutes(controlPlane: controlPlane).register(on: router)
+            ConsulRoutes(source: controlPlane.discoverySource).register(on: router)
             services.append(.init(service: Application(
                 router: router,
                 configuration: .init(address: .hostname(configuration.bindAddress, port: port), serverName: "wharf"),
