@@ -9,16 +9,21 @@ struct AppPlan: Equatable {
 
     /// Compares the app's desired state with its non-terminal instances (`instances`, any goal) and
     /// decides the difference: a plain scale when every goal-running instance runs the current
-    /// configuration, a rolling upgrade step otherwise.
-    static func make(app: AppDefinition, instances: [Instance]) -> AppPlan {
+    /// configuration on an agent that is not draining, a rolling upgrade step otherwise (instances
+    /// on draining agents are replaced like those of an older configuration).
+    static func make(app: AppDefinition, instances: [Instance], drainingAgents: Set<String> = []) -> AppPlan {
         let version = Scheduler.configVersion(of: app)
         var new: [Instance] = []
         var old: [Instance] = []
         for instance in instances where instance.goal == .running && instance.isActive {
-            if instance.configVersion == version { new.append(instance) } else { old.append(instance) }
+            if instance.configVersion == version && !drainingAgents.contains(instance.agentId) {
+                new.append(instance)
+            } else {
+                old.append(instance)
+            }
         }
         if old.isEmpty { return scale(app: app, instances: new) }
-        return RollingUpgrade.plan(app: app, new: new, old: old)
+        return RollingUpgrade.plan(app: app, new: new, old: old, drainingAgents: drainingAgents)
     }
 
     /// Launches the missing instances or kills the surplus in `ScalingOrder`.

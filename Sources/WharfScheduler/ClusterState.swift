@@ -18,8 +18,13 @@ final class ClusterState {
     private var usedPorts: [[Int]]
     private let seed: UInt64
 
-    init(agents: [AgentInfo], instances: [Instance], seed: UInt64, reservedPorts: [Int] = []) {
+    /// Per agent, whether it is being drained: it keeps its instances' resources but takes no new one.
+    let draining: [Bool]
+
+    init(agents: [AgentInfo], instances: [Instance], seed: UInt64, reservedPorts: [Int] = [],
+         drainingAgents: Set<String> = []) {
         self.agents = agents
+        self.draining = agents.map { drainingAgents.contains($0.id) }
         self.seed = seed
         var index: [String: Int] = [:]
         index.reserveCapacity(agents.count)

@@ -93,7 +93,8 @@ final class Placer {
         outcome.placements.reserveCapacity(count)
 
         func feasible(_ a: Int) -> Bool {
-            cluster.fitsResources(resources, on: a)
+            !cluster.draining[a]
+                && cluster.fitsResources(resources, on: a)
                 && (ports.isEmpty || ports.fits(cluster.ports(a)))
                 && (matcher.isEmpty || matcher.admits(a))
         }
@@ -161,6 +162,7 @@ final class Placer {
         offers.reserveCapacity(order.count)
         for a in order {
             var reasons: [NoOfferMatchReason] = []
+            if cluster.draining[a] { reasons.append(.agentMaintenance) }
             if !matcher.isEmpty && !matcher.admits(a) { reasons.append(.unfulfilledConstraint) }
             if resources.cpus > cluster.freeCpus[a] + 1e-9 { reasons.append(.insufficientCpus) }
             if resources.mem > cluster.freeMem[a] + 1e-9 { reasons.append(.insufficientMemory) }

@@ -23,7 +23,9 @@ enum RollingUpgrade {
 
     /// The kills and launches for one step; `new` and `old` are the app's goal-running, non-terminal
     /// instances with the current and with an outdated configuration (`old` not empty).
-    static func plan(app: AppDefinition, new newInstances: [Instance], old: [Instance]) -> AppPlan {
+    /// Old instances on `drainingAgents` are said to move rather than to be upgraded.
+    static func plan(app: AppDefinition, new newInstances: [Instance], old: [Instance],
+                     drainingAgents: Set<String> = []) -> AppPlan {
         let n = max(0, app.instances)
         var (minHealthy, maxCapacity) = bounds(instances: n, strategy: app.upgradeStrategy)
         var plan = AppPlan()
@@ -41,9 +43,12 @@ enum RollingUpgrade {
         let unhealthyOld = ScalingOrder.killOrder(old.filter { !$0.isRunningAndHealthy }, selection: app.killSelection)
         let healthy = healthyNew + healthyOld.count
 
-        plan.kills += unhealthyOld.map {
-            KillDecision(instanceId: $0.id, reason: "rolling upgrade of \(app.id): old instance not healthy")
+        func reason(_ instance: Instance, _ upgrade: String) -> String {
+            drainingAgents.contains(instance.agentId)
+                ? "agent \(instance.agentId) is draining: \(app.id) moves to other agents"
+                : "rolling upgrade of \(app.id): \(upgrade)"
         }
+        plan.kills += unhealthyOld.map { KillDecision(instanceId: $0.id, reason: reason($0, "old instance not healthy")) }
         var killHealthy = max(0, healthy - minHealthy)
         // Old instances above the target go regardless (never below n, hence never below minHealthy).
         killHealthy = max(killHealthy, old.count - n - unhealthyOld.count)
@@ -53,7 +58,7 @@ enum RollingUpgrade {
             maxCapacity += 1
         }
         plan.kills += healthyOld.prefix(killHealthy).map {
-            KillDecision(instanceId: $0.id, reason: "rolling upgrade of \(app.id): replaced by new version")
+            KillDecision(instanceId: $0.id, reason: reason($0, "replaced by new version"))
         }
 
         let oldLeft = healthyOld.count - killHealthy

@@ -9,8 +9,8 @@ import WharfModel
 /// numbers except from `SchedulerView.seed`; instance ids come from the injected generator.
 ///
 /// Per app it either scales (launch the missing, kill the surplus in Marathon's order) or, while
-/// instances of an older configuration remain, takes one rolling-upgrade step within the app's
-/// `upgradeStrategy` bounds. Launches are placed by `Placer` (resources, host ports, constraints,
+/// instances of an older configuration (or on a draining agent) remain, takes one rolling-upgrade
+/// step within the app's `upgradeStrategy` bounds. Launches are placed by `Placer` (resources, host ports, constraints,
 /// runtime) and held back while the app's `LaunchBackoff` delays it. Instances of frozen apps
 /// (`SchedulerView.frozenApps`) are left alone, but their resources and ports stay taken.
 public struct Scheduler: Sendable {
@@ -61,12 +61,13 @@ public struct Scheduler: Sendable {
             }
         }
 
-        let cluster = ClusterState(agents: view.agents, instances: view.instances, seed: view.seed, reservedPorts: view.reservedPorts)
+        let cluster = ClusterState(agents: view.agents, instances: view.instances, seed: view.seed,
+                                   reservedPorts: view.reservedPorts, drainingAgents: view.drainingAgents)
         let placer = Placer(cluster: cluster, seed: view.seed, algorithm: algorithm)
 
         for app in apps where !view.frozenApps.contains(app.id) {
             let instances = byApp[app.id] ?? []
-            let plan = AppPlan.make(app: app, instances: instances)
+            let plan = AppPlan.make(app: app, instances: instances, drainingAgents: view.drainingAgents)
             decisions.kills += plan.kills
             if plan.heldByCapacity > 0 {
                 decisions.waiting.append(QueueEntry(appId: app.id, count: plan.heldByCapacity, reason: .upgradeCapacity))

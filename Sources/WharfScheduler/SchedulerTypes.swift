@@ -25,10 +25,15 @@ public struct SchedulerView: Sendable {
     /// scaled — while they keep holding their resources and ports: apps the control plane cannot
     /// fully read (quarantined). Default none.
     public var frozenApps: Set<PathId>
+    /// Agents being drained (`wharf node drain`): nothing new is placed on them, and the instances
+    /// they run are replaced elsewhere as in a rolling upgrade (within each app's `upgradeStrategy`:
+    /// a replacement serves before the instance it replaces is killed). Default none.
+    public var drainingAgents: Set<String>
 
     public init(now: Timestamp, apps: [AppDefinition], instances: [Instance], agents: [AgentInfo],
                 backoff: [PathId: LaunchBackoff] = [:], seed: UInt64 = 0, reservedPorts: [Int] = [],
-                frozenApps: Set<PathId> = []) {
+                frozenApps: Set<PathId> = [], drainingAgents: Set<String> = []) {
+        self.drainingAgents = drainingAgents
         self.reservedPorts = reservedPorts
         self.frozenApps = frozenApps
         self.now = now

@@ -72,6 +72,10 @@ struct AppShowCommand: AsyncParsableCommand {
                 details.append("Dependencies", app["dependencies"]?.array?.map(\.text).joined(separator: ", "))
                 details.append("Labels", app["labels"]?.object.map { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" }.joined(separator: " ") })
                 details.append("Deployments", AppText.deployments(app))
+                let queue = try await api.call("GET", "/v2/queue").json?["queue"]?.array ?? []
+                if let entry = queue.first(where: { $0["app"]?["id"]?.string == app["id"]?.string }) {
+                    details.append("Waiting", QueueText.waiting(entry))
+                }
                 if let failure = app["lastTaskFailure"] {
                     details.append("Last failure", "\(failure["state"]?.text ?? "?") \(failure["timestamp"]?.text ?? ""): \(failure["message"]?.text ?? "")")
                 }
@@ -154,5 +158,24 @@ enum TaskText {
             ])
         }
         return table
+    }
+}
+
+/// How a `/v2/queue` entry is summarised.
+enum QueueText {
+    /// `2 instances not placed: UnfulfilledConstraint on 3 agents, InsufficientCpus on 1`, or the
+    /// launch delay left.
+    static func waiting(_ entry: JSON) -> String {
+        let count = entry["count"]?.int ?? 0
+        let instances = count == 1 ? "1 instance" : "\(count) instances"
+        if let delay = entry["delay"], delay["overdue"]?.bool == false {
+            return "\(instances), launch delayed \(delay["timeLeftSeconds"]?.text ?? "?") s more (backoff after failures)"
+        }
+        let reasons = (entry["processedOffersSummary"]?["rejectSummaryLastOffers"]?.array ?? []).compactMap { reason -> String? in
+            guard let declined = reason["declined"]?.int, declined > 0 else { return nil }
+            return "\(reason["reason"]?.text ?? "?") on \(declined) agent\(declined == 1 ? "" : "s")"
+        }
+        guard !reasons.isEmpty else { return "\(instances) not placed yet" }
+        return "\(instances) not placed: " + reasons.joined(separator: ", ")
     }
 }

@@ -183,6 +183,26 @@ struct DiscoveryTests {
         }
     }
 
+    @Test("--consul-port serves the Consul API alone, with Consul's headers and a blocking query")
+    func consulPortAlone() async throws {
+        let port = PortAllocator.shared.block(of: 1).lowerBound
+        try await withWharf(["--consul-port", "\(port)"]) { wharf in
+            let consul = MarathonClient(baseURL: "http://127.0.0.1:\(port)")
+            let before = try await consul.get("/v1/catalog/services")
+            #expect(before.status == 200)
+            let index = try #require(before.header("X-Consul-Index").flatMap { Int($0) }, "\(before)")
+            #expect(try await consul.get("/v1/agent/self").json["Config"]?["NodeName"]?.string == "wharf")
+            #expect(try await consul.get("/v2/apps").status == 404, "only Consul's routes")
+
+            async let woken = consul.get("/v1/catalog/services?index=\(index)&wait=20s")
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await wharf.api.post("/v2/apps", ["id": "/alone", "cmd": "sleep 600", "cpus": 0.1, "mem": 16])
+            let after = try await woken
+            #expect(after.json["alone"] != nil, "\(after)")
+            #expect((after.header("X-Consul-Index").flatMap { Int($0) } ?? 0) > index)
+        }
+    }
+
     @Test("py-consul reads services and health, and a blocking query returns within 1 s of a scale change")
     func consulClient() async throws {
         let probe = try await Self.run("python3", ["-c", "import consul"])

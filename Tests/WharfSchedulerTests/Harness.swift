@@ -25,6 +25,7 @@ struct Harness {
     var backoff: [PathId: LaunchBackoff] = [:]
     var now = Timestamp(millis: 1_700_000_000_000)
     var seed: UInt64 = 7
+    var draining: Set<String> = []
     let ids = IdSource()
     var scheduler: Scheduler
 
@@ -36,7 +37,8 @@ struct Harness {
     }
 
     var view: SchedulerView {
-        SchedulerView(now: now, apps: apps, instances: instances, agents: agents, backoff: backoff, seed: seed)
+        SchedulerView(now: now, apps: apps, instances: instances, agents: agents, backoff: backoff, seed: seed,
+                      drainingAgents: draining)
     }
 
     func decide() -> SchedulerDecisions { scheduler.decide(view) }

@@ -143,6 +143,17 @@ public final class Catalog: Sendable {
         return stream
     }
 
+    /// Changes the snapshot of a mirror catalog directly (see `apply(_:)`), publishing it when
+    /// `change` says so.
+    func mirror(_ change: (inout CatalogSnapshot) -> Bool) -> Bool {
+        var applied = false
+        publish { state in
+            applied = change(&state.snapshot)
+            return applied
+        }
+        return applied
+    }
+
     /// Runs `change` under the lock; when it reports a change, hands the new snapshot to every
     /// waiter and stream.
     private func publish(_ change: (inout State) -> Bool) {

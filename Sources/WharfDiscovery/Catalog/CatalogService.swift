@@ -1,7 +1,7 @@
 import WharfModel
 
 /// Whether an endpoint may receive traffic, in Consul's words.
-public enum CatalogHealth: String, Hashable, Sendable {
+public enum CatalogHealth: String, Codable, Hashable, Sendable {
     /// Running, not being stopped, every health and readiness check passed (or the app has none).
     case passing
     /// Running but not (yet) known healthy: checks failing or not passed yet.
@@ -9,7 +9,7 @@ public enum CatalogHealth: String, Hashable, Sendable {
 }
 
 /// One running instance of an app as seen through one of its ports.
-public struct CatalogEndpoint: Hashable, Sendable {
+public struct CatalogEndpoint: Codable, Hashable, Sendable {
     /// The instance id (`shop_web.instance-…`): Consul's `ServiceID`, unique per service.
     public var instanceId: String
     /// Marathon's task id of the running incarnation.
@@ -37,7 +37,7 @@ public struct CatalogEndpoint: Hashable, Sendable {
 }
 
 /// How an app port wants HTTP traffic routed to it, from labels.
-public struct HTTPRouteRule: Hashable, Sendable {
+public struct HTTPRouteRule: Codable, Hashable, Sendable {
     /// Host names (lower case, without port); empty = any host.
     public var hosts: [String]
     /// Path prefixes; at least one ("/" = everything).
@@ -50,7 +50,7 @@ public struct HTTPRouteRule: Hashable, Sendable {
 }
 
 /// One service of the catalog: one port of one app (or a port-less app), with its running instances.
-public struct CatalogService: Hashable, Sendable {
+public struct CatalogService: Codable, Hashable, Sendable {
     /// Consul's service name: the app id without its leading `/`, other `/` as `-`, plus
     /// `-<port name or index>` for ports after the first; labels can override it.
     public var name: String

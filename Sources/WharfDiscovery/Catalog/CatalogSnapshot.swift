@@ -1,7 +1,7 @@
 import WharfModel
 
 /// An agent as Consul's node: where endpoints live.
-public struct CatalogNode: Hashable, Sendable {
+public struct CatalogNode: Codable, Hashable, Sendable {
     /// The agent id (Consul's `Node` and `ID`).
     public var name: String
     /// The agent's advertised address.
@@ -17,7 +17,7 @@ public struct CatalogNode: Hashable, Sendable {
 
 /// Everything registered under one service name: usually one port of one app; several when apps or
 /// ports share a name (as in Consul, where a name groups any number of registrations).
-public struct ServiceEntry: Hashable, Sendable {
+public struct ServiceEntry: Codable, Hashable, Sendable {
     public var name: String
     /// The registrations, ordered by app id then port index.
     public var parts: [CatalogService]
@@ -50,7 +50,7 @@ public struct CatalogSnapshot: Sendable {
     /// When a name last disappeared, so that a query for a removed service blocks until it returns.
     public internal(set) var removedAt: [String: UInt64]
     /// The Consul datacenter this catalog answers for.
-    public let datacenter: String
+    public internal(set) var datacenter: String
 
     init(index: UInt64, datacenter: String) {
         self.index = index

@@ -134,6 +134,16 @@ public enum AgentReport: Codable, Hashable, Sendable {
     case unreachable(agentId: String, reason: String)
 }
 
+extension AgentReport {
+    /// The agent that sent the report.
+    public var agentId: String {
+        switch self {
+        case let .registered(info): info.id
+        case let .status(agentId, _), let .fullState(agentId, _), let .portsInUse(agentId, _), let .unreachable(agentId, _): agentId
+        }
+    }
+}
+
 /// The boundary between the control plane and its agents, as messages.
 ///
 /// `wharf dev` uses an in-process link; a cluster uses one over the network. The control plane never

@@ -55,6 +55,10 @@ public struct ClusterState: Sendable {
     /// Agents the link has not heard from for its timeout (or that did not come back after a
     /// restart), until they register again; nothing is placed on them.
     public var unreachableAgents: [String: UnreachableAgent] = [:]
+    /// Agents being drained, by agent id (also agents not connected now).
+    public var drains: [String: AgentDrain] = [:]
+    /// When each agent was last heard from (any report), by agent id.
+    public var agentLastSeen: [String: Timestamp] = [:]
     /// Whether `agents` changed since the catalog's nodes were last set.
     var agentsChanged = true
     /// Version of the root group: the time of the last accepted change.

@@ -38,7 +38,7 @@ extension ControlPlane {
             now: now, apps: Array(effectiveApps().values),
             instances: state.instances.values.filter { $0.isActive && !isUnreachableInactive($0, now: now) },
             agents: agentsWithHostPorts(), backoff: state.backoff, seed: passCount,
-            reservedPorts: routedServicePorts(), frozenApps: frozen)
+            reservedPorts: routedServicePorts(), frozenApps: frozen, drainingAgents: Set(state.drains.keys))
         let decisions = scheduler.decide(view)
 
         var queue: [PathId: QueueEntry] = [:]

@@ -6,6 +6,8 @@ import WharfScheduler
 extension ControlPlane {
     /// Applies one agent report to the instance records.
     func handle(_ report: AgentReport) async {
+        // The link's own verdict is not word from the agent.
+        if case .unreachable = report {} else { state.agentLastSeen[report.agentId] = Timestamp.now() }
         switch report {
         case let .registered(info):
             logger.info("agent registered", metadata: ["agent": "\(info.id)", "host": "\(info.host)", "isolation": "\(info.isolation)"])

@@ -70,6 +70,10 @@ extension StateStore {
             guard let failure = reader.read(TaskFailure.self, record, apps: []) else { continue }
             if loaded.state.apps[failure.appId] != nil { loaded.state.lastTaskFailures[failure.appId] = failure }
         }
+        for record in try await list(prefix: StateKeys.drainsPrefix) {
+            guard let drain = reader.read(AgentDrain.self, record, apps: []) else { continue }
+            loaded.state.drains[drain.agentId] = drain
+        }
         if let record = try await get(StateKeys.rootVersion), let root = reader.read(StoredRootVersion.self, record, apps: []) {
             loaded.state.rootVersion = root.rootVersion
         }

@@ -143,36 +143,48 @@ public enum WharfDev {
             logger: logger)
     }
 
-    /// The edge router fed from the catalog, the DNS server and the Consul-only port, as configured.
+    /// The edge router fed from the control plane's catalog, the DNS server and the Consul-only
+    /// port, as configured.
     static func discoveryServices(controlPlane: ControlPlane, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
-        let configuration = controlPlane.configuration
-        let discovery = configuration.discovery
+        discoveryServices(source: controlPlane.discoverySource, consulBind: controlPlane.configuration.bindAddress,
+                          barrier: controlPlane.routing, logger: logger,
+                          onListenerErrors: { errors in await controlPlane.routeListenersChanged(errors) })
+    }
+
+    /// The edge router, the DNS server and the Consul-only port over `source`'s catalog, as its
+    /// discovery configuration asks: what `wharf dev` runs next to its control plane and every
+    /// agent of a cluster runs over its mirror of the control plane's catalog. The router tells
+    /// `barrier` which catalog index it serves, and `onListenerErrors` which TCP routes cannot listen.
+    public static func discoveryServices(
+        source: DiscoverySource, consulBind: String, barrier: RoutingBarrier, logger: Logger,
+        onListenerErrors: @escaping @Sendable ([Int: String]) async -> Void
+    ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        let discovery = source.discovery
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let port = discovery.routerPort {
             let router = EdgeRouter(configuration: routerConfiguration(discovery, port: port), logger: logger)
             services.append(.init(service: ListenerService(router, what: "the edge router on \(discovery.routerBind):\(port)", flag: "--router-port")))
             services.append(.init(service: RouteFeeder(
-                catalog: controlPlane.catalog, router: router, builder: RouteTableBuilder(configuration: discovery),
-                barrier: controlPlane.routing, logger: logger,
-                onListenerErrors: { errors in await controlPlane.routeListenersChanged(errors) })))
+                catalog: source.catalog, router: router, builder: RouteTableBuilder(configuration: discovery),
+                barrier: barrier, logger: logger, onListenerErrors: onListenerErrors)))
         }
         if let port = discovery.dnsPort {
             let dns = DNSConfiguration(bindAddress: discovery.dnsBind, port: port, domain: "consul",
                                        extraDomains: discovery.dnsExtraDomains, ttl: discovery.dnsTTL)
-            services.append(.init(service: ListenerService(DNSServer(configuration: dns, catalog: controlPlane.catalog, logger: logger),
+            services.append(.init(service: ListenerService(DNSServer(configuration: dns, catalog: source.catalog, logger: logger),
                                                            what: "the DNS server on \(discovery.dnsBind):\(port)", flag: "--dns-port")))
         }
         if let port = discovery.consulPort {
             let router = Router()
-            ConsulRoutes(controlPlane: controlPlane).register(on: router)
+            ConsulRoutes(source: source).register(on: router)
             services.append(.init(service: Application(
                 router: router,
-                configuration: .init(address: .hostname(configuration.bindAddress, port: port), serverName: "wharf"),
+                configuration: .init(address: .hostname(consulBind, port: port), serverName: "wharf"),
                 logger: logger)))
         }
         // Last, so that it is stopped first: blocking Consul queries end before the API servers
         // wait for their requests to finish.
-        services.append(.init(service: CatalogCloser(catalog: controlPlane.catalog)))
+        services.append(.init(service: CatalogCloser(catalog: source.catalog)))
         return services
     }
 }

@@ -59,7 +59,7 @@ struct RouteFeeder: Service {
     }
 
     func run() async throws {
-        barrier.attach()
+        barrier.attach(RoutingBarrier.localRouter)
         try? await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await follow() }
@@ -109,7 +109,7 @@ struct RouteFeeder: Service {
                     "version": "\(version)", "http": "\(table.http.count)", "tcp": "\(table.tcp.count)",
                 ])
             }
-            barrier.applied(snapshot.index)
+            barrier.applied(snapshot.index, by: RoutingBarrier.localRouter)
             reportRouteErrors(snapshot, reported: &reportedErrors)
         }
     }

@@ -110,6 +110,7 @@ enum OpenAPIDocument {
         "version": (OpenAPISchemas.timestamp, "A stored version, as GET .../versions lists them."),
         "deploymentId": (["type": "string", "format": "uuid"], "Deployment id, as GET /v2/deployments lists them."),
         "service": (OpenAPISchemas.string(minLength: 1), "Service name (an app's service name)."),
+        "agent": (OpenAPISchemas.string(minLength: 1), "Agent id, or the address an agent advertises."),
     ]
 
     private static func writeOperation(_ route: MarathonRoute, datacenter: String, into w: inout JSONWriter) {
