@@ -123,7 +123,9 @@ final class AgentUplink: Service, Sendable {
             index += 1
             var welcomed = false
             do {
-                switch try await session(with: server, welcomed: &welcomed) {
+                let end = try await session(with: server, welcomed: &welcomed)
+                if Task.isCancelled { return }
+                switch end {
                 case let .refused(refusal):
                     logger.error("the server refused this agent", metadata: [
                         "server": "\(server)", "code": "\(refusal.code.rawValue)", "reason": "\(refusal.reason)",
