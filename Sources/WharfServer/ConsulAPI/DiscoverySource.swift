@@ -6,8 +6,8 @@ public struct DiscoverySource: Sendable {
     public let catalog: Catalog
     /// How route labels and the router's domain are read (for `/v1/wharf/routes`).
     public let discovery: DiscoveryConfiguration
-    /// The datacenter `/v1/agent/self` names (the catalog's own answers queries).
-    public let datacenter: String
+    /// The catalog's datacenter (a mirror learns it from the control plane).
+    public var datacenter: String { catalog.snapshot.datacenter }
     /// This node's name and address in `/v1/agent/self`.
     public let nodeName: String
     public let address: String
@@ -15,11 +15,10 @@ public struct DiscoverySource: Sendable {
     /// `host:port` of the control plane's API (`/v1/status/leader` and `peers`).
     public let leader: @Sendable () -> String
 
-    public init(catalog: Catalog, discovery: DiscoveryConfiguration, datacenter: String, nodeName: String,
+    public init(catalog: Catalog, discovery: DiscoveryConfiguration, nodeName: String,
                 address: String, port: Int, leader: @escaping @Sendable () -> String) {
         self.catalog = catalog
         self.discovery = discovery
-        self.datacenter = datacenter
         self.nodeName = nodeName
         self.address = address
         self.port = port
@@ -32,9 +31,8 @@ extension ControlPlane {
     public nonisolated var discoverySource: DiscoverySource {
         let configuration = self.configuration
         let leader = SystemRoutes.leaderAddress(configuration)
-        return DiscoverySource(catalog: catalog, discovery: configuration.discovery, datacenter: configuration.datacenter,
-                               nodeName: "wharf", address: configuration.advertisedHost, port: configuration.apiPort,
-                               leader: { leader })
+        return DiscoverySource(catalog: catalog, discovery: configuration.discovery, nodeName: "wharf",
+                               address: configuration.advertisedHost, port: configuration.apiPort, leader: { leader })
     }
 }
 
