@@ -88,7 +88,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "WharfServerTests", dependencies: [
-            "WharfServer", "WharfModel", "WharfScheduler", "WharfStore",
+            "WharfServer", "WharfModel", "WharfScheduler", "WharfStore", "WharfDiscovery",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),

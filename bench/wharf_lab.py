@@ -128,19 +128,7 @@ class Wharf:
     # -- HTTP --
 
     def request(self, method, path, body=None, timeout=30):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
-        try:
-            data = json.dumps(body) if body is not None else None
-            conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
-            resp = conn.getresponse()
-            payload = resp.read()
-            try:
-                parsed = json.loads(payload) if payload else None
-            except ValueError:
-                parsed = None
-            return resp.status, parsed
-        finally:
-            conn.close()
+        return request_json(self.port, method, path, body, timeout)
 
     def tasks(self, app_id):
         status, body = self.request("GET", "/v2/apps" + app_id + "/tasks")
@@ -290,6 +278,38 @@ class Events(threading.Thread):
     def count(self):
         with self.cond:
             return len(self.events)
+
+
+def request_json(port, method, path, body=None, timeout=30):
+    """`method path` on 127.0.0.1:port with a JSON body; returns (status, parsed JSON or None)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        data = json.dumps(body) if body is not None else None
+        conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        payload = resp.read()
+        try:
+            parsed = json.loads(payload) if payload else None
+        except ValueError:
+            parsed = None
+        return resp.status, parsed
+    finally:
+        conn.close()
+
+
+def write_summary(summary, name, hidden=()):
+    """Prints `summary` (floats to 2 places, keys in `hidden` left out) and writes it as JSON to
+    bench/results/<name>-<time>.json; returns the path."""
+    print()
+    for key, value in summary.items():
+        if key in hidden:
+            continue
+        print(f"{key:26} {value:.2f}" if isinstance(value, float) else f"{key:26} {value}")
+    path = results_path(f"{name}-{time.strftime('%Y%m%d-%H%M%S')}.json")
+    with open(path, "w") as f:
+        json.dump(summary, f, indent=2)
+    print(f"\nwrote {path}")
+    return path
 
 
 def results_path(name):

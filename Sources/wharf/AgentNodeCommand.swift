@@ -53,14 +53,16 @@ struct AgentNodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("cpu-hard-limit"), help: ArgumentHelp("true: enforce task cpus as a hard CFS quota; false: a relative weight [WHARF_CPU_HARD_LIMIT] (default false).", valueName: "bool"))
     var cpuHardLimit: String?
 
-    @Option(name: .customLong("router-port"), help: ArgumentHelp("Port of this node's HTTP edge router, or off [WHARF_ROUTER_PORT] (default 8000; checked, not served yet).", valueName: "port"))
+    @Option(name: .customLong("router-port"), help: ArgumentHelp("Port of this node's HTTP edge router, following the server's catalog, or off [WHARF_ROUTER_PORT] (default 8000).", valueName: "port"))
     var routerPort: String?
 
-    @Option(name: .customLong("dns-port"), help: ArgumentHelp("Port of this node's DNS server, or off [WHARF_DNS_PORT] (default 8600; checked, not served yet).", valueName: "port"))
+    @Option(name: .customLong("dns-port"), help: ArgumentHelp("Port of this node's DNS server (UDP and TCP), or off [WHARF_DNS_PORT] (default 8600).", valueName: "port"))
     var dnsPort: String?
 
-    @Option(name: .customLong("consul-port"), help: ArgumentHelp("Port of this node's Consul API, or off [WHARF_CONSUL_PORT] (default off; checked, not served yet).", valueName: "port"))
+    @Option(name: .customLong("consul-port"), help: ArgumentHelp("Port of this node's Consul API (read side, blocking queries), or off [WHARF_CONSUL_PORT] (default off).", valueName: "port"))
     var consulPort: String?
+
+    @OptionGroup var routing: RoutingOptions
 
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
     var logLevel: String?
@@ -82,6 +84,6 @@ struct AgentNodeCommand: AsyncParsableCommand {
             "cpus": cpus, "mem": mem, "disk": disk, "task-ports": taskPorts, "docker-socket": dockerSocket,
             "cpu-hard-limit": cpuHardLimit, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
             "log-level": logLevel,
-        ], environment: environment), attributes: attributes)
+        ].merging(routing.flags) { own, _ in own }, environment: environment), attributes: attributes)
     }
 }

@@ -98,12 +98,11 @@ struct AgentNodeSettings {
         return attributes
     }
 
-    /// `--router-port`, `--dns-port`, `--consul-port`: ports (or off), distinct, outside the task ports.
+    /// The router, DNS and Consul API flags, as for `wharf dev`; their ports (or off) distinct and
+    /// outside the task ports.
     static func discovery(_ source: DevSettings.Source, taskPorts: [PortRange]) throws -> DiscoveryConfiguration {
         var discovery = DiscoveryConfiguration()
-        if let (text, origin) = source.value("router-port") { discovery.routerPort = try DevSettings.optionalPort(text, origin: origin) }
-        if let (text, origin) = source.value("dns-port") { discovery.dnsPort = try DevSettings.optionalPort(text, origin: origin) }
-        if let (text, origin) = source.value("consul-port") { discovery.consulPort = try DevSettings.optionalPort(text, origin: origin) }
+        try DevSettings.readDiscovery(source, into: &discovery)
         let listeners = [("--router-port", discovery.routerPort), ("--dns-port", discovery.dnsPort), ("--consul-port", discovery.consulPort)]
             .compactMap { flag, port in port.map { (flag, $0) } }
         let ranges = taskPorts.map(\.description).joined(separator: ",")

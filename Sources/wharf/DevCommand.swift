@@ -76,29 +76,10 @@ struct DevCommand: AsyncParsableCommand {
     @Option(name: .customLong("router-port"), help: ArgumentHelp("Port of the HTTP edge router, or off [WHARF_ROUTER_PORT] (default 8000).", valueName: "port"))
     var routerPort: String?
 
-    @Option(name: .customLong("router-bind"), help: ArgumentHelp("Address the router's HTTP and TCP listeners and the DNS server bind to [WHARF_ROUTER_BIND] (default 0.0.0.0).", valueName: "address"))
-    var routerBind: String?
-
-    @Option(name: .customLong("router-domain"), help: ArgumentHelp("Route <service>.<domain> to every app's first port, or off [WHARF_ROUTER_DOMAIN] (default localhost: http://web.localhost:8000/).", valueName: "domain"))
-    var routerDomain: String?
-
-    @Option(name: .customLong("router-groups"), help: ArgumentHelp("Route only apps in these marathon-lb groups (HAPROXY_GROUP), comma-separated; * for all [WHARF_ROUTER_GROUPS] (default all).", valueName: "groups"))
-    var routerGroups: String?
-
-    @Option(name: .customLong("tcp-routes"), help: ArgumentHelp("Listen on every app's service ports and relay TCP to its instances [WHARF_TCP_ROUTES] (default true).", valueName: "bool"))
-    var tcpRoutes: String?
-
-    @Option(name: .customLong("router-timeouts"), help: ArgumentHelp("Router timeouts, e.g. connect=3s,header=10s,backend=60s,idle=60s,tunnel=1h (the defaults) [WHARF_ROUTER_TIMEOUTS].", valueName: "list"))
-    var routerTimeouts: String?
-
     @Option(name: .customLong("dns-port"), help: ArgumentHelp("Port of the DNS server (UDP and TCP), or off [WHARF_DNS_PORT] (default 8600).", valueName: "port"))
     var dnsPort: String?
 
-    @Option(name: .customLong("dns-domains"), help: ArgumentHelp("Domains answered besides consul, comma-separated [WHARF_DNS_DOMAINS] (default wharf: web.wharf, web.service.wharf).", valueName: "domains"))
-    var dnsDomains: String?
-
-    @Option(name: .customLong("dns-ttl"), help: ArgumentHelp("TTL of DNS answers in seconds [WHARF_DNS_TTL] (default 0, as Consul).", valueName: "seconds"))
-    var dnsTTL: String?
+    @OptionGroup var routing: RoutingOptions
 
     @Option(name: .customLong("consul-port"), help: ArgumentHelp("Also serve the Consul API alone on this port, e.g. 8500 [WHARF_CONSUL_PORT] (default off; it is always on the API port).", valueName: "port"))
     var consulPort: String?
@@ -125,10 +106,9 @@ struct DevCommand: AsyncParsableCommand {
             "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
             "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit, "kill-drain": killDrain,
             "deployment-deadline": deploymentDeadline, "deployment-max-failures": deploymentMaxFailures,
-            "docker-socket": dockerSocket, "router-port": routerPort, "router-bind": routerBind,
-            "router-domain": routerDomain, "router-groups": routerGroups, "tcp-routes": tcpRoutes, "router-timeouts": routerTimeouts, "dns-port": dnsPort,
-            "dns-domains": dnsDomains, "dns-ttl": dnsTTL, "consul-port": consulPort, "datacenter": datacenter,
-        ], environment: environment)
+            "docker-socket": dockerSocket, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
+            "datacenter": datacenter,
+        ].merging(routing.flags) { own, _ in own }, environment: environment)
         return try DevSettings(source)
     }
 }

@@ -200,9 +200,23 @@ struct DevSettings {
         return URL(fileURLWithPath: cwd).appendingPathComponent(expanded).standardizedFileURL.path
     }
 
-    /// Router, DNS and Consul API settings.
+    /// Router, DNS and Consul API settings, and that no two listeners share a port.
     private static func readDiscovery(_ source: Source, into config: inout ServerConfiguration) throws {
         var discovery = config.discovery
+        try readDiscovery(source, into: &discovery)
+        let bound = [("--api-port", config.apiPort as Int?), ("--router-port", discovery.routerPort), ("--consul-port", discovery.consulPort),
+                     ("--dns-port", discovery.dnsPort)]
+            .compactMap { name, port in port.map { (name, $0) } }
+        for (i, (name, port)) in bound.enumerated() {
+            if let other = bound[..<i].first(where: { $0.1 == port }) {
+                throw ValidationError("\(name) \(port) is already used by \(other.0)")
+            }
+        }
+        config.discovery = discovery
+    }
+
+    /// The router, DNS and Consul API flags (`wharf dev`'s and `wharf agent`'s) into `discovery`.
+    static func readDiscovery(_ source: Source, into discovery: inout DiscoveryConfiguration) throws {
         if let (text, origin) = source.value("router-port") { discovery.routerPort = try optionalPort(text, origin: origin) }
         if let (text, origin) = source.value("dns-port") { discovery.dnsPort = try optionalPort(text, origin: origin) }
         if let (text, origin) = source.value("consul-port") { discovery.consulPort = try optionalPort(text, origin: origin) }
@@ -259,15 +273,6 @@ struct DevSettings {
                 discovery.routerTimeouts[pair[0]] = seconds
             }
         }
-        let bound = [("--api-port", config.apiPort as Int?), ("--router-port", discovery.routerPort), ("--consul-port", discovery.consulPort),
-                     ("--dns-port", discovery.dnsPort)]
-            .compactMap { name, port in port.map { (name, $0) } }
-        for (i, (name, port)) in bound.enumerated() {
-            if let other = bound[..<i].first(where: { $0.1 == port }) {
-                throw ValidationError("\(name) \(port) is already used by \(other.0)")
-            }
-        }
-        config.discovery = discovery
     }
 
     /// `500ms`, `3s`, `2m`, `1h` or a bare number of seconds.

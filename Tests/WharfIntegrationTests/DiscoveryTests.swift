@@ -23,8 +23,8 @@ struct DiscoveryTests {
         try await throughRouter(port: wharf.routerPort, host: host, path: path)
     }
 
-    static func throughRouter(port: Int, host: String, path: String = "/") async throws -> (Int, String) {
-        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+    static func throughRouter(port: Int, host: String, path: String = "/", address: String = "127.0.0.1") async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: "http://\(address):\(port)\(path)")
         request.headers.replaceOrAdd(name: "Host", value: host)
         let response = try await MarathonClient.http.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -273,26 +273,7 @@ struct DiscoveryTests {
 
             let counters = LoadCounters()
             let port = wharf.routerPort
-            let load = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for _ in 0..<6 {
-                        group.addTask {
-                            while !counters.stop.load(ordering: .relaxed) {
-                                do {
-                                    let (status, body) = try await Self.throughRouter(port: port, host: "busy.test")
-                                    if status == 200 {
-                                        counters.served.add(1, ordering: .relaxed)
-                                    } else {
-                                        counters.failures.withLock { $0.append("HTTP \(status): \(body)") }
-                                    }
-                                } catch {
-                                    counters.failures.withLock { $0.append("\(error)") }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            let load = counters.generate(clients: 6) { try await Self.throughRouter(port: port, host: "busy.test") }
             try await waitUntil("load is flowing", timeout: .seconds(10)) { counters.served.load(ordering: .relaxed) > 50 }
             let restart = try await wharf.api.post("/v2/apps/busy/restart")
             #expect(restart.status == 200, "\(restart)")
@@ -317,4 +298,29 @@ final class LoadCounters: Sendable {
     let failures = Mutex<[String]>([])
     let served = Atomic<Int>(0)
     let stop = Atomic<Bool>(false)
+
+    /// `clients` loops sending `request` back to back until `stop`, counting 200s as served and
+    /// anything else (another status, an error) as a failure.
+    func generate(clients: Int, _ request: @escaping @Sendable () async throws -> (Int, String)) -> Task<Void, Never> {
+        Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<clients {
+                    group.addTask {
+                        while !self.stop.load(ordering: .relaxed) {
+                            do {
+                                let (status, body) = try await request()
+                                if status == 200 {
+                                    self.served.add(1, ordering: .relaxed)
+                                } else {
+                                    self.failures.withLock { $0.append("HTTP \(status): \(body)") }
+                                }
+                            } catch {
+                                self.failures.withLock { $0.append("\(error)") }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import Testing
+import WharfDiscovery
 import WharfModel
 @testable import WharfServer
 
@@ -46,10 +47,31 @@ struct WireFormatTests {
             .report(.status(agentId: "agent-1", status)),
             .report(.fullState(agentId: "agent-1", [status])),
             .report(.portsInUse(agentId: "agent-1", [10005, 10007])),
+            .hello(WireHello(protocol: WireProtocol.name, versions: [1], agentId: "agent-1", processId: "p1", token: "t",
+                             agent: Self.info, software: "wharf test", followsCatalog: true, servesRoutes: true)),
+            .welcome(WireWelcome(version: 1, heartbeatSeconds: 2, timeoutSeconds: 10, serverId: "s1", apiAddress: "10.0.0.1:8080")),
+            .catalog(Self.catalogDelta()),
+            .routesApplied(index: 1_700_000_000_123),
         ]
         for message in messages {
             #expect(try Self.roundTrip(message) == message, "\(message.typeName)")
         }
+    }
+
+    /// A catalog with one service of two instances, as a full copy.
+    static func catalogDelta() -> CatalogDelta {
+        let catalog = Catalog(datacenter: "east", startIndex: 1_700_000_000_000)
+        var app = AppDefinition(id: PathId("/shop/web"))
+        app.portDefinitions = [PortDefinition(port: 10001, name: "http")]
+        let members = (1...2).map { n in
+            CatalogMember(instance: Instance(
+                id: "shop_web.instance-\(n)", appId: app.id, appVersion: Timestamp(millis: 1), configVersion: Timestamp(millis: 1),
+                agentId: "agent-\(n)", host: "127.0.0.\(n + 1)", ports: [31000 + n], resources: app.resources, state: .running,
+                stagedAt: Timestamp(millis: 1)), health: .passing, output: "ok")
+        }
+        catalog.replace([app.id: CatalogService.services(of: app, members: members)])
+        catalog.setNodes([CatalogNode(name: "agent-1", address: "127.0.0.2"), CatalogNode(name: "agent-2", address: "127.0.0.3")])
+        return catalog.snapshot.delta(since: 0)
     }
 
     @Test("a launch keeps the app's version fields, which Marathon's JSON treats as output only")

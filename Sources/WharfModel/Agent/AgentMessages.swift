@@ -156,4 +156,11 @@ public protocol AgentLink: Sendable {
     func send(_ command: AgentCommand, to agentId: String)
     /// Reports from all agents, in the order each agent sent them.
     var reports: AsyncStream<AgentReport> { get }
+    /// When each connected agent was last heard from, heartbeats included (links without
+    /// heartbeats: none).
+    func lastHeard() -> [String: Timestamp]
+}
+
+extension AgentLink {
+    public func lastHeard() -> [String: Timestamp] { [:] }
 }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import WharfDiscovery
 import WharfModel
 
 /// The server's end of the agent link: an ``AgentLink`` over many TCP connections, one per
@@ -48,7 +49,17 @@ public final class AgentHub: AgentLink, Service, Sendable {
         self.reports = reports
         self.registry = LockedValue(AgentRegistry(
             timeout: configuration.agentTimeoutSeconds, launchResend: configuration.launchResendSeconds,
-            serverId: serverId, reports: continuation))
+            serverId: serverId, apiAddress: configuration.apiAddress, reports: continuation))
+    }
+
+    /// The catalog every agent's router, DNS server and Consul API follow, and the barrier that kills
+    /// wait on until the agents' routers serve a catalog index.
+    private let discovery = LockedValue<(catalog: Catalog, routing: RoutingBarrier)?>(nil)
+
+    /// Makes every connected agent follow `catalog` (a full copy, then its changes), and the
+    /// routers of those that run one count in `routing`. Call before ``run()``.
+    public func follow(_ catalog: Catalog, routing: RoutingBarrier) {
+        discovery.withLock { $0 = (catalog, routing) }
     }
 
     /// Queues `command` for `agentId` and returns at once. A kill for an agent that is away is held
@@ -60,6 +71,13 @@ public final class AgentHub: AgentLink, Service, Sendable {
         logger.warning("command for an agent that is not connected dropped", metadata: [
             "agent": "\(agentId)", "command": "\(WireMessage.command(command).typeName)", "reason": "\(dropped)",
         ])
+    }
+
+    /// When each connected agent was last heard from (any message, heartbeats included).
+    public func lastHeard() -> [String: Timestamp] {
+        let now = Timestamp.now()
+        return Dictionary(connections().map { ($0.agentId, now.adding(seconds: -$0.silentSeconds)) },
+                          uniquingKeysWith: { first, _ in first })
     }
 
     /// The agents connected now: id, peer address and seconds since each was last heard from.
@@ -168,10 +186,13 @@ public final class AgentHub: AgentLink, Service, Sendable {
                 case let .success((admitted, outbox)):
                     handshakeTimeout.cancel()
                     session = admitted
+                    let feed = hello.followsCatalog ? discovery.withLock { $0 } : nil
+                    if let feed, hello.servesRoutes { feed.routing.attach(session.agentId) }
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask { try await WireConnection.drain(outbox, into: outbound) }
+                        if let feed { group.addTask { await Self.feedCatalog(feed.catalog, to: session) } }
                         defer { group.cancelAll() }
-                        try await self.readReports(&iterator, session: session)
+                        try await self.readReports(&iterator, session: session, routing: feed?.routing)
                     }
                 }
             }
@@ -222,9 +243,11 @@ public final class AgentHub: AgentLink, Service, Sendable {
     /// Reads the agent's messages until it closes the connection, this connection is replaced, or
     /// a frame is bad (thrown).
     private func readReports(_ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
-                             session: AgentRegistry.Session) async throws {
+                             session: AgentRegistry.Session, routing: RoutingBarrier?) async throws {
         defer {
             if registry.withLock({ $0.ended(session) }) {
+                // Its router no longer tells what it serves: kills stop waiting for it.
+                routing?.detach(session.agentId)
                 logger.info("agent disconnected; it becomes unreachable unless it reconnects within the agent timeout", metadata: [
                     "agent": "\(session.agentId)", "address": "\(session.address)",
                     "agentTimeout": "\(configuration.agentTimeoutSeconds)",
@@ -239,10 +262,26 @@ public final class AgentHub: AgentLink, Service, Sendable {
                 current = registry.withLock { $0.heard(on: session, now: now) }
             case let .report(report):
                 current = registry.withLock { $0.received(report, on: session, now: now) }
-            case .hello, .welcome, .refused, .command:
+            case let .routesApplied(index):
+                current = registry.withLock { $0.heard(on: session, now: now) }
+                if current { routing?.applied(index, by: session.agentId) }
+            case .hello, .welcome, .refused, .command, .catalog:
                 throw ConnectionEnd.unexpected(message.typeName)
             }
             guard current else { return }
+        }
+    }
+
+    /// Sends `catalog` to the agent of `session`: a full copy, then on every change what changed
+    /// since the last one sent (changes that come faster than this task runs are merged into one
+    /// delta), until the session ends.
+    private static func feedCatalog(_ catalog: Catalog, to session: AgentRegistry.Session) async {
+        var sent: UInt64 = 0
+        for await snapshot in catalog.changes() {
+            guard !Task.isCancelled else { return }
+            guard snapshot.index != sent else { continue }
+            session.outbox.yield(.catalog(snapshot.delta(since: sent)))
+            sent = snapshot.index
         }
     }
 

@@ -15,6 +15,9 @@ public struct AgentHubConfiguration: Sendable {
     /// A launch no report has confirmed after this many seconds is sent again (then after twice as
     /// long, up to a minute): commands are idempotent. Default 10.
     public var launchResendSeconds: Double
+    /// `host:port` of the server's HTTP API, told to agents in the welcome (their Consul API names
+    /// it as the leader). Default: none.
+    public var apiAddress: String = ""
     /// Protocol versions accepted (tests accept others).
     var protocolVersions: ClosedRange<Int> = WireProtocol.versions
 

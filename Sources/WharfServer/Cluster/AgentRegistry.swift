@@ -66,10 +66,15 @@ struct AgentRegistry {
     /// At most this many kills are held per agent (the oldest instance ids go first).
     static let maxHeldKills = 10_000
 
-    init(timeout: Double, launchResend: Double, serverId: String, reports: AsyncStream<AgentReport>.Continuation) {
+    /// The server's API address, told in welcomes.
+    let apiAddress: String
+
+    init(timeout: Double, launchResend: Double, serverId: String, apiAddress: String = "",
+         reports: AsyncStream<AgentReport>.Continuation) {
         self.timeout = timeout
         self.launchResend = launchResend
         self.serverId = serverId
+        self.apiAddress = apiAddress
         self.reports = reports
     }
 
@@ -107,7 +112,8 @@ struct AgentRegistry {
         let held = heldKills.removeValue(forKey: session.agentId) ?? [:]
 
         session.outbox.yield(.welcome(WireWelcome(
-            version: version, heartbeatSeconds: heartbeatInterval, timeoutSeconds: timeout, serverId: serverId)))
+            version: version, heartbeatSeconds: heartbeatInterval, timeoutSeconds: timeout, serverId: serverId,
+            apiAddress: apiAddress)))
         reports.yield(.registered(info))
         for kill in held.values.sorted(by: { $0.instanceId < $1.instanceId }) {
             session.outbox.yield(.command(.kill(kill)))

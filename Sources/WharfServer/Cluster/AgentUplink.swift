@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import ServiceLifecycle
 import WharfAgent
+import WharfDiscovery
 import WharfModel
 
 /// An agent's end of the agent link: dials the servers in turn (``AgentUplinkConfiguration/servers``),
@@ -39,6 +40,19 @@ final class AgentUplink: Service, Sendable {
         var channel: (any Channel)?
         /// The last server that welcomed this agent.
         var serverId: String?
+        /// Its API address (`host:port`), as it said in the welcome.
+        var apiAddress = ""
+    }
+
+    /// `host:port` of the API of the server this agent was last welcomed by; empty before that.
+    var leaderAddress: String { forwarding.withLock { $0.apiAddress } }
+
+    /// Tells the server that this node's router serves the catalog up to `index` (dropped while no
+    /// server is connected: a new connection starts with a full copy, which the router reports again).
+    func routesApplied(_ index: UInt64) {
+        forwarding.withLock { forwarding in
+            _ = forwarding.outbox?.yield(.routesApplied(index: index))
+        }
     }
 
     init(agent: any AgentEndpoint, configuration: AgentUplinkConfiguration, logger: Logger) {
@@ -179,7 +193,8 @@ final class AgentUplink: Service, Sendable {
         info.hostname = configuration.hostname
         let hello = WireHello(
             protocol: WireProtocol.name, versions: Array(configuration.protocolVersions), agentId: agent.id,
-            processId: processId, token: configuration.token, agent: info, software: WireProtocol.software)
+            processId: processId, token: configuration.token, agent: info, software: WireProtocol.software,
+            followsCatalog: configuration.mirror != nil, servesRoutes: configuration.mirror != nil && configuration.servesRoutes)
         return try await connection.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
             try await WireConnection.write(.hello(hello), to: outbound)
@@ -215,7 +230,10 @@ final class AgentUplink: Service, Sendable {
             forwarding.serial += 1
             forwarding.outbox = continuation
             forwarding.synced = false
-            defer { forwarding.serverId = welcome.serverId }
+            defer {
+                forwarding.serverId = welcome.serverId
+                forwarding.apiAddress = welcome.apiAddress
+            }
             return (forwarding.serial, forwarding.serverId)
         }
         defer {
@@ -246,7 +264,13 @@ final class AgentUplink: Service, Sendable {
                     agent.submit(command)
                 case let .heartbeat(interval):
                     if let interval, interval > 0 { clock.withLock { $0.interval = interval } }
-                case .hello, .welcome, .refused, .report:
+                case let .catalog(delta):
+                    guard let mirror = configuration.mirror else { throw AgentUplinkError.unexpected(message.typeName) }
+                    guard mirror.apply(delta) else {
+                        // Cannot happen on one ordered connection; a new one starts with a full copy.
+                        throw AgentUplinkError.catalogGap(base: delta.base, held: mirror.snapshot.index)
+                    }
+                case .hello, .welcome, .refused, .report, .routesApplied:
                     throw AgentUplinkError.unexpected(message.typeName)
                 }
             }
@@ -295,12 +319,16 @@ enum AgentUplinkError: Error, CustomStringConvertible {
     case closedDuringHandshake
     /// The server sent a message a server does not send.
     case unexpected(String)
+    /// A catalog delta that does not start at the index this node holds.
+    case catalogGap(base: UInt64, held: UInt64)
 
     var description: String {
         switch self {
         case let .refused(server, reason): "the server at \(server) refused this agent: \(reason)"
         case .closedDuringHandshake: "the server closed the connection before answering the hello"
         case let .unexpected(type): "the server sent a '\(type)' message, which a server does not send"
+        case let .catalogGap(base, held):
+            "the server sent catalog changes since index \(base) while this node holds index \(held); reconnecting for a full copy"
         }
     }
 }

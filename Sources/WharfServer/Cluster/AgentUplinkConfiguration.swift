@@ -1,3 +1,4 @@
+import WharfDiscovery
 /// Settings of an agent's end of the agent link (`wharf agent --join ... --token ...`).
 public struct AgentUplinkConfiguration: Sendable {
     /// The servers' agent ports, tried in turn.
@@ -12,6 +13,11 @@ public struct AgentUplinkConfiguration: Sendable {
     public var connectTimeoutSeconds: Double
     /// First and largest delay between attempts to reach a server. Default 0.5 s and 30 s.
     public var reconnectDelay: (initial: Double, maximum: Double)
+    /// The catalog this node's router, DNS server and Consul API serve, kept as the server's copy;
+    /// nil: the node serves none of them and the server sends no catalog.
+    public var mirror: Catalog?
+    /// Whether this node runs an edge router over `mirror` (the server's kills then wait for it).
+    public var servesRoutes = false
     /// Protocol versions offered in the hello (tests offer others).
     var protocolVersions: ClosedRange<Int> = WireProtocol.versions
 

@@ -1,4 +1,5 @@
 import Foundation
+import WharfDiscovery
 import WharfModel
 
 /// Why a frame's body is not a message of the negotiated schema.
@@ -10,9 +11,11 @@ extension WireMessage {
     private enum Keys: String, CodingKey {
         case type
         // hello
-        case `protocol`, versions, agentId, processId, token, agent, software
+        case `protocol`, versions, agentId, processId, token, agent, software, followsCatalog, servesRoutes
         // welcome
-        case version, heartbeatSeconds, timeoutSeconds, serverId
+        case version, heartbeatSeconds, timeoutSeconds, serverId, apiAddress
+        // catalog, routesApplied
+        case catalog, index
         // refused
         case code, reason
         // heartbeat
@@ -83,11 +86,14 @@ extension WireMessage {
                 try c.encode(hello.token, forKey: .token)
                 try c.encode(hello.agent, forKey: .agent)
                 try c.encode(hello.software, forKey: .software)
+                try c.encode(hello.followsCatalog, forKey: .followsCatalog)
+                try c.encode(hello.servesRoutes, forKey: .servesRoutes)
             case let .welcome(welcome):
                 try c.encode(welcome.version, forKey: .version)
                 try c.encode(welcome.heartbeatSeconds, forKey: .heartbeatSeconds)
                 try c.encode(welcome.timeoutSeconds, forKey: .timeoutSeconds)
                 try c.encode(welcome.serverId, forKey: .serverId)
+                try c.encode(welcome.apiAddress, forKey: .apiAddress)
             case let .refused(refusal):
                 try c.encode(refusal.code, forKey: .code)
                 try c.encode(refusal.reason, forKey: .reason)
@@ -112,6 +118,10 @@ extension WireMessage {
                 try c.encode(statuses, forKey: .statuses)
             case let .report(.portsInUse(_, ports)):
                 try c.encode(ports, forKey: .ports)
+            case let .catalog(delta):
+                try c.encode(delta, forKey: .catalog)
+            case let .routesApplied(index):
+                try c.encode(index, forKey: .index)
             case .report(.unreachable):
                 throw EncodingError.invalidValue(message.typeName, .init(
                     codingPath: [], debugDescription: "an unreachable report is made by the server's link, never sent"))
@@ -128,13 +138,16 @@ extension WireMessage {
                     protocol: try c.decode(String.self, forKey: .protocol), versions: try c.decode([Int].self, forKey: .versions),
                     agentId: try c.decode(String.self, forKey: .agentId), processId: try c.decode(String.self, forKey: .processId),
                     token: try c.decode(String.self, forKey: .token), agent: try c.decode(AgentInfo.self, forKey: .agent),
-                    software: try c.decodeIfPresent(String.self, forKey: .software) ?? "unknown"))
+                    software: try c.decodeIfPresent(String.self, forKey: .software) ?? "unknown",
+                    followsCatalog: try c.decodeIfPresent(Bool.self, forKey: .followsCatalog) ?? false,
+                    servesRoutes: try c.decodeIfPresent(Bool.self, forKey: .servesRoutes) ?? false))
             case "welcome":
                 message = .welcome(WireWelcome(
                     version: try c.decode(Int.self, forKey: .version),
                     heartbeatSeconds: try c.decode(Double.self, forKey: .heartbeatSeconds),
                     timeoutSeconds: try c.decode(Double.self, forKey: .timeoutSeconds),
-                    serverId: try c.decode(String.self, forKey: .serverId)))
+                    serverId: try c.decode(String.self, forKey: .serverId),
+                    apiAddress: try c.decodeIfPresent(String.self, forKey: .apiAddress) ?? ""))
             case "refused":
                 let reason = try c.decode(String.self, forKey: .reason)
                 // A code of a newer server reads as a bad hello: fatal, with its reason shown.
@@ -165,6 +178,10 @@ extension WireMessage {
                 message = .report(.fullState(agentId: agentId, try c.decode([TaskStatus].self, forKey: .statuses)))
             case "portsInUse":
                 message = .report(.portsInUse(agentId: agentId, try c.decode([Int].self, forKey: .ports)))
+            case "catalog":
+                message = .catalog(try c.decode(CatalogDelta.self, forKey: .catalog))
+            case "routesApplied":
+                message = .routesApplied(index: try c.decode(UInt64.self, forKey: .index))
             default:
                 throw WireDecodingError(description: "unknown message type '\(type)'")
             }

@@ -1,4 +1,5 @@
 import Foundation
+import WharfDiscovery
 import WharfModel
 
 /// One message on the agent link (`wharf agent` ↔ `wharf server`), in the link's own versioned wire
@@ -15,11 +16,12 @@ import WharfModel
 /// | `heartbeat` | both ways, every interval | `intervalSeconds` (server → agent: the interval to keep) |
 /// | `launch`, `kill`, `reconcile` | server → agent | an ``AgentCommand`` |
 /// | `registered`, `status`, `fullState`, `portsInUse` | agent → server | an ``AgentReport`` (the agent id is the session's) |
+/// | `catalog` | server → agent, after the welcome and on every catalog change | a ``CatalogDelta`` (a full copy first) |
+/// | `routesApplied` | agent → server | `index`: the catalog index the agent's edge router now serves |
 ///
-/// A type this version does not define is malformed: new message types (the catalog and route
-/// snapshots the agents' routers will follow, for instance) come with a new protocol version that
-/// both sides must offer in the handshake, so that an older peer is refused clearly rather than
-/// sent what it cannot read.
+/// A type this version does not define is malformed: new message types come with a new protocol
+/// version that both sides must offer in the handshake, so that an older peer is refused clearly
+/// rather than sent what it cannot read.
 enum WireMessage: Sendable, Equatable {
     case hello(WireHello)
     case welcome(WireWelcome)
@@ -31,6 +33,12 @@ enum WireMessage: Sendable, Equatable {
     case command(AgentCommand)
     /// A report from the agent; its agent id is the one the session was opened for.
     case report(AgentReport)
+    /// The control plane's catalog, as changes since the previous one on this connection (the first
+    /// is a full copy): what the agent's router, DNS server and Consul API serve.
+    case catalog(CatalogDelta)
+    /// The agent's edge router serves the catalog up to this index: kills waiting for every router
+    /// to drop an instance may go on.
+    case routesApplied(index: UInt64)
 
     /// The `type` field of the message, for logs.
     var typeName: String {
@@ -47,6 +55,8 @@ enum WireMessage: Sendable, Equatable {
         case .report(.fullState): "fullState"
         case .report(.portsInUse): "portsInUse"
         case .report(.unreachable): "unreachable"
+        case .catalog: "catalog"
+        case .routesApplied: "routesApplied"
         }
     }
 }
@@ -68,6 +78,12 @@ struct WireHello: Codable, Sendable, Equatable {
     var agent: AgentInfo
     /// The `wharf` version of the agent, for logs.
     var software: String
+    /// Whether the agent serves the catalog (a router, DNS server or Consul API): only then is it
+    /// sent `catalog` messages.
+    var followsCatalog: Bool = false
+    /// Whether the agent runs an edge router that follows the catalog: kills then wait (bounded)
+    /// until its `routesApplied` shows the instance out of its table.
+    var servesRoutes: Bool = false
 }
 
 /// The server's acceptance of a hello.
@@ -80,6 +96,9 @@ struct WireWelcome: Codable, Sendable, Equatable {
     var timeoutSeconds: Double
     /// A random id of this server process: a new one tells the agent the server restarted.
     var serverId: String
+    /// `host:port` of the server's HTTP API (the leader the agent's Consul API names); empty when
+    /// the server does not say.
+    var apiAddress: String = ""
 }
 
 /// Why the server turned an agent away (it closes the connection after sending this).

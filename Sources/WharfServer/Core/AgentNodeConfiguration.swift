@@ -26,8 +26,8 @@ public struct AgentNodeConfiguration: Sendable {
     public var dockerSocket: String
     /// Whether task `cpus` are a hard CFS quota. Default false.
     public var hardCpuLimit: Bool
-    /// The ports of this node's edge router, DNS server and Consul API (`--router-port`,
-    /// `--dns-port`, `--consul-port`): checked and kept here; the agent does not serve them yet.
+    /// This node's edge router, DNS server and Consul API (`--router-port`, `--dns-port`,
+    /// `--consul-port`, `--router-bind`, ...), serving the server's catalog as the agent copies it.
     public var discovery: DiscoveryConfiguration
 
     public init(servers: [JoinAddress], token: String, dataDir: String = "./.wharf-agent",

@@ -24,7 +24,11 @@ public struct AgentNode: Sendable {
     public var used: Resources
     /// Its non-terminal instances.
     public var instances: Int
+    /// When it was last heard from: its last report or, over the network, heartbeat.
     public var lastSeen: Timestamp?
+    /// The catalog index its edge router serves, as it last said; nil when it runs none (or is
+    /// not connected).
+    public var routerIndex: UInt64?
 }
 
 /// Why a node command could not be carried out.
@@ -54,6 +58,8 @@ extension ControlPlane {
             entry.1 += 1
             used[instance.agentId] = entry
         }
+        let routers = routing.appliedIndexes
+        let heard = link.lastHeard()
         return ids.sorted().map { id in
             let info = state.agents[id] ?? pendingAgents[id] ?? state.unreachableAgents[id]?.info
             let status: AgentNodeStatus
@@ -66,7 +72,8 @@ extension ControlPlane {
             }
             let (resources, count) = used[id] ?? (.zero, 0)
             return AgentNode(id: id, info: info, status: status, drain: state.drains[id], used: resources,
-                             instances: count, lastSeen: state.agentLastSeen[id])
+                             instances: count, lastSeen: [state.agentLastSeen[id], heard[id]].compactMap { $0 }.max(),
+                             routerIndex: routers[id])
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WharfAgent
+import WharfDiscovery
 import WharfModel
 
 /// `wharf agent`: one node of a cluster. Runs the node's tasks (process and Docker runtimes, health
@@ -32,11 +33,30 @@ public enum WharfAgentMain {
                 attributes: configuration.attributes, hardCpuLimit: configuration.hardCpuLimit,
                 dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket),
             logger: logger)
-        let uplink = AgentUplink(
-            agent: agent,
-            configuration: AgentUplinkConfiguration(servers: configuration.servers, token: configuration.token,
-                                                    hostname: configuration.hostname),
-            logger: logger)
+        let discovery = configuration.discovery
+        let servesDiscovery = discovery.routerPort != nil || discovery.dnsPort != nil || discovery.consulPort != nil
+        var uplinkConfiguration = AgentUplinkConfiguration(servers: configuration.servers, token: configuration.token,
+                                                           hostname: configuration.hostname)
+        // The control plane's catalog, copied over the link, for this node's router, DNS and Consul API.
+        let mirror = Catalog(startIndex: 1)
+        if servesDiscovery {
+            uplinkConfiguration.mirror = mirror
+            uplinkConfiguration.servesRoutes = discovery.routerPort != nil
+        }
+        let uplink = AgentUplink(agent: agent, configuration: uplinkConfiguration, logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: agent), .init(service: uplink)]
+        if servesDiscovery {
+            let barrier = RoutingBarrier(onApplied: { _, index in uplink.routesApplied(index) })
+            let source = DiscoverySource(catalog: mirror, discovery: discovery, nodeName: agentId, address: host,
+                                         port: discovery.consulPort ?? 0, leader: { uplink.leaderAddress })
+            services += WharfDev.discoveryServices(
+                source: source, consulBind: discovery.routerBind, barrier: barrier, logger: logger,
+                onListenerErrors: { errors in
+                    for (port, reason) in errors.sorted(by: { $0.key < $1.key }) {
+                        logger.warning("TCP route cannot listen on this node", metadata: ["port": "\(port)", "reason": "\(reason)"])
+                    }
+                })
+        }
         logger.info("wharf agent starting", metadata: [
             "agent": "\(agentId)", "hostname": "\(configuration.hostname)", "host": "\(host)", "dataDir": "\(dataDir)",
             "join": "\(configuration.servers.map(\.description).joined(separator: ","))",
@@ -44,9 +64,10 @@ public enum WharfAgentMain {
             "taskPorts": "\(configuration.taskPorts.map(\.description).joined(separator: ","))",
             "attributes": "\(configuration.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
         ])
-        // The agent first, so that it is stopped last: the link closes, then supervision stops.
+        // The agent first, so that it is stopped last: the router, DNS and Consul API stop, the
+        // link closes, then supervision stops.
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: agent), .init(service: uplink)],
+            services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()

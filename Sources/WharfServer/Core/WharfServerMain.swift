@@ -21,9 +21,13 @@ public enum WharfServerMain {
         defer { withExtendedLifetime(lock) {} }
         let store = try await SQLiteStore.open(path: dataDir + "/state.db", logger: logger)
 
+        var hubConfiguration = hubConfiguration
+        hubConfiguration.apiAddress = SystemRoutes.leaderAddress(configuration)
         let hub = AgentHub(configuration: hubConfiguration, logger: logger)
         let controlPlane = ControlPlane(configuration: configuration, store: store, link: hub,
                                         isolationNote: "per agent (wharf node show)", logger: logger)
+        // Every agent's router, DNS and Consul API follow the catalog; kills wait for their routers.
+        hub.follow(controlPlane.catalog, routing: controlPlane.routing)
         do {
             try await controlPlane.load()
         } catch {

@@ -6,7 +6,7 @@ import WharfModel
 enum AgentsRoutes {
     static let routes: [MarathonRoute] = [
         MarathonRoute(.get, "/v1/wharf/agents", tag: "agents",
-                      summary: "Wharf: every agent with address, attributes, resources total and used, status (ready, registering, draining, unreachable), last report and instance count.",
+                      summary: "Wharf: every agent with address, attributes, resources total and used, status (ready, registering, draining, unreachable), last report, instance count and the catalog index its router serves.",
                       responses: [(200, "{\"agents\": [Agent]}")], handler: list),
         MarathonRoute(.get, "/v1/wharf/agents/{agent}", tag: "agents", summary: "Wharf: one agent.",
                       responses: [(200, "{\"agent\": Agent}"), (404, "Unknown agent")], handler: show),
@@ -85,6 +85,9 @@ enum AgentsRoutes {
         }
         if let seen = node.lastSeen {
             w.key("lastSeen"); w.timestamp(seen)
+        }
+        if let index = node.routerIndex {
+            w.key("routerIndex"); w.int(Int(clamping: index))
         }
         w.endObject()
     }

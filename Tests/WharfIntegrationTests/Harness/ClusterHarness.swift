@@ -15,13 +15,18 @@ final class ClusterHarness {
         let process: ChildProcess
         /// The proxy it joins through, when the test asked for one.
         let proxy: TCPProxy?
+        /// Its edge router, DNS server and Consul API ports on its address, when the test asked for
+        /// routing on the agents.
+        let routing: (router: Int, dns: Int, consul: Int)?
 
-        init(index: Int, dataDir: String, taskPorts: ClosedRange<Int>, process: ChildProcess, proxy: TCPProxy?) {
+        init(index: Int, dataDir: String, taskPorts: ClosedRange<Int>, process: ChildProcess, proxy: TCPProxy?,
+             routing: (router: Int, dns: Int, consul: Int)?) {
             self.index = index
             self.dataDir = dataDir
             self.taskPorts = taskPorts
             self.process = process
             self.proxy = proxy
+            self.routing = routing
         }
 
         /// The address its tasks are reached at.
@@ -46,8 +51,8 @@ final class ClusterHarness {
     private(set) var nodes: [Node] = []
     let api: MarathonClient
 
-    private init(agents: Int, proxied: Set<Int>, agentTimeout: Double, serverArguments: [String]) throws {
-        let ports = PortAllocator.shared.block(of: 2 + agents * 21)
+    private init(agents: Int, proxied: Set<Int>, agentTimeout: Double, serverArguments: [String], routing: Bool) throws {
+        let ports = PortAllocator.shared.block(of: 2 + agents * 24)
         apiPort = ports.lowerBound
         agentPort = ports.lowerBound + 1
         self.agentTimeout = agentTimeout
@@ -60,26 +65,31 @@ final class ClusterHarness {
             "--agent-port", "\(agentPort)", "--bind", "127.0.0.1", "--agent-timeout", "\(agentTimeout)", "--log-level", "debug",
         ] + serverArguments, logPath: root + "/server/server.log")
         for index in 1...agents {
-            let first = ports.lowerBound + 2 + (index - 1) * 21
+            let first = ports.lowerBound + 2 + (index - 1) * 24
             let proxy = proxied.contains(index) ? TCPProxy(port: first, targetPort: agentPort) : nil
             let dataDir = root + "/agent\(index)"
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
             let taskPorts = (first + 1)...(first + 20)
+            let listeners = routing ? (router: first + 21, dns: first + 22, consul: first + 23) : nil
+            let discovery = listeners.map { ports in
+                ["--router-port", "\(ports.router)", "--dns-port", "\(ports.dns)", "--consul-port", "\(ports.consul)",
+                 "--router-bind", "127.0.0.\(index + 1)", "--tcp-routes", "false"]
+            } ?? ["--router-port", "off", "--dns-port", "off"]
             let process = ChildProcess(name: "agent \(index)", arguments: [
                 "agent", "--join", "127.0.0.1:\(proxy?.port ?? agentPort)", "--token", Self.token, "--data-dir", dataDir,
                 "--hostname", "node\(index)", "--advertise-ip", "127.0.0.\(index + 1)",
                 "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
-                "--cpus", "4", "--mem", "4096", "--disk", "10000",
-                "--router-port", "off", "--dns-port", "off", "--docker-socket", "none", "--log-level", "debug",
-            ], logPath: dataDir + "/agent.log")
-            nodes.append(Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: proxy))
+                "--cpus", "4", "--mem", "4096", "--disk", "10000", "--docker-socket", "none", "--log-level", "debug",
+            ] + discovery, logPath: dataDir + "/agent.log")
+            nodes.append(Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: proxy, routing: listeners))
         }
     }
 
     /// Starts the server, then the agents, and waits until every agent has reported its tasks.
     static func start(agents: Int, proxied: Set<Int> = [], agentTimeout: Double = 2,
-                      serverArguments: [String] = []) async throws -> ClusterHarness {
-        let cluster = try ClusterHarness(agents: agents, proxied: proxied, agentTimeout: agentTimeout, serverArguments: serverArguments)
+                      serverArguments: [String] = [], routing: Bool = false) async throws -> ClusterHarness {
+        let cluster = try ClusterHarness(agents: agents, proxied: proxied, agentTimeout: agentTimeout,
+                                         serverArguments: serverArguments, routing: routing)
         do {
             try await cluster.startServer()
             for node in cluster.nodes {
@@ -162,20 +172,27 @@ final class ClusterHarness {
 /// Runs `body` against a fresh cluster; afterwards stops it and kills every task. On failure prints
 /// the tail of every log and keeps the data dirs.
 func withCluster<T>(
-    agents: Int, proxied: Set<Int> = [], agentTimeout: Double = 2, serverArguments: [String] = [],
+    agents: Int, proxied: Set<Int> = [], agentTimeout: Double = 2, serverArguments: [String] = [], routing: Bool = false,
     _ body: (ClusterHarness) async throws -> T
 ) async throws -> T {
     await WharfSlots.shared.acquire()
     let cluster: ClusterHarness
     do {
-        cluster = try await ClusterHarness.start(agents: agents, proxied: proxied, agentTimeout: agentTimeout, serverArguments: serverArguments)
+        cluster = try await ClusterHarness.start(agents: agents, proxied: proxied, agentTimeout: agentTimeout,
+                                                 serverArguments: serverArguments, routing: routing)
     } catch {
         await WharfSlots.shared.release()
         throw error
     }
     let result: Result<T, any Error>
     do {
-        result = .success(try await body(cluster))
+        let value = try await body(cluster)
+        // Whatever the test did, neither side ever broke the link's protocol.
+        for node in cluster.nodes {
+            #expect(!node.process.log.contains("which a server does not send"), "\(node.process.name) got a message it cannot take")
+        }
+        #expect(!cluster.server.log.contains("does not send '"), "an agent sent a message it must not")
+        result = .success(value)
     } catch {
         result = .failure(error)
         print("── cluster (\(cluster.root)) failed a test: \(error)\n\(cluster.logTails())")
