@@ -64,6 +64,9 @@ struct AgentNodeCommand: AsyncParsableCommand {
 
     @OptionGroup var routing: RoutingOptions
 
+    @Option(name: .customLong("simulate"), help: ArgumentHelp("Instead of running tasks, join as N simulated agents that run nothing (each task reports running at once), each with its own connection: for load tests [WHARF_SIMULATE].", valueName: "n"))
+    var simulate: String?
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
     var logLevel: String?
 
@@ -83,7 +86,7 @@ struct AgentNodeCommand: AsyncParsableCommand {
             "join": join, "token": token, "data-dir": dataDir, "hostname": hostname, "advertise-ip": advertiseIP,
             "cpus": cpus, "mem": mem, "disk": disk, "task-ports": taskPorts, "docker-socket": dockerSocket,
             "cpu-hard-limit": cpuHardLimit, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
-            "log-level": logLevel,
+            "log-level": logLevel, "simulate": simulate,
         ].merging(routing.flags) { own, _ in own }, environment: environment), attributes: attributes)
     }
 }

@@ -29,6 +29,9 @@ public struct AgentNodeConfiguration: Sendable {
     /// This node's edge router, DNS server and Consul API (`--router-port`, `--dns-port`,
     /// `--consul-port`, `--router-bind`, ...), serving the server's catalog as the agent copies it.
     public var discovery: DiscoveryConfiguration
+    /// `--simulate N`: instead of one real agent, N simulated ones (running nothing) in this
+    /// process, each with its own connection to the server, for load tests. 0: a real agent.
+    public var simulate = 0
 
     public init(servers: [JoinAddress], token: String, dataDir: String = "./.wharf-agent",
                 hostname: String = ProcessInfo.processInfo.hostName, advertiseIP: String? = nil,

@@ -13,6 +13,7 @@ public enum WharfAgentMain {
     /// uses; ends with the server's reason when the server refuses the agent for good (wrong token,
     /// no common protocol version).
     public static func run(configuration: AgentNodeConfiguration, logger: Logger) async throws {
+        if configuration.simulate > 0 { return try await runSimulated(configuration: configuration, logger: logger) }
         let dataDir = URL(fileURLWithPath: configuration.dataDir).standardizedFileURL.path
         try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
         let lock = try DataDirLock(dataDir: dataDir, role: "wharf agent")
@@ -72,6 +73,35 @@ public enum WharfAgentMain {
             logger: logger))
         try await group.run()
         logger.notice("wharf agent stopped; its tasks keep running and are re-adopted at the next start on \(dataDir)")
+    }
+}
+
+extension WharfAgentMain {
+    /// `wharf agent --simulate N`: N simulated agents (``SimulatedAgent``), ids and host names
+    /// `<hostname>-sim-<i>`, each offering `--cpus`/`--mem`/`--disk` (default 4 CPUs, 8 GiB, 100 GiB)
+    /// and the task ports, each over its own connection, until SIGTERM or SIGINT.
+    static func runSimulated(configuration: AgentNodeConfiguration, logger: Logger) async throws {
+        let host = configuration.advertiseIP ?? "127.0.0.1"
+        let capacity = Resources(cpus: configuration.cpus ?? 4, mem: configuration.mem ?? 8192, disk: configuration.disk ?? 102_400)
+        var quiet = logger
+        quiet.logLevel = max(logger.logLevel, .warning)
+        let uplinks = (0..<configuration.simulate).map { index in
+            let name = "\(configuration.hostname)-sim-\(index)"
+            let info = AgentInfo(id: name, host: host, capacity: capacity, portRanges: configuration.taskPorts,
+                                 attributes: configuration.attributes.merging(["simulated": "true"]) { own, _ in own },
+                                 runtimes: ["process", "docker"], isolation: "none: simulated agent", hostname: name)
+            return AgentUplink(agent: SimulatedAgent(info: info),
+                               configuration: AgentUplinkConfiguration(servers: configuration.servers, token: configuration.token,
+                                                                       hostname: name),
+                               logger: quiet)
+        }
+        logger.info("simulated agents starting", metadata: [
+            "agents": "\(configuration.simulate)", "join": "\(configuration.servers.map(\.description).joined(separator: ","))",
+            "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)",
+        ])
+        let group = ServiceGroup(configuration: .init(
+            services: uplinks.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
+        try await group.run()
     }
 }
 
