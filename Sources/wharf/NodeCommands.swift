@@ -146,6 +146,10 @@ enum NodeText {
         details.append("Isolation", agent["isolation"]?.text)
         details.append("Instances", agent["instances"]?.text)
         details.append("Last seen", agent["lastSeen"]?.text)
+        details.append("Connected from", agent["connectedFrom"]?.text)
+        details.append("Clock offset (s)", agent["clockOffsetSeconds"]?.text)
+        details.append("Router serves", agent["routerIndex"].map { "catalog index \($0.text)" })
+        for warning in agent["warnings"]?.array ?? [] { details.append("Warning", warning.text) }
         return details.render()
     }
 }

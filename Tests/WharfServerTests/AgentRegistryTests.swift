@@ -62,6 +62,33 @@ struct AgentRegistryTests {
                          software: "test")
     }
 
+    @Test("an agent's clock offset is taken from its hello; one far off is warned about on its node")
+    func clockOffset() throws {
+        var fixture = Fixture()
+        var hello = Self.hello()
+        hello.clock = Timestamp.now().adding(seconds: 90)
+        _ = try fixture.registry.admit(Connection().session, hello: hello, version: 1, now: 100).get()
+        let offset = try #require(fixture.registry.entries["agent-1"]?.clockOffset)
+        #expect(offset > 80 && offset <= 90, "\(offset)")
+
+        let connection = AgentConnection(address: "127.0.0.1:4001", lastHeard: .now(), clockOffsetSeconds: offset)
+        let node = AgentNode(id: "agent-1", info: hello.agent, status: .ready, drain: nil, used: .zero, instances: 0,
+                             lastSeen: nil, routerIndex: nil, connection: connection)
+        #expect(node.warnings.count == 1 && node.warnings[0].contains("ahead of the server's"), "\(node.warnings)")
+        var inTime = node
+        inTime.connection?.clockOffsetSeconds = 0.2
+        #expect(inTime.warnings.isEmpty)
+    }
+
+    @Test("an agent whose tasks hold more than it now offers is warned about")
+    func overcommitted() {
+        var info = WireFormatTests.info
+        info.capacity = Resources(cpus: 1, mem: 512, disk: 0)
+        let node = AgentNode(id: "agent-1", info: info, status: .ready, drain: nil, used: Resources(cpus: 3, mem: 256, disk: 0),
+                             instances: 3, lastSeen: nil, routerIndex: nil, connection: nil)
+        #expect(node.warnings.count == 1 && node.warnings[0].contains("hold more than it offers"), "\(node.warnings)")
+    }
+
     @Test("an admitted connection is welcomed first, then the agent is reported registered")
     func admit() async throws {
         var fixture = Fixture()

@@ -156,11 +156,28 @@ public protocol AgentLink: Sendable {
     func send(_ command: AgentCommand, to agentId: String)
     /// Reports from all agents, in the order each agent sent them.
     var reports: AsyncStream<AgentReport> { get }
-    /// When each connected agent was last heard from, heartbeats included (links without
-    /// heartbeats: none).
-    func lastHeard() -> [String: Timestamp]
+    /// What the link knows of each connected agent beyond its reports (links without a network:
+    /// nothing).
+    func connections() -> [String: AgentConnection]
 }
 
 extension AgentLink {
-    public func lastHeard() -> [String: Timestamp] { [:] }
+    public func connections() -> [String: AgentConnection] { [:] }
+}
+
+/// An agent's connection as the link sees it.
+public struct AgentConnection: Hashable, Sendable {
+    /// The peer's `host:port`.
+    public var address: String
+    /// When anything (a heartbeat included) last arrived from it.
+    public var lastHeard: Timestamp
+    /// How far the agent's clock was ahead of the server's (negative: behind) when it connected,
+    /// give or take the network's one-way delay; nil when it did not say.
+    public var clockOffsetSeconds: Double?
+
+    public init(address: String, lastHeard: Timestamp, clockOffsetSeconds: Double?) {
+        self.address = address
+        self.lastHeard = lastHeard
+        self.clockOffsetSeconds = clockOffsetSeconds
+    }
 }

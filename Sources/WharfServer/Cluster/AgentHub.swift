@@ -73,22 +73,24 @@ public final class AgentHub: AgentLink, Service, Sendable {
         ])
     }
 
-    /// When each connected agent was last heard from (any message, heartbeats included).
-    public func lastHeard() -> [String: Timestamp] {
-        let now = Timestamp.now()
-        return Dictionary(connections().map { ($0.agentId, now.adding(seconds: -$0.silentSeconds)) },
-                          uniquingKeysWith: { first, _ in first })
+    /// The agents connected now, by id: peer address, when each was last heard from (heartbeats
+    /// included) and its clock's offset.
+    public func connections() -> [String: AgentConnection] {
+        let (now, wall) = (Self.now(), Timestamp.now())
+        return registry.withLock { registry in
+            var connections: [String: AgentConnection] = [:]
+            for entry in registry.entries.values {
+                guard let session = entry.session else { continue }
+                connections[session.agentId] = AgentConnection(
+                    address: session.address, lastHeard: wall.adding(seconds: entry.lastHeard - now),
+                    clockOffsetSeconds: entry.clockOffset)
+            }
+            return connections
+        }
     }
 
-    /// The agents connected now: id, peer address and seconds since each was last heard from.
-    public func connections() -> [(agentId: String, address: String, silentSeconds: Double)] {
-        let now = Self.now()
-        return registry.withLock { registry in
-            registry.entries.values.compactMap { entry in
-                entry.session.map { ($0.agentId, $0.address, now - entry.lastHeard) }
-            }
-        }.sorted { $0.agentId < $1.agentId }
-    }
+    /// Beyond this, an agent's clock offset is logged as a warning: task timestamps come from it.
+    static let clockOffsetWarningSeconds = 5.0
 
     /// The port agents connect to, once ``run()`` listens (useful with port 0); throws when binding failed.
     public func boundPort() async throws -> Int {
@@ -236,6 +238,14 @@ public final class AgentHub: AgentLink, Service, Sendable {
                 "agent": "\(hello.agentId)", "address": "\(address)", "host": "\(hello.agent.host)",
                 "hostname": "\(hello.agent.hostname)", "protocol": "\(version)", "software": "\(hello.software)",
             ])
+            if let clock = hello.clock {
+                let offset = Double(clock.millis - Timestamp.now().millis) / 1000
+                if abs(offset) > Self.clockOffsetWarningSeconds {
+                    logger.warning("the agent's clock is off: its task timestamps (startedAt, status times) will be too; synchronise it (NTP)", metadata: [
+                        "agent": "\(hello.agentId)", "offsetSeconds": "\(offset.rounded())",
+                    ])
+                }
+            }
             return .success((session, outbox))
         }
     }

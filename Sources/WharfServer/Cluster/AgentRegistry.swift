@@ -43,6 +43,8 @@ struct AgentRegistry {
         /// Whether the control plane has been told the agent is unreachable (since its last hello).
         var unreachable = false
         var pendingLaunches: [String: PendingLaunch] = [:]
+        /// The agent's clock minus the server's at its hello.
+        var clockOffset: Double?
     }
 
     /// What a periodic check found to do outside the lock.
@@ -108,6 +110,7 @@ struct AgentRegistry {
         entry.lastHeartbeatSent = now
         entry.unreachable = false
         entry.pendingLaunches = [:]
+        entry.clockOffset = hello.clock.map { Double($0.millis - Timestamp.now().millis) / 1000 }
         entries[session.agentId] = entry
         let held = heldKills.removeValue(forKey: session.agentId) ?? [:]
 

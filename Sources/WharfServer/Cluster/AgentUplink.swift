@@ -194,7 +194,7 @@ final class AgentUplink: Service, Sendable {
         let hello = WireHello(
             protocol: WireProtocol.name, versions: Array(configuration.protocolVersions), agentId: agent.id,
             processId: processId, token: configuration.token, agent: info, software: WireProtocol.software,
-            followsCatalog: configuration.mirror != nil, servesRoutes: configuration.mirror != nil && configuration.servesRoutes)
+            clock: Timestamp.now(), followsCatalog: configuration.mirror != nil, servesRoutes: configuration.mirror != nil && configuration.servesRoutes)
         return try await connection.executeThenClose { inbound, outbound in
             var iterator = inbound.makeAsyncIterator()
             try await WireConnection.write(.hello(hello), to: outbound)

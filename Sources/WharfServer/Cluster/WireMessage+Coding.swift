@@ -11,7 +11,7 @@ extension WireMessage {
     private enum Keys: String, CodingKey {
         case type
         // hello
-        case `protocol`, versions, agentId, processId, token, agent, software, followsCatalog, servesRoutes
+        case `protocol`, versions, agentId, processId, token, agent, software, clock, followsCatalog, servesRoutes
         // welcome
         case version, heartbeatSeconds, timeoutSeconds, serverId, apiAddress
         // catalog, routesApplied
@@ -86,6 +86,7 @@ extension WireMessage {
                 try c.encode(hello.token, forKey: .token)
                 try c.encode(hello.agent, forKey: .agent)
                 try c.encode(hello.software, forKey: .software)
+                try c.encodeIfPresent(hello.clock, forKey: .clock)
                 try c.encode(hello.followsCatalog, forKey: .followsCatalog)
                 try c.encode(hello.servesRoutes, forKey: .servesRoutes)
             case let .welcome(welcome):
@@ -139,6 +140,7 @@ extension WireMessage {
                     agentId: try c.decode(String.self, forKey: .agentId), processId: try c.decode(String.self, forKey: .processId),
                     token: try c.decode(String.self, forKey: .token), agent: try c.decode(AgentInfo.self, forKey: .agent),
                     software: try c.decodeIfPresent(String.self, forKey: .software) ?? "unknown",
+                    clock: try c.decodeIfPresent(Timestamp.self, forKey: .clock),
                     followsCatalog: try c.decodeIfPresent(Bool.self, forKey: .followsCatalog) ?? false,
                     servesRoutes: try c.decodeIfPresent(Bool.self, forKey: .servesRoutes) ?? false))
             case "welcome":

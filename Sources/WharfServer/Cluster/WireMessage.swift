@@ -78,6 +78,9 @@ struct WireHello: Codable, Sendable, Equatable {
     var agent: AgentInfo
     /// The `wharf` version of the agent, for logs.
     var software: String
+    /// The agent's wall clock when it sent the hello (the server logs and shows a large offset:
+    /// timestamps in task statuses come from it).
+    var clock: Timestamp?
     /// Whether the agent serves the catalog (a router, DNS server or Consul API): only then is it
     /// sent `catalog` messages.
     var followsCatalog: Bool = false

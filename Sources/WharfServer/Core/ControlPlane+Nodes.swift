@@ -29,6 +29,20 @@ public struct AgentNode: Sendable {
     /// The catalog index its edge router serves, as it last said; nil when it runs none (or is
     /// not connected).
     public var routerIndex: UInt64?
+    /// Its connection, in a cluster.
+    public var connection: AgentConnection?
+
+    /// What an operator should look at: a clock far off, or tasks holding more than it now offers.
+    public var warnings: [String] {
+        var warnings: [String] = []
+        if let offset = connection?.clockOffsetSeconds, abs(offset) > 5 {
+            warnings.append("clock \(Int(offset.rounded())) s \(offset > 0 ? "ahead of" : "behind") the server's: task timestamps from it are off; synchronise it (NTP)")
+        }
+        if let total = info?.capacity, !total.covers(used) {
+            warnings.append("its tasks hold more than it offers now (cpus \(used.cpus)/\(total.cpus), mem \(used.mem)/\(total.mem), disk \(used.disk)/\(total.disk)): nothing new is placed on it until they end")
+        }
+        return warnings
+    }
 }
 
 /// Why a node command could not be carried out.
@@ -59,7 +73,7 @@ extension ControlPlane {
             used[instance.agentId] = entry
         }
         let routers = routing.appliedIndexes
-        let heard = link.lastHeard()
+        let connections = link.connections()
         return ids.sorted().map { id in
             let info = state.agents[id] ?? pendingAgents[id] ?? state.unreachableAgents[id]?.info
             let status: AgentNodeStatus
@@ -72,8 +86,8 @@ extension ControlPlane {
             }
             let (resources, count) = used[id] ?? (.zero, 0)
             return AgentNode(id: id, info: info, status: status, drain: state.drains[id], used: resources,
-                             instances: count, lastSeen: [state.agentLastSeen[id], heard[id]].compactMap { $0 }.max(),
-                             routerIndex: routers[id])
+                             instances: count, lastSeen: [state.agentLastSeen[id], connections[id]?.lastHeard].compactMap { $0 }.max(),
+                             routerIndex: routers[id], connection: connections[id])
         }
     }
 

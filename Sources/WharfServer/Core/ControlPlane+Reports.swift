@@ -11,6 +11,13 @@ extension ControlPlane {
         switch report {
         case let .registered(info):
             logger.info("agent registered", metadata: ["agent": "\(info.id)", "host": "\(info.host)", "isolation": "\(info.isolation)"])
+            let held = state.instances.values.filter { $0.agentId == info.id && $0.isActive }.reduce(Resources.zero) { $0 + $1.resources }
+            if !info.capacity.covers(held) {
+                // Its tasks keep running; the scheduler sees no room on it until enough of them end.
+                logger.warning("the agent offers less than its tasks hold; nothing new is placed on it until they end", metadata: [
+                    "agent": "\(info.id)", "offered": "\(info.capacity)", "held": "\(held)",
+                ])
+            }
             // Nothing is placed on the agent until it has said what it already runs.
             agentReturned(info.id)
             state.agents[info.id] = nil

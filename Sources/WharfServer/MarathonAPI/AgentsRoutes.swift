@@ -89,6 +89,12 @@ enum AgentsRoutes {
         if let index = node.routerIndex {
             w.key("routerIndex"); w.int(Int(clamping: index))
         }
+        if let connection = node.connection {
+            w.key("connectedFrom"); w.string(connection.address)
+            if let offset = connection.clockOffsetSeconds { w.key("clockOffsetSeconds"); w.double(offset) }
+        }
+        let warnings = node.warnings
+        if !warnings.isEmpty { w.key("warnings"); w.stringArray(warnings) }
         w.endObject()
     }
 
