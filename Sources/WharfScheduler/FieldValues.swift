@@ -38,10 +38,11 @@ final class FieldValues {
     /// Whether `field` names the agent's host rather than an attribute.
     static func isHostname(_ field: String) -> Bool { field == "hostname" || field == "@hostname" }
 
-    /// The value of `field` on `agent`: its host for `hostname`, else the attribute (`@region` and
-    /// `@zone` also match attributes written without the `@`).
+    /// The value of `field` on `agent`: its host name for `hostname` (`--hostname`, as a Mesos
+    /// agent's), else the attribute (`@region` and `@zone` also match attributes written without
+    /// the `@`).
     static func value(of field: String, on agent: AgentInfo) -> String? {
-        if isHostname(field) { return agent.host }
+        if isHostname(field) { return agent.hostname }
         if let v = agent.attributes[field] { return v }
         if field.hasPrefix("@") { return agent.attributes[String(field.dropFirst())] }
         return nil

@@ -171,7 +171,7 @@ final class Placer {
             if !ports.isEmpty && !ports.fits(space) { reasons.append(.insufficientPorts) }
             let agent = cluster.agents[a]
             offers.append(DeclinedOffer(
-                agentId: agent.id, host: agent.host, attributes: agent.attributes,
+                agentId: agent.id, host: agent.hostname, attributes: agent.attributes,
                 free: Resources(cpus: cluster.freeCpus[a], mem: cluster.freeMem[a], disk: cluster.freeDisk[a]),
                 freePorts: space.freeRanges(), reasons: reasons))
         }

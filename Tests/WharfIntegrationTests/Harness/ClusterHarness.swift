@@ -51,7 +51,8 @@ final class ClusterHarness {
     private(set) var nodes: [Node] = []
     let api: MarathonClient
 
-    private init(agents: Int, proxied: Set<Int>, agentTimeout: Double, serverArguments: [String], routing: Bool) throws {
+    private init(agents: Int, proxied: Set<Int>, agentTimeout: Double, serverArguments: [String], routing: Bool,
+                 agentArguments: (Int) -> [String]) throws {
         let ports = PortAllocator.shared.block(of: 2 + agents * 24)
         apiPort = ports.lowerBound
         agentPort = ports.lowerBound + 1
@@ -80,16 +81,17 @@ final class ClusterHarness {
                 "--hostname", "node\(index)", "--advertise-ip", "127.0.0.\(index + 1)",
                 "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
                 "--cpus", "4", "--mem", "4096", "--disk", "10000", "--docker-socket", "none", "--log-level", "debug",
-            ] + discovery, logPath: dataDir + "/agent.log")
+            ] + discovery + agentArguments(index), logPath: dataDir + "/agent.log")
             nodes.append(Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: proxy, routing: listeners))
         }
     }
 
     /// Starts the server, then the agents, and waits until every agent has reported its tasks.
     static func start(agents: Int, proxied: Set<Int> = [], agentTimeout: Double = 2,
-                      serverArguments: [String] = [], routing: Bool = false) async throws -> ClusterHarness {
+                      serverArguments: [String] = [], routing: Bool = false,
+                      agentArguments: (Int) -> [String] = { _ in [] }) async throws -> ClusterHarness {
         let cluster = try ClusterHarness(agents: agents, proxied: proxied, agentTimeout: agentTimeout,
-                                         serverArguments: serverArguments, routing: routing)
+                                         serverArguments: serverArguments, routing: routing, agentArguments: agentArguments)
         do {
             try await cluster.startServer()
             for node in cluster.nodes {
@@ -173,13 +175,14 @@ final class ClusterHarness {
 /// the tail of every log and keeps the data dirs.
 func withCluster<T>(
     agents: Int, proxied: Set<Int> = [], agentTimeout: Double = 2, serverArguments: [String] = [], routing: Bool = false,
+    agentArguments: (Int) -> [String] = { _ in [] },
     _ body: (ClusterHarness) async throws -> T
 ) async throws -> T {
     await WharfSlots.shared.acquire()
     let cluster: ClusterHarness
     do {
         cluster = try await ClusterHarness.start(agents: agents, proxied: proxied, agentTimeout: agentTimeout,
-                                                 serverArguments: serverArguments, routing: routing)
+                                                 serverArguments: serverArguments, routing: routing, agentArguments: agentArguments)
     } catch {
         await WharfSlots.shared.release()
         throw error
