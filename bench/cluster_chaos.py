@@ -110,11 +110,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--agents", type=int, default=3)
-    parser.add_argument("--instances", type=int, default=4)
+    parser.add_argument("--instances", type=int, default=6)
     parser.add_argument("--agent-timeout", type=float, default=2)
     parser.add_argument("--mhc", type=float, default=0.5)
     parser.add_argument("--moc", type=float, default=0.5)
-    parser.add_argument("--max-delay", type=float, default=2.0, help="fault within this many seconds of the restart")
+    parser.add_argument("--max-delay", type=float, default=1.0, help="fault within this many seconds of the restart")
     parser.add_argument("--faults", default=",".join(FAULTS), help="comma-separated subset of " + ",".join(FAULTS))
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--keep", action="store_true")
@@ -130,7 +130,7 @@ def main():
         if status != 201:
             raise SystemExit(f"POST /v2/apps failed: {status} {body}")
         wait_healthy(cluster, args.instances, 120)
-        print(f"{'round':>5} {'delay_s':>7} {'converge_s':>10}  fault / result")
+        print(f"{'round':>5} {'delay_s':>7} {'in_dep':>6} {'converge_s':>10}  fault / result")
         for n in range(1, args.rounds + 1):
             delay = rng.uniform(0.05, args.max_delay)
             status, body = cluster.server.request("POST", f"/v2/apps{APP}/restart")
@@ -138,13 +138,15 @@ def main():
                 raise SystemExit(f"round {n}: restart failed: {status} {body}")
             deployment_id, version = body["deploymentId"], body["version"]
             time.sleep(delay)
+            in_deployment = deployment_id in [d.get("id") for d in cluster.deployments()]
             what = strike(cluster, rng.choice(faults), rng, args.agent_timeout)
             failures, converge_s = check_round(cluster, deployment_id, version, args.instances, args.timeout)
             for kind in failures:
                 kinds[kind] = kinds.get(kind, 0) + 1
-            rounds.append({"round": n, "delay_s": delay, "fault": what, "converge_s": converge_s, "failures": failures})
-            print(f"{n:>5} {delay:>7.2f} {converge_s:>10.2f}  {what}: " + ("ok" if not failures else "FAIL " + ", ".join(failures)),
-                  flush=True)
+            rounds.append({"round": n, "delay_s": delay, "in_deployment": in_deployment, "fault": what,
+                           "converge_s": converge_s, "failures": failures})
+            print(f"{n:>5} {delay:>7.2f} {str(in_deployment):>6} {converge_s:>10.2f}  {what}: "
+                  + ("ok" if not failures else "FAIL " + ", ".join(failures)), flush=True)
             for kind, detail in failures.items():
                 print(f"        {kind}: {detail[:400]}", flush=True)
             if "no_convergence" in failures or "deployment_stuck" in failures:
@@ -161,6 +163,7 @@ def main():
     summary = {
         "seed": args.seed, "rounds": len(rounds), "agents": args.agents, "instances": args.instances,
         "agent_timeout_s": args.agent_timeout, "faults": faults,
+        "faults_during_deployment": sum(r["in_deployment"] for r in rounds),
         "failed_rounds": sum(1 for r in rounds if r["failures"]), "failures_by_kind": kinds, "stopped_early": stopped,
         "elapsed_s": time.time() - started,
         "converge_p50_s": percentile(converges, 50), "converge_p99_s": percentile(converges, 99),
