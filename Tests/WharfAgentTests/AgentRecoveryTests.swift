@@ -57,9 +57,9 @@ struct AgentRecoveryTests {
         let (second, secondLog) = await startAgent(dataDir: dir.path)
         #expect(await eventually { await secondLog.fullStates().count == 1 })
         let ended = try #require(await secondLog.terminal(launch.instance.id))
-        #expect(ended.state == .failed)
-        #expect(ended.message == "process exited while the agent was down")
-        #expect(await secondLog.fullStates().first?.first?.state == .failed)
+        #expect(ended.state == .gone)
+        #expect(ended.message == "process exited while the agent was down (its exit status is unknown)")
+        #expect(await secondLog.fullStates().first?.first?.state == .gone)
         #expect(readRecord(dataDir: dir.path, instanceId: launch.instance.id) == nil)
         // What was left of the task's session is cleaned up.
         #expect(await eventually { !isAlive(child) })
@@ -85,7 +85,7 @@ struct AgentRecoveryTests {
         let status = try #require(await log.fullStates().first?.first)
         #expect(status.instanceId == "test_app.instance-reused")
         #expect(status.incarnation == 2)
-        #expect(status.state == .failed)
+        #expect(status.state == .gone, "how it ended is unknown: not counted as the app's failure")
         await agent.shutdown()
     }
 }

@@ -256,8 +256,8 @@ struct DockerRuntimeTests {
         let (second, secondLog) = await startDockerAgent(dataDir: dir.path)
         #expect(await eventually { await secondLog.fullStates().count == 1 })
         let ended = try #require(await secondLog.terminal(launch.instance.id))
-        #expect(ended.state == .failed)
-        #expect(ended.message == "process exited while the agent was down")
+        #expect(ended.state == .gone)
+        #expect(ended.message == "process exited while the agent was down (its exit status is unknown)")
         #expect(agentContainers(dataDir: dir.path).isEmpty)
         await second.shutdown()
     }

@@ -58,7 +58,7 @@ extension Agent {
                 message: runtime == nil
                     ? "agent has no \(record.handle.runtime) runtime to adopt the task after a restart"
                     : record.kill.map { "\($0.reason) (process exited while the agent was down)" }
-                        ?? "process exited while the agent was down")
+                        ?? "process exited while the agent was down (its exit status is unknown)")
             endedMeanwhile.append(status)
         }
         // Tasks started but never recorded (the agent died in between) are killed: the control
@@ -87,15 +87,18 @@ extension Agent {
         watchHostPorts()
     }
 
-    /// Marks a recorded task as ended while nobody supervised it (failed, or killed when a kill was
-    /// in progress), forgets its record and returns the terminal status (not yet reported).
+    /// Marks a recorded task as ended while nobody supervised it, forgets its record and returns the
+    /// terminal status (not yet reported): TASK_KILLED when a kill was in progress, else TASK_GONE —
+    /// how it ended is unknown (a crash of the app, or of the whole node with the agent), so it is
+    /// replaced without counting as the app's failure (no launch backoff, no deployment failure), as
+    /// Marathon treats a task gone with its agent.
     func settleEndedWhileAway(_ record: TaskRecord, task: ManagedTask, message: String) async -> TaskStatus {
         var task = task
         task.phase = .ended
         task.endedAt = .now()
         task.status = TaskStatus(
             instanceId: record.instanceId, incarnation: record.incarnation,
-            state: task.kill == nil ? .failed : .killed, message: message, timestamp: task.endedAt!)
+            state: task.kill == nil ? .gone : .killed, message: message, timestamp: task.endedAt!)
         tasks[record.instanceId] = task
         logger.warning("task ended while the agent was down", metadata: task.logMetadata)
         do {
