@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import Testing
+import WharfDiscovery
 import WharfModel
 @testable import WharfServer
 
@@ -241,6 +242,69 @@ struct AgentLinkTests {
         }
         #expect(reason.contains("nothing heard from it"))
         await second.stop()
+    }
+
+    @Test("an agent that serves the catalog gets a full copy and then its changes; its router's index counts for kills until it falls silent")
+    func catalogFeedAndRoutingBarrier() async throws {
+        let server = try await RunningHub.start(timeout: 1)
+        let catalog = Catalog(startIndex: 1_000)
+        let routing = RoutingBarrier()
+        server.hub.follow(catalog, routing: routing)
+        catalog.replace([PathId("/web"): CatalogMirrorFixtures.services("/web", instances: 1)])
+
+        // A real uplink with a mirror: the full copy, then a delta.
+        let agent = FakeAgent()
+        var configuration = AgentUplinkConfiguration(servers: [JoinAddress(host: "127.0.0.1", port: server.port)],
+                                                     token: Self.token, hostname: "node-test", connectTimeoutSeconds: 2)
+        let mirror = Catalog(startIndex: 1)
+        configuration.mirror = mirror
+        configuration.servesRoutes = true
+        let uplink = AgentUplink(agent: agent, configuration: configuration, logger: Logger(label: "test.uplink"))
+        let running = Task { try await uplink.run() }
+        defer { running.cancel() }
+        try await Self.eventually("the mirror holds the full copy") { mirror.snapshot.index == catalog.snapshot.index }
+        #expect(mirror.snapshot.services["web"]?.endpoints.count == 1)
+        catalog.replace([PathId("/web"): CatalogMirrorFixtures.services("/web", instances: 3)])
+        try await Self.eventually("the change arrives") { mirror.snapshot.services["web"]?.endpoints.count == 3 }
+        #expect(mirror.snapshot.index == catalog.snapshot.index)
+
+        // Its router counts: a kill waits for it, and its report releases the wait.
+        #expect(routing.appliedIndexes[agent.id] == 0)
+        let index = catalog.snapshot.index
+        let waiting = Task { await routing.wait(forIndex: index, timeout: .seconds(20)) }
+        uplink.routesApplied(index)
+        #expect(await waiting.value, "released by the agent's report, not by the timeout")
+        #expect(routing.appliedIndexes[agent.id] == index)
+
+        // A raw agent that says hello, then never sends anything again (a frozen node whose socket
+        // stays open): once it is unreachable, kills no longer wait for it.
+        var info = await agent.currentInfo
+        info.id = "frozen-agent"
+        let hello = WireHello(protocol: WireProtocol.name, versions: [1], agentId: "frozen-agent", processId: "p-frozen",
+                              token: Self.token, agent: info, software: "test", followsCatalog: true, servesRoutes: true)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: server.port).get()
+        try await channel.writeAndFlush(try WireFrame.encode(.hello(hello)))
+        try await Self.eventually("the frozen agent is attached") { routing.appliedIndexes["frozen-agent"] != nil }
+        _ = try await Self.next(server.hub.reports) { report -> Bool? in
+            if case .unreachable("frozen-agent", _) = report { return true }
+            return nil
+        }
+        try await Self.eventually("the frozen agent is detached") { routing.appliedIndexes["frozen-agent"] == nil }
+        #expect(await routing.wait(forIndex: index, timeout: .seconds(20)))
+        channel.close(promise: nil)
+        running.cancel()
+        _ = await running.result
+        await server.stop()
+    }
+
+    /// Waits (polling, bounded) until `condition` holds.
+    static func eventually(_ what: String, within seconds: Double = 10, _ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting until \(what)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// Waits until the server has closed `channel`.

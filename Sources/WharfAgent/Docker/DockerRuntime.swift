@@ -103,9 +103,22 @@ public actor DockerRuntime: Runtime {
         let contents = try await Self.readParameterFiles(spec)
         let plan = try DockerContainerConfig.make(
             spec, image: image, agentDataDir: agentDataDir, hardCpuLimit: hardCpuLimit, files: contents, engineSocket: socketPath)
-        var metadata: Logger.Metadata = ["task": "\(spec.taskId)", "image": "\(image)"]
         try await pullIfNeeded(image, plan: plan, taskId: spec.taskId, engine: engine)
+        // Killed while pulling: nothing was created.
+        try Task.checkCancellation()
+        // From here on the start is not cancelled: a request cancelled half-way could leave a
+        // container running that nothing records. A kill that came meanwhile stops the task once
+        // it runs.
+        return try await Task {
+            try await self.createAndStart(spec, image: image, plan: plan, files: files, engine: engine)
+        }.value
+    }
 
+    /// Creates and starts the task's container (removing it again when it does not start), and
+    /// supervises it.
+    private func createAndStart(_ spec: TaskSpec, image: String, plan: DockerContainerConfig.Plan, files: SandboxLogFiles,
+                                engine: DockerEngine) async throws -> TaskHandle {
+        var metadata: Logger.Metadata = ["task": "\(spec.taskId)", "image": "\(image)"]
         let name = DockerContainerConfig.containerName(taskId: spec.taskId)
         let containerId = try await createContainer(name: name, plan, engine: engine)
         do throws(DockerEngineError) {
@@ -123,7 +136,7 @@ public actor DockerRuntime: Runtime {
         }
         metadata["container"] = "\(containerId.prefix(12))"
         logger.info("task container started", metadata: metadata)
-        let handle = TaskHandle(runtime: self.name, taskId: spec.taskId, sandbox: sandbox,
+        let handle = TaskHandle(runtime: self.name, taskId: spec.taskId, sandbox: spec.sandbox,
                                 containerId: containerId)
         supervise(handle, containerId: containerId, files: files, logsSince: nil, tty: plan.create.Tty, engine: engine)
         return handle

@@ -13,7 +13,8 @@ public struct CatalogDelta: Codable, Hashable, Sendable {
     public var datacenter: String
     /// Every service whose `modifyIndex` is above `base` (all of them in a full copy).
     public var services: [ServiceEntry]
-    /// Names removed after `base`, with the index they were removed at.
+    /// Names removed after `base`, with the index they were removed at (none in a full copy: the
+    /// copy replaces everything, and a query about a name it lacks reports the services index).
     public var removed: [String: UInt64]
     /// All nodes, when they changed after `base`.
     public var nodes: [CatalogNode]?
@@ -31,7 +32,7 @@ extension CatalogSnapshot {
         return CatalogDelta(
             base: from, index: index, servicesIndex: servicesIndex, nodesIndex: nodesIndex, datacenter: datacenter,
             services: services.values.filter { $0.modifyIndex > from }.sorted { $0.name < $1.name },
-            removed: removedAt.filter { $0.value > from },
+            removed: full ? [:] : removedAt.filter { $0.value > from },
             nodes: nodesIndex > from ? nodes.values.sorted { $0.name < $1.name } : nil)
     }
 }

@@ -189,10 +189,25 @@ public final class AgentHub: AgentLink, Service, Sendable {
                     handshakeTimeout.cancel()
                     session = admitted
                     let feed = hello.followsCatalog ? discovery.withLock { $0 } : nil
-                    if let feed, hello.servesRoutes { feed.routing.attach(session.agentId) }
+                    // This connection says whether the agent's router counts now (a replaced
+                    // connection's say no longer does).
+                    if let routing = discovery.withLock({ $0?.routing }) {
+                        if feed != nil && hello.servesRoutes {
+                            routing.attach(session.agentId)
+                        } else {
+                            routing.detach(session.agentId)
+                        }
+                    }
+                    // The catalog feed sends its next delta only once the previous one is on the
+                    // socket: a slow connection gets fewer, larger deltas, not a growing queue.
+                    let (catalogWritten, catalogSent) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
                     try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask { try await WireConnection.drain(outbox, into: outbound) }
-                        if let feed { group.addTask { await Self.feedCatalog(feed.catalog, to: session) } }
+                        group.addTask {
+                            try await WireConnection.drain(outbox, into: outbound) { message in
+                                if case .catalog = message { catalogSent.yield() }
+                            }
+                        }
+                        if let feed { group.addTask { await Self.feedCatalog(feed.catalog, to: session, written: catalogWritten) } }
                         defer { group.cancelAll() }
                         try await self.readReports(&iterator, session: session, routing: feed?.routing)
                     }
@@ -283,15 +298,18 @@ public final class AgentHub: AgentLink, Service, Sendable {
     }
 
     /// Sends `catalog` to the agent of `session`: a full copy, then on every change what changed
-    /// since the last one sent (changes that come faster than this task runs are merged into one
-    /// delta), until the session ends.
-    private static func feedCatalog(_ catalog: Catalog, to session: AgentRegistry.Session) async {
+    /// since the last one sent, until the session ends. At most one delta is queued at a time: the
+    /// next goes out once `written` says the previous one is on the socket, and the changes made
+    /// meanwhile are merged into it.
+    private static func feedCatalog(_ catalog: Catalog, to session: AgentRegistry.Session, written: AsyncStream<Void>) async {
         var sent: UInt64 = 0
+        var writes = written.makeAsyncIterator()
         for await snapshot in catalog.changes() {
             guard !Task.isCancelled else { return }
             guard snapshot.index != sent else { continue }
             session.outbox.yield(.catalog(snapshot.delta(since: sent)))
             sent = snapshot.index
+            guard await writes.next() != nil else { return }
         }
     }
 
@@ -325,7 +343,10 @@ public final class AgentHub: AgentLink, Service, Sendable {
             let now = Self.now()
             let effects = registry.withLock { $0.tick(now: now) }
             for session in effects.close { session.close() }
+            let routing = discovery.withLock { $0?.routing }
             for (agentId, reason) in effects.unreachable {
+                // Silent: whatever its router serves, kills no longer wait for it.
+                routing?.detach(agentId)
                 logger.warning("agent unreachable", metadata: ["agent": "\(agentId)", "reason": "\(reason)"])
             }
             for (agentId, instanceId, attempt) in effects.resent {

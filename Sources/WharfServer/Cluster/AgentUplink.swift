@@ -204,7 +204,10 @@ final class AgentUplink: Service, Sendable {
             switch answer {
             case let .refused(refusal):
                 return .refused(refusal)
-            case let .welcome(welcome):
+            case var .welcome(welcome):
+                // The server's numbers drive this agent's timers: kept within sane bounds.
+                welcome.heartbeatSeconds = Self.bounded(welcome.heartbeatSeconds, 0.05...60, otherwise: 2)
+                welcome.timeoutSeconds = Self.bounded(welcome.timeoutSeconds, 0.5...86_400, otherwise: 10)
                 guard configuration.protocolVersions.contains(welcome.version) else {
                     throw AgentUplinkError.refused(server: server, reason:
                         "the server chose protocol version \(welcome.version), which this agent does not speak "
@@ -263,7 +266,7 @@ final class AgentUplink: Service, Sendable {
                 case let .command(command):
                     agent.submit(command)
                 case let .heartbeat(interval):
-                    if let interval, interval > 0 { clock.withLock { $0.interval = interval } }
+                    if let interval { clock.withLock { $0.interval = Self.bounded(interval, 0.05...60, otherwise: $0.interval) } }
                 case let .catalog(delta):
                     guard let mirror = configuration.mirror else { throw AgentUplinkError.unexpected(message.typeName) }
                     guard mirror.apply(delta) else {
@@ -277,6 +280,11 @@ final class AgentUplink: Service, Sendable {
             let silent = clock.withLock { AgentHub.now() - $0.lastHeard >= $0.timeout }
             return silent ? "nothing heard from the server for \(Int(welcome.timeoutSeconds)) s" : "the server closed the connection"
         }
+    }
+
+    /// `value` clamped to `range`; `otherwise` when it is not a number.
+    static func bounded(_ value: Double, _ range: ClosedRange<Double>, otherwise: Double) -> Double {
+        value.isNaN ? otherwise : min(max(value, range.lowerBound), range.upperBound)
     }
 
     /// Heartbeats of one connection, and the limit on the server's silence.

@@ -25,9 +25,12 @@ enum WireConnection {
     /// Writes each message of `outbox` as a frame, in order. A write returns once the channel takes
     /// it (NIO's backpressure: a slow reader holds up this connection's writer, nothing else).
     /// Returns when `outbox` finishes or the task is cancelled; throws when writing fails.
-    static func drain(_ outbox: AsyncStream<WireMessage>, into outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) async throws {
+    /// `written` hears of every message once the channel has taken it.
+    static func drain(_ outbox: AsyncStream<WireMessage>, into outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+                      written: @Sendable (WireMessage) -> Void = { _ in }) async throws {
         for await message in outbox {
             try await outbound.write(try WireFrame.encode(message))
+            written(message)
         }
     }
 

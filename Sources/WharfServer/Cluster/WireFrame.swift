@@ -10,8 +10,15 @@ enum WireFrame {
     static let defaultMaxBytes = 16 << 20
 
     /// The frame (length prefix and body) of `message`.
-    static func encode(_ message: WireMessage, allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
+    static func encode(_ message: WireMessage, maxBytes: Int = defaultMaxBytes,
+                       allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
         let body = try message.encoded()
+        // The peer would refuse it (and a bigger limit on one side only helps nobody): fail here,
+        // where the log can say which message it was.
+        guard body.count <= maxBytes else {
+            throw EncodingError.invalidValue(message.typeName, .init(
+                codingPath: [], debugDescription: "a '\(message.typeName)' message of \(body.count) bytes exceeds the frame limit of \(maxBytes) bytes"))
+        }
         var buffer = allocator.buffer(capacity: 4 + body.count)
         buffer.writeInteger(UInt32(body.count), endianness: .big)
         buffer.writeBytes(body)

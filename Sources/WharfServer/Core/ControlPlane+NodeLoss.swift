@@ -67,6 +67,14 @@ extension ControlPlane {
     /// unreachable for their app's `expungeAfterSeconds`. Should such a task come back, it is unknown
     /// and killed.
     func expireUnreachableInstances(now: Timestamp) {
+        // Instances placed on an agent while it was being declared unreachable (a pass that had
+        // chosen it was suspended meanwhile) are unreachable too; without this they would stay
+        // staging forever, as nothing would ever report on them.
+        for instance in state.instances.values where instance.isActive && instance.state != .unreachable {
+            guard let away = state.unreachableAgents[instance.agentId], !state.quarantine.protects(instanceId: instance.id) else { continue }
+            applyLocally(TaskStatus(instanceId: instance.id, incarnation: instance.incarnation, state: .unreachable,
+                                    message: "agent \(instance.agentId) unreachable: \(away.reason)", timestamp: now), to: instance)
+        }
         for instance in state.instances.values where instance.state == .unreachable && state.agents[instance.agentId] == nil {
             guard !state.quarantine.protects(instanceId: instance.id) else { continue }
             let message: String
