@@ -10,6 +10,9 @@ and catalog feed). Measures, with the server's own /proc counters:
     CPU and RSS again;
   - the agents' process CPU and RSS, for reference.
 
+With --catalog every simulated agent also follows the catalog (a full copy, then deltas), as an
+agent running a router does: the cost of routing on every node.
+
   python3 bench/cluster_scale.py --wharf .build/release/wharf --agents 1000 --instances 1000 --apps 10
 """
 import argparse, os, subprocess, sys, tempfile, shutil, time
@@ -49,6 +52,8 @@ def main():
     parser.add_argument("--apps", type=int, default=10)
     parser.add_argument("--idle-seconds", type=float, default=30)
     parser.add_argument("--agent-timeout", type=float, default=10)
+    parser.add_argument("--catalog", action="store_true",
+                        help="the simulated agents follow the catalog, as agents with a router do (a copy each, in the agents' process)")
     args = parser.parse_args()
     binary = os.path.abspath(args.wharf)
     root = tempfile.mkdtemp(prefix="wharf-scale-")
@@ -60,14 +65,14 @@ def main():
                               stdout=logs[0], stderr=logs[0], stdin=subprocess.DEVNULL)
     agents = None
     summary = {"agents": args.agents, "instances_per_app": args.instances, "apps": args.apps,
-               "agent_timeout_s": args.agent_timeout}
+               "agent_timeout_s": args.agent_timeout, "agents_follow_catalog": args.catalog}
     try:
         wait_until("the server answers", lambda: request_json(api, "GET", "/ping", timeout=2)[0] == 200, 60, every=0.05)
         started = time.time()
         agents = subprocess.Popen([binary, "agent", "--join", f"127.0.0.1:{agent_port}", "--token", TOKEN,
-                                   "--simulate", str(args.agents), "--hostname", "scale", "--router-port", "off",
-                                   "--dns-port", "off", "--task-ports", "31000-32000", "--cpus", "8", "--mem", "65536",
-                                   "--log-level", "warning"],
+                                   "--simulate", str(args.agents), "--hostname", "scale", "--task-ports", "31000-32000",
+                                   "--cpus", "8", "--mem", "65536", "--log-level", "warning"]
+                                  + ([] if args.catalog else ["--router-port", "off", "--dns-port", "off"]),
                                   stdout=logs[1], stderr=logs[1], stdin=subprocess.DEVNULL)
 
         def ready():
@@ -116,7 +121,7 @@ def main():
         for log in logs:
             log.close()
         shutil.rmtree(root, ignore_errors=True)
-    write_summary(summary, f"cluster-scale-{args.agents}agents", hidden=("app_converge_s",))
+    write_summary(summary, f"cluster-scale-{args.agents}agents{'-catalog' if args.catalog else ''}", hidden=("app_converge_s",))
 
 
 if __name__ == "__main__":

@@ -79,25 +79,28 @@ public enum WharfAgentMain {
 extension WharfAgentMain {
     /// `wharf agent --simulate N`: N simulated agents (``SimulatedAgent``), ids and host names
     /// `<hostname>-sim-<i>`, each offering `--cpus`/`--mem`/`--disk` (default 4 CPUs, 8 GiB, 100 GiB)
-    /// and the task ports, each over its own connection, until SIGTERM or SIGINT.
+    /// and the task ports, each over its own connection, until SIGTERM or SIGINT. Unless the
+    /// router, DNS and Consul ports are all off, each also follows the catalog into its own copy
+    /// (as a real agent would for its router; no listener is opened).
     static func runSimulated(configuration: AgentNodeConfiguration, logger: Logger) async throws {
         let host = configuration.advertiseIP ?? "127.0.0.1"
         let capacity = Resources(cpus: configuration.cpus ?? 4, mem: configuration.mem ?? 8192, disk: configuration.disk ?? 102_400)
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
+        let discovery = configuration.discovery
+        let followsCatalog = discovery.routerPort != nil || discovery.dnsPort != nil || discovery.consulPort != nil
         let uplinks = (0..<configuration.simulate).map { index in
             let name = "\(configuration.hostname)-sim-\(index)"
             let info = AgentInfo(id: name, host: host, capacity: capacity, portRanges: configuration.taskPorts,
                                  attributes: configuration.attributes.merging(["simulated": "true"]) { own, _ in own },
                                  runtimes: ["process", "docker"], isolation: "none: simulated agent", hostname: name)
-            return AgentUplink(agent: SimulatedAgent(info: info),
-                               configuration: AgentUplinkConfiguration(servers: configuration.servers, token: configuration.token,
-                                                                       hostname: name),
-                               logger: quiet)
+            var uplink = AgentUplinkConfiguration(servers: configuration.servers, token: configuration.token, hostname: name)
+            if followsCatalog { uplink.mirror = Catalog(startIndex: 1) }
+            return AgentUplink(agent: SimulatedAgent(info: info), configuration: uplink, logger: quiet)
         }
         logger.info("simulated agents starting", metadata: [
             "agents": "\(configuration.simulate)", "join": "\(configuration.servers.map(\.description).joined(separator: ","))",
-            "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)",
+            "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)", "followCatalog": "\(followsCatalog)",
         ])
         let group = ServiceGroup(configuration: .init(
             services: uplinks.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: quiet))
