@@ -50,11 +50,14 @@ public final class AgentHub: AgentLink, Service, Sendable {
         self.registry = LockedValue(AgentRegistry(
             timeout: configuration.agentTimeoutSeconds, launchResend: configuration.launchResendSeconds,
             serverId: serverId, apiAddress: configuration.apiAddress, reports: continuation))
+        self.catalogFrames = CatalogFrameCache(maxFrameBytes: configuration.maxFrameBytes)
     }
 
     /// The catalog every agent's router, DNS server and Consul API follow, and the barrier that kills
     /// wait on until the agents' routers serve a catalog index.
     private let discovery = LockedValue<(catalog: Catalog, routing: RoutingBarrier)?>(nil)
+    /// The catalog frames the connections share.
+    private let catalogFrames: CatalogFrameCache
 
     /// Makes every connected agent follow `catalog` (a full copy, then its changes), and the
     /// routers of those that run one count in `routing`. Call before ``run()``.
@@ -204,10 +207,12 @@ public final class AgentHub: AgentLink, Service, Sendable {
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
                             try await WireConnection.drain(outbox, into: outbound) { message in
-                                if case .catalog = message { catalogSent.yield() }
+                                if message.typeName == "catalog" { catalogSent.yield() }
                             }
                         }
-                        if let feed { group.addTask { await Self.feedCatalog(feed.catalog, to: session, written: catalogWritten) } }
+                        if let feed {
+                            group.addTask { try await self.feedCatalog(feed.catalog, to: session, written: catalogWritten) }
+                        }
                         defer { group.cancelAll() }
                         try await self.readReports(&iterator, session: session, routing: feed?.routing)
                     }
@@ -290,7 +295,7 @@ public final class AgentHub: AgentLink, Service, Sendable {
             case let .routesApplied(index):
                 current = registry.withLock { $0.heard(on: session, now: now) }
                 if current { routing?.applied(index, by: session.agentId) }
-            case .hello, .welcome, .refused, .command, .catalog:
+            case .hello, .welcome, .refused, .command, .catalog, .encoded:
                 throw ConnectionEnd.unexpected(message.typeName)
             }
             guard current else { return }
@@ -301,13 +306,15 @@ public final class AgentHub: AgentLink, Service, Sendable {
     /// since the last one sent, until the session ends. At most one delta is queued at a time: the
     /// next goes out once `written` says the previous one is on the socket, and the changes made
     /// meanwhile are merged into it.
-    private static func feedCatalog(_ catalog: Catalog, to session: AgentRegistry.Session, written: AsyncStream<Void>) async {
+    /// Frames are shared with the other connections at the same index (``CatalogFrameCache``). A
+    /// copy too big for a frame ends the connection (thrown), with the reason logged.
+    private func feedCatalog(_ catalog: Catalog, to session: AgentRegistry.Session, written: AsyncStream<Void>) async throws {
         var sent: UInt64 = 0
         var writes = written.makeAsyncIterator()
         for await snapshot in catalog.changes() {
             guard !Task.isCancelled else { return }
             guard snapshot.index != sent else { continue }
-            session.outbox.yield(.catalog(snapshot.delta(since: sent)))
+            session.outbox.yield(.encoded(type: "catalog", frame: try catalogFrames.frame(for: snapshot, since: sent)))
             sent = snapshot.index
             guard await writes.next() != nil else { return }
         }

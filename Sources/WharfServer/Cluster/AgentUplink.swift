@@ -273,7 +273,7 @@ final class AgentUplink: Service, Sendable {
                         // Cannot happen on one ordered connection; a new one starts with a full copy.
                         throw AgentUplinkError.catalogGap(base: delta.base, held: mirror.snapshot.index)
                     }
-                case .hello, .welcome, .refused, .report, .routesApplied:
+                case .hello, .welcome, .refused, .report, .routesApplied, .encoded:
                     throw AgentUplinkError.unexpected(message.typeName)
                 }
             }

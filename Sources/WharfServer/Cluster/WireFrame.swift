@@ -12,6 +12,7 @@ enum WireFrame {
     /// The frame (length prefix and body) of `message`.
     static func encode(_ message: WireMessage, maxBytes: Int = defaultMaxBytes,
                        allocator: ByteBufferAllocator = ByteBufferAllocator()) throws -> ByteBuffer {
+        if case let .encoded(_, frame) = message { return frame }
         let body = try message.encoded()
         // The peer would refuse it (and a bigger limit on one side only helps nobody): fail here,
         // where the log can say which message it was.

@@ -123,6 +123,9 @@ extension WireMessage {
                 try c.encode(delta, forKey: .catalog)
             case let .routesApplied(index):
                 try c.encode(index, forKey: .index)
+            case .encoded:
+                throw EncodingError.invalidValue(message.typeName, .init(
+                    codingPath: [], debugDescription: "an encoded frame is written as it is, not encoded again"))
             case .report(.unreachable):
                 throw EncodingError.invalidValue(message.typeName, .init(
                     codingPath: [], debugDescription: "an unreachable report is made by the server's link, never sent"))

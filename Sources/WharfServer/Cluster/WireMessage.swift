@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import WharfDiscovery
 import WharfModel
 
@@ -39,6 +40,9 @@ enum WireMessage: Sendable, Equatable {
     /// The agent's edge router serves the catalog up to this index: kills waiting for every router
     /// to drop an instance may go on.
     case routesApplied(index: UInt64)
+    /// A message of type `type` already encoded as a whole frame (a `catalog` delta shared by many
+    /// connections): written as it is; never read.
+    case encoded(type: String, frame: ByteBuffer)
 
     /// The `type` field of the message, for logs.
     var typeName: String {
@@ -57,6 +61,7 @@ enum WireMessage: Sendable, Equatable {
         case .report(.unreachable): "unreachable"
         case .catalog: "catalog"
         case .routesApplied: "routesApplied"
+        case let .encoded(type, _): type
         }
     }
 }
