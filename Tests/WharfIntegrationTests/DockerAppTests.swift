@@ -99,8 +99,11 @@ struct DockerAppTests {
             }
             #expect(failure["state"]?.string == "TASK_FAILED", "\(failure)")
             #expect((failure["message"]?.string ?? "").contains("127.0.0.1:1"), "\(failure)")
-            let queue = try await wharf.api.get("/v2/queue")
-            #expect(queue.json["queue"]?.array?.contains { $0["app"]?["id"]?.string == "/dmissing" } == true, "\(queue)")
+            // The next reconciliation pass puts the replacement in the queue, delayed by the backoff.
+            let entry = try await poll("/dmissing waits in the queue", timeout: .seconds(10)) { () -> JSON? in
+                try await wharf.api.get("/v2/queue").json["queue"]?.array?.first { $0["app"]?["id"]?.string == "/dmissing" }
+            }
+            #expect((entry["delay"]?["timeLeftSeconds"]?.int ?? 0) > 0, "\(entry)")
             #expect(try await DockerEngine.containers(of: wharf.dataDir).isEmpty)
         }
     }
