@@ -45,7 +45,7 @@ final class HeldPort {
     deinit { release() }
 }
 
-@Suite("Host ports the agent does not own", .timeLimit(.minutes(2)))
+@Suite("Host ports the agent does not own", .serialized, .timeLimit(.minutes(2)))
 struct HostPortTests {
     /// Below Linux' ephemeral range (32768+), so that no outgoing connection of a test running in
     /// parallel takes one of these ports between a probe and the task's bind; apart from the
@@ -64,7 +64,8 @@ struct HostPortTests {
         return (agent, log)
     }
 
-    /// A port of `range` that is free now.
+    /// A port of `range` that is free now. (The suite runs serialized: a test running beside this
+    /// one could otherwise take the port between this probe and the task's bind.)
     static func freePort() throws -> Int {
         let probe = try #require(HeldPort.any(in: range))
         probe.release()
