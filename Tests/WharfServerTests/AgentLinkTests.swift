@@ -219,6 +219,18 @@ struct AgentLinkTests {
         await server.stop()
     }
 
+    @Test("before its hello is accepted a peer may send no frame bigger than a hello needs")
+    func bigFirstFrameRefused() async throws {
+        let server = try await RunningHub.start(maxFrame: 8 << 20)
+        var announce = ByteBuffer()
+        announce.writeInteger(UInt32(AgentHub.maxHelloBytes + 1), endianness: .big)
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: server.port).get()
+        try await channel.writeAndFlush(announce)
+        try await Self.closed(channel, within: 5)
+        await server.stop()
+    }
+
     @Test("when its server goes away the agent joins the next one, and a silent agent is reported unreachable")
     func failover() async throws {
         let first = try await RunningHub.start(timeout: 1)

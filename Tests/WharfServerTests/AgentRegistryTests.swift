@@ -89,6 +89,30 @@ struct AgentRegistryTests {
         #expect(node.warnings.count == 1 && node.warnings[0].contains("hold more than it offers"), "\(node.warnings)")
     }
 
+    @Test("a kill sent on a connection that ends before any answer goes out again on the next; an answered one does not")
+    func unansweredKillsCarryOver() async throws {
+        var fixture = Fixture()
+        let first = Connection(serial: 1)
+        _ = try fixture.registry.admit(first.session, hello: Self.hello(), version: 1, now: 100).get()
+        let lost = KillTask(instanceId: "x.instance-lost", gracePeriodSeconds: 3, reason: "scaling down")
+        let answered = KillTask(instanceId: "x.instance-answered", gracePeriodSeconds: 3, reason: "scaling down")
+        let dropped = [fixture.registry.send(.kill(lost), to: "agent-1", now: 101),
+                       fixture.registry.send(.kill(answered), to: "agent-1", now: 101)]
+        #expect(dropped == [nil, nil])
+        _ = fixture.registry.received(.status(agentId: "agent-1", TaskStatus(
+            instanceId: answered.instanceId, incarnation: 1, state: .killing, timestamp: .now())), on: first.session, now: 102)
+        let wasCurrent = fixture.registry.ended(first.session)
+        #expect(wasCurrent)
+
+        let second = Connection(serial: 2)
+        _ = try fixture.registry.admit(second.session, hello: Self.hello(), version: 1, now: 103).get()
+        let kills = await second.sent().compactMap { message -> String? in
+            if case let .command(.kill(kill)) = message { return kill.instanceId }
+            return nil
+        }
+        #expect(kills == [lost.instanceId])
+    }
+
     @Test("an admitted connection is welcomed first, then the agent is reported registered")
     func admit() async throws {
         var fixture = Fixture()

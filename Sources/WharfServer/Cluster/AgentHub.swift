@@ -92,6 +92,9 @@ public final class AgentHub: AgentLink, Service, Sendable {
         }
     }
 
+    /// The largest hello accepted (an agent's offer with thousands of ports in use fits easily).
+    static let maxHelloBytes = 1 << 20
+
     /// Beyond this, an agent's clock offset is logged as a warning: task timestamps come from it.
     static let clockOffsetWarningSeconds = 5.0
 
@@ -123,7 +126,10 @@ public final class AgentHub: AgentLink, Service, Sendable {
                 .serverChannelOption(.backlog, value: 256)
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .bind(host: configuration.bindAddress, port: configuration.port) { channel in
-                    channel.eventLoop.makeCompletedFuture { try WireConnection.wrap(channel, maxFrameBytes: maxFrame) }
+                    // Until its hello is checked, a peer may send no more than a hello needs.
+                    channel.eventLoop.makeCompletedFuture {
+                        try WireConnection.wrap(channel, maxFrameBytes: maxFrame, firstFrameMaxBytes: Self.maxHelloBytes)
+                    }
                 }
         } catch {
             settle(.failure(error))

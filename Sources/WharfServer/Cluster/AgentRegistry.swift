@@ -43,6 +43,9 @@ struct AgentRegistry {
         /// Whether the control plane has been told the agent is unreachable (since its last hello).
         var unreachable = false
         var pendingLaunches: [String: PendingLaunch] = [:]
+        /// Kills sent on the current connection that no status has answered yet: held again when
+        /// the connection ends, so that they reach the agent when it is back.
+        var pendingKills: [String: KillTask] = [:]
         /// The agent's clock minus the server's at its hello.
         var clockOffset: Double?
     }
@@ -110,6 +113,9 @@ struct AgentRegistry {
         entry.lastHeartbeatSent = now
         entry.unreachable = false
         entry.pendingLaunches = [:]
+        // What a replaced connection may not have delivered goes out again on this one.
+        for kill in entry.pendingKills.values { hold(kill, for: session.agentId) }
+        entry.pendingKills = [:]
         entry.clockOffset = hello.clock.map { Double($0.millis - Timestamp.now().millis) / 1000 }
         entries[session.agentId] = entry
         let held = heldKills.removeValue(forKey: session.agentId) ?? [:]
@@ -120,6 +126,7 @@ struct AgentRegistry {
         reports.yield(.registered(info))
         for kill in held.values.sorted(by: { $0.instanceId < $1.instanceId }) {
             session.outbox.yield(.command(.kill(kill)))
+            entries[session.agentId]?.pendingKills[kill.instanceId] = kill
         }
         return .success(replaced)
     }
@@ -132,6 +139,7 @@ struct AgentRegistry {
         switch report {
         case let .status(_, status):
             entries[session.agentId]?.pendingLaunches[status.instanceId] = nil
+            if status.state == .killing || status.state.isTerminal { entries[session.agentId]?.pendingKills[status.instanceId] = nil }
         case let .fullState(_, statuses):
             for status in statuses { entries[session.agentId]?.pendingLaunches[status.instanceId] = nil }
         case let .registered(info):
@@ -156,7 +164,23 @@ struct AgentRegistry {
         guard entries[session.agentId]?.session?.serial == session.serial else { return false }
         entries[session.agentId]?.session = nil
         entries[session.agentId]?.pendingLaunches = [:]
+        holdUnansweredKills(of: session.agentId)
         return true
+    }
+
+    /// Kills the agent may not have received on the connection that ended wait for its next one.
+    private mutating func holdUnansweredKills(of agentId: String) {
+        guard let kills = entries[agentId]?.pendingKills, !kills.isEmpty else { return }
+        entries[agentId]?.pendingKills = [:]
+        for kill in kills.values { hold(kill, for: agentId) }
+    }
+
+    /// Keeps `kill` for `agentId`'s next connection (at most `maxHeldKills` per agent).
+    private mutating func hold(_ kill: KillTask, for agentId: String) {
+        heldKills[agentId, default: [:]][kill.instanceId] = kill
+        if heldKills[agentId]!.count > Self.maxHeldKills, let first = heldKills[agentId]!.keys.min() {
+            heldKills[agentId]![first] = nil
+        }
     }
 
     /// Queues `command` for `agentId`. Returns why it was dropped, or nil when it was queued (or,
@@ -164,16 +188,16 @@ struct AgentRegistry {
     mutating func send(_ command: AgentCommand, to agentId: String, now: Double) -> String? {
         guard let session = entries[agentId]?.session else {
             if case let .kill(kill) = command {
-                heldKills[agentId, default: [:]][kill.instanceId] = kill
-                if heldKills[agentId]!.count > Self.maxHeldKills, let first = heldKills[agentId]!.keys.min() {
-                    heldKills[agentId]![first] = nil
-                }
+                hold(kill, for: agentId)
                 return nil
             }
             return entries[agentId] == nil ? "the agent has not connected since this server started" : "the agent is not connected"
         }
         if case let .launch(task) = command {
             entries[agentId]?.pendingLaunches[task.instance.id] = PendingLaunch(task: task, sentAt: now, attempts: 1)
+        }
+        if case let .kill(kill) = command {
+            entries[agentId]?.pendingKills[kill.instanceId] = kill
         }
         session.outbox.yield(.command(command))
         return nil
@@ -196,6 +220,8 @@ struct AgentRegistry {
                 }
                 entry.session = nil
                 entry.pendingLaunches = [:]
+                for kill in entry.pendingKills.values { hold(kill, for: agentId) }
+                entry.pendingKills = [:]
             }
             if let session = entry.session {
                 if now - entry.lastHeartbeatSent >= interval {

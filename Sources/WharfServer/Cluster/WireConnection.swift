@@ -10,8 +10,9 @@ enum WireConnection {
 
     /// Installs the frame decoder and wraps `channel` for async use. Call on the channel's event loop
     /// (from a bootstrap's initializer).
-    static func wrap(_ channel: any NIOCore.Channel, maxFrameBytes: Int) throws -> Channel {
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(WireFrameDecoder(maxBytes: maxFrameBytes)))
+    static func wrap(_ channel: any NIOCore.Channel, maxFrameBytes: Int, firstFrameMaxBytes: Int? = nil) throws -> Channel {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(
+            WireFrameDecoder(maxBytes: maxFrameBytes, firstFrameMaxBytes: firstFrameMaxBytes)))
         return try Channel(wrappingChannelSynchronously: channel)
     }
 

@@ -48,13 +48,18 @@ struct WireFrameDecoder: ByteToMessageDecoder {
     typealias InboundOut = ByteBuffer
 
     let maxBytes: Int
+    /// The limit of the first frame (a server reading an agent's hello accepts little before it
+    /// knows the peer holds the token); `maxBytes` after it.
+    private var firstFrameMaxBytes: Int?
 
-    init(maxBytes: Int = WireFrame.defaultMaxBytes) {
+    init(maxBytes: Int = WireFrame.defaultMaxBytes, firstFrameMaxBytes: Int? = nil) {
         self.maxBytes = maxBytes
+        self.firstFrameMaxBytes = firstFrameMaxBytes.map { min($0, maxBytes) }
     }
 
     mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
-        guard let body = try Self.next(from: &buffer, maxBytes: maxBytes) else { return .needMoreData }
+        guard let body = try Self.next(from: &buffer, maxBytes: firstFrameMaxBytes ?? maxBytes) else { return .needMoreData }
+        firstFrameMaxBytes = nil
         context.fireChannelRead(wrapInboundOut(body))
         return .continue
     }
