@@ -18,6 +18,7 @@ agent running a router does: the cost of routing on every node.
 import argparse, os, subprocess, sys, tempfile, shutil, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api_bench import rss_mib  # noqa: E402
 from cluster_lab import TOKEN  # noqa: E402
 from wharf_lab import free_port, request_json, wait_until, write_summary  # noqa: E402
 
@@ -28,14 +29,6 @@ def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def cpu_percent(pid, seconds):

@@ -32,26 +32,11 @@ struct AgentNodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("advertise-ip"), help: ArgumentHelp("Address tasks are reached at: their host [WHARF_ADVERTISE_IP] (default: this machine's address towards the server).", valueName: "ip"))
     var advertiseIP: String?
 
-    @Option(help: ArgumentHelp("CPUs offered to tasks [WHARF_CPUS] (default: online cores).", valueName: "cpus"))
-    var cpus: String?
-
-    @Option(help: ArgumentHelp("Memory offered to tasks, MiB [WHARF_MEM] (default: physical memory).", valueName: "mib"))
-    var mem: String?
-
-    @Option(help: ArgumentHelp("Disk offered to tasks, MiB [WHARF_DISK] (default: free space of the data dir).", valueName: "mib"))
-    var disk: String?
-
     @Option(name: .customLong("task-ports"), help: ArgumentHelp("Host ports for tasks, e.g. 10000-20000 or 10000-10100,30000-31000 [WHARF_TASK_PORTS] (default 10000-20000).", valueName: "ranges"))
     var taskPorts: String?
 
     @Option(name: .customLong("attribute"), help: ArgumentHelp("A node attribute for constraints, KEY=VALUE; repeat for several [WHARF_ATTRIBUTES, comma-separated].", valueName: "key=value"))
     var attributes: [String] = []
-
-    @Option(name: .customLong("docker-socket"), help: ArgumentHelp("Unix socket of the Docker Engine for container.type DOCKER apps; 'none' to run processes only [WHARF_DOCKER_SOCKET] (default /var/run/docker.sock).", valueName: "path"))
-    var dockerSocket: String?
-
-    @Option(name: .customLong("cpu-hard-limit"), help: ArgumentHelp("true: enforce task cpus as a hard CFS quota; false: a relative weight [WHARF_CPU_HARD_LIMIT] (default false).", valueName: "bool"))
-    var cpuHardLimit: String?
 
     @Option(name: .customLong("router-port"), help: ArgumentHelp("Port of this node's HTTP edge router, following the server's catalog, or off [WHARF_ROUTER_PORT] (default 8000).", valueName: "port"))
     var routerPort: String?
@@ -63,12 +48,11 @@ struct AgentNodeCommand: AsyncParsableCommand {
     var consulPort: String?
 
     @OptionGroup var routing: RoutingOptions
+    @OptionGroup var node: NodeOptions
+    @OptionGroup var log: LogOptions
 
     @Option(name: .customLong("simulate"), help: ArgumentHelp("Instead of running tasks, join as N simulated agents that run nothing (each task reports running at once), each with its own connection: for load tests [WHARF_SIMULATE].", valueName: "n"))
     var simulate: String?
-
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
-    var logLevel: String?
 
     func validate() throws {
         _ = try settings()
@@ -84,9 +68,8 @@ struct AgentNodeCommand: AsyncParsableCommand {
     func settings(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> AgentNodeSettings {
         try AgentNodeSettings(DevSettings.Source(flags: [
             "join": join, "token": token, "data-dir": dataDir, "hostname": hostname, "advertise-ip": advertiseIP,
-            "cpus": cpus, "mem": mem, "disk": disk, "task-ports": taskPorts, "docker-socket": dockerSocket,
-            "cpu-hard-limit": cpuHardLimit, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
-            "log-level": logLevel, "simulate": simulate,
-        ].merging(routing.flags) { own, _ in own }, environment: environment), attributes: attributes)
+            "task-ports": taskPorts, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
+            "simulate": simulate,
+        ].adding(routing.flags, node.flags, log.flags), environment: environment), attributes: attributes)
     }
 }

@@ -40,38 +40,8 @@ struct DevCommand: AsyncParsableCommand {
     @Flag(name: .customLong("stop-tasks-on-exit"), help: ArgumentHelp("On SIGINT (Ctrl-C) or SIGTERM, stop every task before exiting; apps stay defined and start again at the next start [WHARF_STOP_TASKS_ON_EXIT] (default: tasks keep running and are re-adopted)."))
     var stopTasksOnExit = false
 
-    @Option(help: ArgumentHelp("CPUs offered to tasks [WHARF_CPUS] (default: online cores).", valueName: "cpus"))
-    var cpus: String?
-
-    @Option(help: ArgumentHelp("Memory offered to tasks, MiB [WHARF_MEM] (default: physical memory).", valueName: "mib"))
-    var mem: String?
-
-    @Option(help: ArgumentHelp("Disk offered to tasks, MiB [WHARF_DISK] (default: free space of the data dir).", valueName: "mib"))
-    var disk: String?
-
-    @Option(name: .customLong("kill-grace-period"), help: ArgumentHelp("Seconds between SIGTERM and SIGKILL when an app sets no taskKillGracePeriodSeconds [WHARF_KILL_GRACE_PERIOD] (default 3).", valueName: "seconds"))
-    var killGracePeriod: String?
-
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
-    var logLevel: String?
-
     @Option(name: .customLong("simulated-agents"), help: ArgumentHelp("Run N simulated agents whose tasks run nothing, instead of the local agent (benchmarks, demos at scale) [WHARF_SIMULATED_AGENTS] (default 0).", valueName: "n"))
     var simulatedAgents: String?
-
-    @Option(name: .customLong("cpu-hard-limit"), help: ArgumentHelp("true: enforce task cpus as a hard CFS quota; false: a relative weight, as Mesos' default [WHARF_CPU_HARD_LIMIT] (default false).", valueName: "bool"))
-    var cpuHardLimit: String?
-
-    @Option(name: .customLong("kill-drain"), help: ArgumentHelp("Seconds between TASK_KILLING (out of routing) and SIGTERM [WHARF_KILL_DRAIN] (default 0.5).", valueName: "seconds"))
-    var killDrain: String?
-
-    @Option(name: .customLong("deployment-deadline"), help: ArgumentHelp("Seconds without progress after which a deployment fails, for apps without progressDeadlineSeconds [WHARF_DEPLOYMENT_DEADLINE] (default 600, longer for apps whose health-check or kill grace periods need it).", valueName: "seconds"))
-    var deploymentDeadline: String?
-
-    @Option(name: .customLong("deployment-max-failures"), help: ArgumentHelp("Failures of a deployment's new instances, with none becoming healthy, after which it fails [WHARF_DEPLOYMENT_MAX_FAILURES] (default 3).", valueName: "n"))
-    var deploymentMaxFailures: String?
-
-    @Option(name: .customLong("docker-socket"), help: ArgumentHelp("Unix socket of the Docker Engine for container.type DOCKER apps; 'none' to run processes only [WHARF_DOCKER_SOCKET] (default /var/run/docker.sock).", valueName: "path"))
-    var dockerSocket: String?
 
     @Option(name: .customLong("router-port"), help: ArgumentHelp("Port of the HTTP edge router, or off [WHARF_ROUTER_PORT] (default 8000).", valueName: "port"))
     var routerPort: String?
@@ -80,12 +50,12 @@ struct DevCommand: AsyncParsableCommand {
     var dnsPort: String?
 
     @OptionGroup var routing: RoutingOptions
+    @OptionGroup var node: NodeOptions
+    @OptionGroup var deployments: DeploymentOptions
+    @OptionGroup var log: LogOptions
 
     @Option(name: .customLong("consul-port"), help: ArgumentHelp("Also serve the Consul API alone on this port, e.g. 8500 [WHARF_CONSUL_PORT] (default off; it is always on the API port).", valueName: "port"))
     var consulPort: String?
-
-    @Option(name: .customLong("datacenter"), help: ArgumentHelp("Consul datacenter name [WHARF_DATACENTER] (default dc1).", valueName: "name"))
-    var datacenter: String?
 
     func validate() throws {
         _ = try settings()
@@ -103,12 +73,8 @@ struct DevCommand: AsyncParsableCommand {
         let source = DevSettings.Source(flags: [
             "data-dir": dataDir, "api-port": apiPort, "host": host, "bind": bind, "task-ports": taskPorts,
             "service-ports": servicePorts, "stop-tasks-on-exit": stopTasksOnExit ? "true" : nil,
-            "cpus": cpus, "mem": mem, "disk": disk, "kill-grace-period": killGracePeriod, "log-level": logLevel,
-            "simulated-agents": simulatedAgents, "cpu-hard-limit": cpuHardLimit, "kill-drain": killDrain,
-            "deployment-deadline": deploymentDeadline, "deployment-max-failures": deploymentMaxFailures,
-            "docker-socket": dockerSocket, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
-            "datacenter": datacenter,
-        ].merging(routing.flags) { own, _ in own }, environment: environment)
+            "simulated-agents": simulatedAgents, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
+        ].adding(routing.flags, node.flags, deployments.flags, log.flags), environment: environment)
         return try DevSettings(source)
     }
 }

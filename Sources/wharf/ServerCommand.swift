@@ -44,23 +44,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("service-ports"), help: ArgumentHelp("Service ports given to apps with port 0, as Marathon's --local_port_min/max [WHARF_SERVICE_PORTS] (default 10000-20000).", valueName: "range"))
     var servicePorts: String?
 
-    @Option(name: .customLong("kill-grace-period"), help: ArgumentHelp("Seconds between SIGTERM and SIGKILL when an app sets no taskKillGracePeriodSeconds [WHARF_KILL_GRACE_PERIOD] (default 3).", valueName: "seconds"))
-    var killGracePeriod: String?
-
-    @Option(name: .customLong("kill-drain"), help: ArgumentHelp("Seconds between TASK_KILLING (out of routing) and SIGTERM [WHARF_KILL_DRAIN] (default 0.5).", valueName: "seconds"))
-    var killDrain: String?
-
-    @Option(name: .customLong("deployment-deadline"), help: ArgumentHelp("Seconds without progress after which a deployment fails, for apps without progressDeadlineSeconds [WHARF_DEPLOYMENT_DEADLINE] (default 600).", valueName: "seconds"))
-    var deploymentDeadline: String?
-
-    @Option(name: .customLong("deployment-max-failures"), help: ArgumentHelp("Failures of a deployment's new instances, with none becoming healthy, after which it fails [WHARF_DEPLOYMENT_MAX_FAILURES] (default 3).", valueName: "n"))
-    var deploymentMaxFailures: String?
-
-    @Option(name: .customLong("datacenter"), help: ArgumentHelp("Consul datacenter name [WHARF_DATACENTER] (default dc1).", valueName: "name"))
-    var datacenter: String?
-
-    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
-    var logLevel: String?
+    @OptionGroup var deployments: DeploymentOptions
+    @OptionGroup var log: LogOptions
 
     func validate() throws {
         _ = try settings()
@@ -78,9 +63,7 @@ struct ServerCommand: AsyncParsableCommand {
         try ServerSettings(DevSettings.Source(flags: [
             "token": token, "data-dir": dataDir, "api-port": apiPort, "agent-port": agentPort, "agent-timeout": agentTimeout,
             "reconnect-grace": reconnectGrace, "bind": bind, "host": host, "service-ports": servicePorts,
-            "kill-grace-period": killGracePeriod, "kill-drain": killDrain, "deployment-deadline": deploymentDeadline,
-            "deployment-max-failures": deploymentMaxFailures, "datacenter": datacenter, "log-level": logLevel,
-        ], environment: environment))
+        ].adding(deployments.flags, log.flags), environment: environment))
     }
 }
 

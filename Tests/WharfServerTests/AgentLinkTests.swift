@@ -127,13 +127,8 @@ struct AgentLinkTests {
         }
         #expect(received == kill)
 
-        let status = TaskStatus(instanceId: "x.instance-1", incarnation: 1, state: .killed, timestamp: .now())
-        agent.report(.status(agentId: agent.id, status))
-        let up = try await Self.next(server.hub.reports) { report -> TaskStatus? in
-            if case let .status(_, status) = report { return status }
-            return nil
-        }
-        #expect(up == status)
+        try await Self.expectStatusArrives(TaskStatus(instanceId: "x.instance-1", incarnation: 1, state: .killed, timestamp: .now()),
+                                           from: agent, at: server)
         uplink.cancel()
         _ = await uplink.result
         await server.stop()
@@ -207,13 +202,8 @@ struct AgentLinkTests {
         }
 
         // The agent that behaves is still served.
-        let status = TaskStatus(instanceId: "y.instance-1", incarnation: 1, state: .running, timestamp: .now())
-        agent.report(.status(agentId: agent.id, status))
-        let up = try await Self.next(server.hub.reports) { report -> TaskStatus? in
-            if case let .status(_, status) = report { return status }
-            return nil
-        }
-        #expect(up == status)
+        try await Self.expectStatusArrives(TaskStatus(instanceId: "y.instance-1", incarnation: 1, state: .running, timestamp: .now()),
+                                           from: agent, at: server)
         uplink.cancel()
         _ = await uplink.result
         await server.stop()
@@ -317,6 +307,16 @@ struct AgentLinkTests {
             guard ContinuousClock.now < deadline else { throw TestFailure("timed out waiting until \(what)") }
             try await Task.sleep(for: .milliseconds(10))
         }
+    }
+
+    /// `agent` reports `status`; the server's report stream carries it unchanged.
+    static func expectStatusArrives(_ status: TaskStatus, from agent: FakeAgent, at server: RunningHub) async throws {
+        agent.report(.status(agentId: agent.id, status))
+        let up = try await next(server.hub.reports) { report -> TaskStatus? in
+            if case let .status(_, status) = report { return status }
+            return nil
+        }
+        #expect(up == status)
     }
 
     /// Waits until the server has closed `channel`.

@@ -24,16 +24,21 @@ final class SimulatedAgent: AgentEndpoint {
         get async { info }
     }
 
+    /// A simulated task's status once launched: running, every health and readiness check passed.
+    static func running(_ task: LaunchTask, at now: Timestamp) -> TaskStatus {
+        let app = task.app
+        let health = app.healthChecks.isEmpty && app.readinessChecks.isEmpty ? nil : TaskHealth(
+            results: app.healthChecks.map { _ in HealthCheckResult(alive: true, firstSuccess: now, lastSuccess: now) },
+            readiness: app.readinessChecks.map { ReadinessCheckResult(name: $0.name, ready: true) })
+        return TaskStatus(instanceId: task.instance.id, incarnation: task.instance.incarnation, state: .running,
+                          message: "simulated", timestamp: now, health: health)
+    }
+
     func submit(_ command: AgentCommand) {
         let now = Timestamp.now()
         switch command {
         case let .launch(task):
-            let app = task.app
-            let health = app.healthChecks.isEmpty && app.readinessChecks.isEmpty ? nil : TaskHealth(
-                results: app.healthChecks.map { _ in HealthCheckResult(alive: true, firstSuccess: now, lastSuccess: now) },
-                readiness: app.readinessChecks.map { ReadinessCheckResult(name: $0.name, ready: true) })
-            let status = TaskStatus(instanceId: task.instance.id, incarnation: task.instance.incarnation, state: .running,
-                                    message: "simulated", timestamp: now, health: health)
+            let status = Self.running(task, at: now)
             let isNew = tasks.withLock { tasks in
                 guard tasks[task.instance.id] == nil else { return false }
                 tasks[task.instance.id] = status

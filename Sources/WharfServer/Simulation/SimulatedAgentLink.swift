@@ -27,12 +27,7 @@ public final class SimulatedAgentLink: AgentLink {
         switch command {
         case let .launch(task):
             // Simulated tasks pass every check at once.
-            let app = task.app
-            let health = app.healthChecks.isEmpty && app.readinessChecks.isEmpty ? nil : TaskHealth(
-                results: app.healthChecks.map { _ in HealthCheckResult(alive: true, firstSuccess: now, lastSuccess: now) },
-                readiness: app.readinessChecks.map { ReadinessCheckResult(name: $0.name, ready: true) })
-            let status = TaskStatus(instanceId: task.instance.id, incarnation: task.instance.incarnation,
-                                    state: .running, message: "simulated", timestamp: now, health: health)
+            let status = SimulatedAgent.running(task, at: now)
             let isNew = tasks.withLock { tasks in
                 guard tasks[task.instance.id] == nil else { return false }
                 tasks[task.instance.id] = (agentId, status)

@@ -1,0 +1,62 @@
+import ArgumentParser
+
+/// How the control plane stops tasks and judges deployments: `wharf dev`'s and `wharf server`'s.
+struct DeploymentOptions: ParsableArguments {
+    @Option(name: .customLong("kill-grace-period"), help: ArgumentHelp("Seconds between SIGTERM and SIGKILL when an app sets no taskKillGracePeriodSeconds [WHARF_KILL_GRACE_PERIOD] (default 3).", valueName: "seconds"))
+    var killGracePeriod: String?
+
+    @Option(name: .customLong("kill-drain"), help: ArgumentHelp("Seconds between TASK_KILLING (out of routing) and SIGTERM [WHARF_KILL_DRAIN] (default 0.5).", valueName: "seconds"))
+    var killDrain: String?
+
+    @Option(name: .customLong("deployment-deadline"), help: ArgumentHelp("Seconds without progress after which a deployment fails, for apps without progressDeadlineSeconds [WHARF_DEPLOYMENT_DEADLINE] (default 600, longer for apps whose health-check or kill grace periods need it).", valueName: "seconds"))
+    var deploymentDeadline: String?
+
+    @Option(name: .customLong("deployment-max-failures"), help: ArgumentHelp("Failures of a deployment's new instances, with none becoming healthy, after which it fails [WHARF_DEPLOYMENT_MAX_FAILURES] (default 3).", valueName: "n"))
+    var deploymentMaxFailures: String?
+
+    @Option(name: .customLong("datacenter"), help: ArgumentHelp("Consul datacenter name [WHARF_DATACENTER] (default dc1).", valueName: "name"))
+    var datacenter: String?
+
+    /// The options by flag name, for `DevSettings.Source`.
+    var flags: [String: String?] {
+        ["kill-grace-period": killGracePeriod, "kill-drain": killDrain, "deployment-deadline": deploymentDeadline,
+         "deployment-max-failures": deploymentMaxFailures, "datacenter": datacenter]
+    }
+}
+
+/// What a node offers its tasks and how it runs them: `wharf dev`'s and `wharf agent`'s.
+struct NodeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("CPUs offered to tasks [WHARF_CPUS] (default: online cores).", valueName: "cpus"))
+    var cpus: String?
+
+    @Option(help: ArgumentHelp("Memory offered to tasks, MiB [WHARF_MEM] (default: physical memory).", valueName: "mib"))
+    var mem: String?
+
+    @Option(help: ArgumentHelp("Disk offered to tasks, MiB [WHARF_DISK] (default: free space of the data dir).", valueName: "mib"))
+    var disk: String?
+
+    @Option(name: .customLong("cpu-hard-limit"), help: ArgumentHelp("true: enforce task cpus as a hard CFS quota; false: a relative weight, as Mesos' default [WHARF_CPU_HARD_LIMIT] (default false).", valueName: "bool"))
+    var cpuHardLimit: String?
+
+    @Option(name: .customLong("docker-socket"), help: ArgumentHelp("Unix socket of the Docker Engine for container.type DOCKER apps; 'none' to run processes only [WHARF_DOCKER_SOCKET] (default /var/run/docker.sock).", valueName: "path"))
+    var dockerSocket: String?
+
+    var flags: [String: String?] {
+        ["cpus": cpus, "mem": mem, "disk": disk, "cpu-hard-limit": cpuHardLimit, "docker-socket": dockerSocket]
+    }
+}
+
+/// `--log-level`, for every command that runs a long-lived process.
+struct LogOptions: ParsableArguments {
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical [WHARF_LOG_LEVEL] (default info).", valueName: "level"))
+    var logLevel: String?
+
+    var flags: [String: String?] { ["log-level": logLevel] }
+}
+
+extension Dictionary where Key == String, Value == String? {
+    /// These flags and those of `groups` (option groups never share a flag name).
+    func adding(_ groups: [String: String?]...) -> [String: String?] {
+        groups.reduce(self) { all, group in all.merging(group) { own, _ in own } }
+    }
+}
