@@ -66,12 +66,12 @@ struct AgentLinkTests {
         }
     }
 
-    static func uplink(_ agent: FakeAgent, ports: [Int], token: String = token, versions: ClosedRange<Int> = WireProtocol.versions) -> AgentUplink {
+    static func uplink(_ agent: FakeAgent, ports: [Int], token: String = token, versions: ClosedRange<Int> = WireProtocol.versions) throws -> AgentUplink {
         var configuration = AgentUplinkConfiguration(
             servers: ports.map { JoinAddress(host: "127.0.0.1", port: $0) }, token: token, hostname: "node-test",
             connectTimeoutSeconds: 2, reconnectDelay: (0.05, 0.2))
         configuration.protocolVersions = versions
-        return AgentUplink(agent: agent, configuration: configuration, logger: Logger(label: "test.uplink"))
+        return try AgentUplink(agent: agent, configuration: configuration, logger: Logger(label: "test.uplink"))
     }
 
     /// The next element of `stream` that `match` accepts, within `seconds`.
@@ -261,7 +261,7 @@ struct AgentLinkTests {
         let mirror = Catalog(startIndex: 1)
         configuration.mirror = mirror
         configuration.servesRoutes = true
-        let uplink = AgentUplink(agent: agent, configuration: configuration, logger: Logger(label: "test.uplink"))
+        let uplink = try AgentUplink(agent: agent, configuration: configuration, logger: Logger(label: "test.uplink"))
         let running = Task { try await uplink.run() }
         defer { running.cancel() }
         try await Self.eventually("the mirror holds the full copy") { mirror.snapshot.index == catalog.snapshot.index }

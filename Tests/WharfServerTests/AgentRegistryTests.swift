@@ -107,7 +107,7 @@ struct AgentRegistryTests {
         let second = Connection(serial: 2)
         _ = try fixture.registry.admit(second.session, hello: Self.hello(), version: 1, now: 103).get()
         let kills = await second.sent().compactMap { message -> String? in
-            if case let .command(.kill(kill)) = message { return kill.instanceId }
+            if case let .command(.kill(kill), _) = message { return kill.instanceId }
             return nil
         }
         #expect(kills == [lost.instanceId])
@@ -202,7 +202,7 @@ struct AgentRegistryTests {
         #expect(r11.unreachable.isEmpty)
         let sent = await second.sent()
         #expect(sent.count >= 2)
-        #expect(sent.dropFirst().first == .command(.kill(kill)))
+        #expect(sent.dropFirst().first == .command(.kill(kill), epoch: 0))
         #expect(!sent.contains { $0.typeName == "launch" })
     }
 
@@ -215,7 +215,7 @@ struct AgentRegistryTests {
         let connection = Connection()
         _ = try fixture.registry.admit(connection.session, hello: Self.hello(), version: 1, now: 1).get()
         let sent = await connection.sent()
-        #expect(sent.count == 2 && sent.last == .command(.kill(kill)))
+        #expect(sent.count == 2 && sent.last == .command(.kill(kill), epoch: 0))
     }
 
     @Test("a launch no report confirms is sent again, with growing delays; a status of its instance confirms it")

@@ -40,16 +40,18 @@ struct WireFormatTests {
             .refused(WireRefusal(code: .badToken, reason: "no")),
             .heartbeat(intervalSeconds: 2.5),
             .heartbeat(intervalSeconds: nil),
-            .command(.launch(Self.launch())),
-            .command(.kill(KillTask(instanceId: "x.instance-1", gracePeriodSeconds: 3, drainSeconds: 0.5, reason: "scaling down"))),
-            .command(.reconcile),
+            .command(.launch(Self.launch()), epoch: 7),
+            .command(.kill(KillTask(instanceId: "x.instance-1", gracePeriodSeconds: 3, drainSeconds: 0.5, reason: "scaling down")), epoch: 0),
+            .command(.reconcile, epoch: 12),
             .report(.registered(Self.info)),
             .report(.status(agentId: "agent-1", status)),
             .report(.fullState(agentId: "agent-1", [status])),
             .report(.portsInUse(agentId: "agent-1", [10005, 10007])),
             .hello(WireHello(protocol: WireProtocol.name, versions: [1], agentId: "agent-1", processId: "p1", token: "t",
                              agent: Self.info, software: "wharf test", followsCatalog: true, servesRoutes: true)),
-            .welcome(WireWelcome(version: 1, heartbeatSeconds: 2, timeoutSeconds: 10, serverId: "s1", apiAddress: "10.0.0.1:8080")),
+            .welcome(WireWelcome(version: 1, heartbeatSeconds: 2, timeoutSeconds: 10, serverId: "s1", apiAddress: "10.0.0.1:8080", epoch: 41)),
+            .refused(WireRefusal(code: .notLeader, reason: "follower", leader: "127.0.0.2:8090")),
+            .refused(WireRefusal(code: .notLeader, reason: "no leader yet")),
             .catalog(Self.catalogDelta()),
             .routesApplied(index: 1_700_000_000_123),
         ]
@@ -76,7 +78,7 @@ struct WireFormatTests {
 
     @Test("a launch keeps the app's version fields, which Marathon's JSON treats as output only")
     func launchKeepsVersions() throws {
-        guard case let .command(.launch(decoded)) = try Self.roundTrip(.command(.launch(Self.launch()))) else {
+        guard case let .command(.launch(decoded), _) = try Self.roundTrip(.command(.launch(Self.launch()), epoch: 3)) else {
             Issue.record("not a launch")
             return
         }

@@ -19,8 +19,14 @@ import WharfModel
 /// it at the pace the socket takes (NIO backpressure), so that the control plane never waits on an
 /// agent. A malformed or oversized frame closes its connection, with the reason logged, and
 /// touches no other.
+///
+/// With HA (`wharf server --etcd`), only the leader's hub takes agents: ``lead(epoch:mayAct:)``
+/// starts a term (a fresh registry and report stream, every command stamped with the epoch) and
+/// ``follow(leader:)`` ends it, closing every connection and refusing hellos with the leader's
+/// address. A hub that is not told either leads epoch 0 (a single `wharf server`).
 public final class AgentHub: AgentLink, Service, Sendable {
-    /// Reports of every agent, in the order each agent's were received or decided.
+    /// Reports of every agent in the first term (epoch 0, a server without HA), in the order each
+    /// agent's were received or decided. Later terms have their own (``AgentHubTerm/reports``).
     public let reports: AsyncStream<AgentReport>
 
     private let configuration: AgentHubConfiguration
@@ -30,6 +36,16 @@ public final class AgentHub: AgentLink, Service, Sendable {
     /// Every open connection, welcomed or not, to close at shutdown.
     private let openChannels = LockedValue<[ObjectIdentifier: any Channel]>([:])
     private let bound = LockedValue<BoundPort>(.waiting([]))
+    private let role = LockedValue<Role>(.leading(epoch: 0, mayAct: { true }))
+    private let serverId: String
+
+    /// Whether this hub's server takes agents now.
+    private enum Role {
+        /// Leading the term of `epoch`; `mayAct` says whether the leader's lease still holds.
+        case leading(epoch: Int64, mayAct: @Sendable () -> Bool)
+        /// Another server leads (its agent port, when known): hellos are redirected there.
+        case following(leader: String?)
+    }
     private let group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
 
     private enum BoundPort {
@@ -45,11 +61,10 @@ public final class AgentHub: AgentLink, Service, Sendable {
         var logger = logger
         logger[metadataKey: "component"] = "agent-hub"
         self.logger = logger
+        self.serverId = serverId
         let (reports, continuation) = AsyncStream<AgentReport>.makeStream(bufferingPolicy: .unbounded)
         self.reports = reports
-        self.registry = LockedValue(AgentRegistry(
-            timeout: configuration.agentTimeoutSeconds, launchResend: configuration.launchResendSeconds,
-            serverId: serverId, apiAddress: configuration.apiAddress, reports: continuation))
+        self.registry = LockedValue(Self.registry(configuration, serverId: serverId, epoch: 0, reports: continuation))
         self.catalogFrames = CatalogFrameCache(maxFrameBytes: configuration.maxFrameBytes)
     }
 
@@ -65,15 +80,85 @@ public final class AgentHub: AgentLink, Service, Sendable {
         discovery.withLock { $0 = (catalog, routing) }
     }
 
+    private static func registry(_ configuration: AgentHubConfiguration, serverId: String, epoch: Int64,
+                                 reports: AsyncStream<AgentReport>.Continuation) -> AgentRegistry {
+        AgentRegistry(timeout: configuration.agentTimeoutSeconds, launchResend: configuration.launchResendSeconds,
+                      serverId: serverId, apiAddress: configuration.apiAddress, epoch: epoch, reports: reports)
+    }
+
     /// Queues `command` for `agentId` and returns at once. A kill for an agent that is away is held
     /// and delivered when it comes back; a launch is dropped (its re-registration reports the
     /// instance as unknown, and the control plane replaces it).
     public func send(_ command: AgentCommand, to agentId: String) {
+        send(command, to: agentId, epoch: 0)
+    }
+
+    /// `send(_:to:)` for the term of `epoch`: dropped unless this hub still leads that term and its
+    /// lease holds.
+    func send(_ command: AgentCommand, to agentId: String, epoch: Int64) {
+        guard mayCommand(epoch: epoch) else {
+            logger.warning("command not sent: this server does not lead (any more)", metadata: [
+                "agent": "\(agentId)", "command": "\(WireMessage.command(command, epoch: epoch).typeName)", "epoch": "\(epoch)",
+            ])
+            return
+        }
         let now = Self.now()
         guard let dropped = registry.withLock({ $0.send(command, to: agentId, now: now) }) else { return }
         logger.warning("command for an agent that is not connected dropped", metadata: [
-            "agent": "\(agentId)", "command": "\(WireMessage.command(command).typeName)", "reason": "\(dropped)",
+            "agent": "\(agentId)", "command": "\(WireMessage.command(command, epoch: epoch).typeName)", "reason": "\(dropped)",
         ])
+    }
+
+    /// Whether commands of the term of `epoch` (any term when nil) may go out now.
+    private func mayCommand(epoch: Int64? = nil) -> Bool {
+        guard case let .leading(current, mayAct) = role.withLock({ $0 }) else { return false }
+        return (epoch == nil || epoch == current) && mayAct()
+    }
+
+    /// Starts leading the term of `epoch`: agents are welcomed with it, every command is stamped
+    /// with it, and nothing is sent once `mayAct` says the lease no longer holds. Connections of an
+    /// earlier term are closed (their agents come back and are welcomed into this one).
+    public func lead(epoch: Int64, mayAct: @escaping @Sendable () -> Bool) -> AgentHubTerm {
+        let (reports, continuation) = AsyncStream<AgentReport>.makeStream(bufferingPolicy: .unbounded)
+        let fresh = Self.registry(configuration, serverId: serverId, epoch: epoch, reports: continuation)
+        let previous = registry.withLock { registry -> AgentRegistry in
+            role.withLock { $0 = .leading(epoch: epoch, mayAct: mayAct) }
+            defer { registry = fresh }
+            return registry
+        }
+        end(previous)
+        logger.notice("leading: taking agents", metadata: ["epoch": "\(epoch)"])
+        return AgentHubTerm(hub: self, epoch: epoch, reports: reports)
+    }
+
+    /// Stops leading: every agent connection is closed, and hellos are answered `notLeader` with
+    /// `leader` (the leader's agent port, `host:port`, when known) until ``lead(epoch:mayAct:)``.
+    public func follow(leader: String?) {
+        let (_, continuation) = AsyncStream<AgentReport>.makeStream()
+        let previous = registry.withLock { registry -> AgentRegistry? in
+            let wasLeading = role.withLock { role -> Bool in
+                defer { role = .following(leader: leader) }
+                if case .leading = role { return true }
+                return false
+            }
+            guard wasLeading else { return nil }
+            defer { registry = Self.registry(configuration, serverId: serverId, epoch: 0, reports: continuation) }
+            return registry
+        }
+        continuation.finish()
+        if let previous {
+            end(previous)
+            logger.notice("following: agents are sent to the leader", metadata: ["leader": "\(leader ?? "not known yet")"])
+        }
+    }
+
+    /// Closes the connections of a term that ended and ends its report stream.
+    private func end(_ registry: AgentRegistry) {
+        for session in registry.sessions {
+            session.outbox.finish()
+            session.close()
+        }
+        registry.reports.finish()
     }
 
     /// The agents connected now, by id: peer address, when each was last heard from (heartbeats
@@ -212,9 +297,14 @@ public final class AgentHub: AgentLink, Service, Sendable {
                     let (catalogWritten, catalogSent) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
-                            try await WireConnection.drain(outbox, into: outbound) { message in
+                            // A command goes out only while the lease holds: a leader paused past
+                            // it drops the connection instead of writing what it had queued.
+                            try await WireConnection.drain(outbox, into: outbound, mayWrite: { message in
+                                guard case .command = message else { return true }
+                                return self.mayCommand()
+                            }, written: { message in
                                 if message.typeName == "catalog" { catalogSent.yield() }
-                            }
+                            })
                         }
                         if let feed {
                             group.addTask { try await self.feedCatalog(feed.catalog, to: session, written: catalogWritten) }
@@ -239,6 +329,10 @@ public final class AgentHub: AgentLink, Service, Sendable {
         switch WireProtocol.evaluate(hello, token: configuration.token, supported: configuration.protocolVersions) {
         case let .failure(refusal): return .failure(refusal)
         case let .success(chosen): version = chosen
+        }
+        if case let .following(leader) = role.withLock({ $0 }) {
+            return .failure(WireRefusal(code: .notLeader, reason: leader.map { "this server does not lead; the leader takes agents on \($0)" }
+                ?? "this server does not lead and no leader is elected yet", leader: leader))
         }
         let (outbox, continuation) = AsyncStream<WireMessage>.makeStream(bufferingPolicy: .unbounded)
         let serial = serials.withLock { serial -> UInt64 in
@@ -352,6 +446,11 @@ public final class AgentHub: AgentLink, Service, Sendable {
                 try await Task.sleep(for: .milliseconds(Int64(period * 1000)))
             } catch {
                 return
+            }
+            if case .leading = role.withLock({ $0 }), !mayCommand() {
+                // The lease may have run out: no more commands (resent launches included) until
+                // the leadership decides (it steps down, or renews).
+                continue
             }
             let now = Self.now()
             let effects = registry.withLock { $0.tick(now: now) }

@@ -73,9 +73,13 @@ struct AgentRegistry {
 
     /// The server's API address, told in welcomes.
     let apiAddress: String
+    /// The epoch of the leadership term this registry serves, told in welcomes and stamped on every
+    /// command (0 for a server without HA).
+    let epoch: Int64
 
-    init(timeout: Double, launchResend: Double, serverId: String, apiAddress: String = "",
+    init(timeout: Double, launchResend: Double, serverId: String, apiAddress: String = "", epoch: Int64 = 0,
          reports: AsyncStream<AgentReport>.Continuation) {
+        self.epoch = epoch
         self.timeout = timeout
         self.launchResend = launchResend
         self.serverId = serverId
@@ -122,10 +126,10 @@ struct AgentRegistry {
 
         session.outbox.yield(.welcome(WireWelcome(
             version: version, heartbeatSeconds: heartbeatInterval, timeoutSeconds: timeout, serverId: serverId,
-            apiAddress: apiAddress)))
+            apiAddress: apiAddress, epoch: epoch)))
         reports.yield(.registered(info))
         for kill in held.values.sorted(by: { $0.instanceId < $1.instanceId }) {
-            session.outbox.yield(.command(.kill(kill)))
+            session.outbox.yield(.command(.kill(kill), epoch: epoch))
             entries[session.agentId]?.pendingKills[kill.instanceId] = kill
         }
         return .success(replaced)
@@ -199,7 +203,7 @@ struct AgentRegistry {
         if case let .kill(kill) = command {
             entries[agentId]?.pendingKills[kill.instanceId] = kill
         }
-        session.outbox.yield(.command(command))
+        session.outbox.yield(.command(command, epoch: epoch))
         return nil
     }
 
@@ -233,7 +237,7 @@ struct AgentRegistry {
                     pending.attempts += 1
                     pending.sentAt = now
                     entry.pendingLaunches[instanceId] = pending
-                    session.outbox.yield(.command(.launch(pending.task)))
+                    session.outbox.yield(.command(.launch(pending.task), epoch: epoch))
                     effects.resent.append((agentId, instanceId, pending.attempts))
                 }
             }

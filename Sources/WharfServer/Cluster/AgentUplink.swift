@@ -55,12 +55,17 @@ final class AgentUplink: Service, Sendable {
         }
     }
 
-    init(agent: any AgentEndpoint, configuration: AgentUplinkConfiguration, logger: Logger) {
+    /// The highest leader epoch this agent has seen (fencing of deposed leaders).
+    private let epochs: EpochLedger
+
+    /// Throws when the epoch file of `configuration` cannot be read.
+    init(agent: any AgentEndpoint, configuration: AgentUplinkConfiguration, logger: Logger) throws {
         self.agent = agent
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "agent"] = "\(agent.id)"
         self.logger = logger
+        self.epochs = try EpochLedger(path: configuration.epochFile)
     }
 
     /// Recovers the agent, then keeps a connection to a server until graceful shutdown (or a fatal
@@ -124,6 +129,9 @@ final class AgentUplink: Service, Sendable {
     private enum SessionEnd {
         /// The server turned the agent away.
         case refused(WireRefusal)
+        /// The server answered with (or sent a command of) a leader epoch lower than one seen before:
+        /// it was replaced as leader.
+        case staleLeader(epoch: Int64, seen: Int64)
         /// The connection ended after a welcome, for `reason`.
         case ended(reason: String)
     }
@@ -132,19 +140,38 @@ final class AgentUplink: Service, Sendable {
         var backoff = ReconnectBackoff(initial: configuration.reconnectDelay.initial, maximum: configuration.reconnectDelay.maximum)
         var index = 0
         var failures = 0
+        // Where a follower said the leader is: dialled next, once.
+        var redirect: JoinAddress?
         while !Task.isCancelled {
-            let server = configuration.servers[index % configuration.servers.count]
-            index += 1
+            let server: JoinAddress
+            if let target = redirect {
+                server = target
+                redirect = nil
+            } else {
+                server = configuration.servers[index % configuration.servers.count]
+                index += 1
+            }
             var welcomed = false
             do {
                 let end = try await session(with: server, welcomed: &welcomed)
                 if Task.isCancelled { return }
                 switch end {
+                case let .refused(refusal) where refusal.code == .notLeader:
+                    redirect = refusal.leader.flatMap(JoinAddress.init)
+                    logger.info("the server does not lead; trying \(redirect.map { "the leader at \($0)" } ?? "the next server")", metadata: [
+                        "server": "\(server)", "reason": "\(refusal.reason)",
+                    ])
+                    // Straight to the leader; without one, the usual delay (an election is running).
+                    if redirect != nil { continue }
                 case let .refused(refusal):
                     logger.error("the server refused this agent", metadata: [
                         "server": "\(server)", "code": "\(refusal.code.rawValue)", "reason": "\(refusal.reason)",
                     ])
                     if refusal.isFatal { throw AgentUplinkError.refused(server: server, reason: refusal.reason) }
+                case let .staleLeader(epoch, seen):
+                    logger.warning("the server is a replaced leader (its epoch is lower than one this agent has seen); trying the next server", metadata: [
+                        "server": "\(server)", "epoch": "\(epoch)", "seen": "\(seen)",
+                    ])
                 case let .ended(reason):
                     logger.warning("connection to the server ended; reconnecting", metadata: ["server": "\(server)", "reason": "\(reason)"])
                 }
@@ -214,9 +241,16 @@ final class AgentUplink: Service, Sendable {
                         + "(it speaks \(Array(configuration.protocolVersions).map(String.init).joined(separator: ", "))); "
                         + "run the same wharf version on the server and its agents")
                 }
+                guard try epochs.admit(welcome.epoch) else {
+                    return .staleLeader(epoch: welcome.epoch, seen: epochs.current)
+                }
                 handshakeTimeout.cancel()
                 welcomed = true
-                return .ended(reason: try await carry(welcome, server: server, iterator: &iterator, outbound: outbound, channel: channel))
+                do {
+                    return .ended(reason: try await carry(welcome, server: server, iterator: &iterator, outbound: outbound, channel: channel))
+                } catch let stale as StaleCommand {
+                    return .staleLeader(epoch: stale.epoch, seen: stale.seen)
+                }
             default:
                 throw AgentUplinkError.unexpected(answer.typeName)
             }
@@ -263,7 +297,9 @@ final class AgentUplink: Service, Sendable {
             while let message = try await WireConnection.read(&iterator, agentId: agent.id) {
                 clock.withLock { $0.lastHeard = AgentHub.now() }
                 switch message {
-                case let .command(command):
+                case let .command(command, epoch):
+                    // A command of a replaced leader is never carried out: the connection ends.
+                    guard try epochs.admit(epoch) else { throw StaleCommand(epoch: epoch, seen: epochs.current) }
                     agent.submit(command)
                 case let .heartbeat(interval):
                     if let interval { clock.withLock { $0.interval = Self.bounded(interval, 0.05...60, otherwise: $0.interval) } }
@@ -317,6 +353,12 @@ final class AgentUplink: Service, Sendable {
             }
         }
     }
+}
+
+/// A command of a lower epoch than one the agent has seen: its sender was replaced as leader.
+private struct StaleCommand: Error {
+    var epoch: Int64
+    var seen: Int64
 }
 
 /// Why an agent stopped trying to join.

@@ -18,6 +18,8 @@ public struct AgentUplinkConfiguration: Sendable {
     public var mirror: Catalog?
     /// Whether this node runs an edge router over `mirror` (the server's kills then wait for it).
     public var servesRoutes = false
+    /// Where the highest leader epoch seen is kept (`<data-dir>/leader-epoch`); nil: in memory.
+    public var epochFile: String?
     /// Protocol versions offered in the hello (tests offer others).
     var protocolVersions: ClosedRange<Int> = WireProtocol.versions
 

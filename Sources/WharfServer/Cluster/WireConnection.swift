@@ -28,8 +28,10 @@ enum WireConnection {
     /// Returns when `outbox` finishes or the task is cancelled; throws when writing fails.
     /// `written` hears of every message once the channel has taken it.
     static func drain(_ outbox: AsyncStream<WireMessage>, into outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+                      mayWrite: @Sendable (WireMessage) -> Bool = { _ in true },
                       written: @Sendable (WireMessage) -> Void = { _ in }) async throws {
         for await message in outbox {
+            guard mayWrite(message) else { throw WireWriteRefused(type: message.typeName) }
             try await outbound.write(try WireFrame.encode(message))
             written(message)
         }
@@ -46,4 +48,11 @@ enum WireConnection {
         if let ip = address.ipAddress, let port = address.port { return "\(ip):\(port)" }
         return "\(address)"
     }
+}
+
+/// A writer was told not to write a message (a leader whose lease ran out sends no command): the
+/// connection ends instead.
+struct WireWriteRefused: Error, CustomStringConvertible {
+    var type: String
+    var description: String { "not sending '\(type)': this server may no longer lead (its etcd lease could not be renewed in time)" }
 }

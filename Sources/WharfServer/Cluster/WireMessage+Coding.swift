@@ -13,11 +13,11 @@ extension WireMessage {
         // hello
         case `protocol`, versions, agentId, processId, token, agent, software, clock, followsCatalog, servesRoutes
         // welcome
-        case version, heartbeatSeconds, timeoutSeconds, serverId, apiAddress
+        case version, heartbeatSeconds, timeoutSeconds, serverId, apiAddress, epoch
         // catalog, routesApplied
         case catalog, index
         // refused
-        case code, reason
+        case code, reason, leader
         // heartbeat
         case intervalSeconds
         // commands
@@ -95,22 +95,16 @@ extension WireMessage {
                 try c.encode(welcome.timeoutSeconds, forKey: .timeoutSeconds)
                 try c.encode(welcome.serverId, forKey: .serverId)
                 try c.encode(welcome.apiAddress, forKey: .apiAddress)
+                try c.encode(welcome.epoch, forKey: .epoch)
             case let .refused(refusal):
                 try c.encode(refusal.code, forKey: .code)
                 try c.encode(refusal.reason, forKey: .reason)
+                try c.encodeIfPresent(refusal.leader, forKey: .leader)
             case let .heartbeat(interval):
                 try c.encodeIfPresent(interval, forKey: .intervalSeconds)
-            case let .command(.launch(launch)):
-                try c.encode(launch.instance, forKey: .instance)
-                try c.encode(StoredApp(launch.app), forKey: .app)
-                try c.encode(launch.killGracePeriodSeconds, forKey: .killGracePeriodSeconds)
-            case let .command(.kill(kill)):
-                try c.encode(kill.instanceId, forKey: .instanceId)
-                try c.encode(kill.gracePeriodSeconds, forKey: .gracePeriodSeconds)
-                try c.encode(kill.drainSeconds, forKey: .drainSeconds)
-                try c.encode(kill.reason, forKey: .reason)
-            case .command(.reconcile):
-                break
+            case let .command(command, epoch):
+                try c.encode(epoch, forKey: .epoch)
+                try Self.encode(command, into: &c)
             case let .report(.registered(info)):
                 try c.encode(info, forKey: .agent)
             case let .report(.status(_, status)):
@@ -129,6 +123,28 @@ extension WireMessage {
             case .report(.unreachable):
                 throw EncodingError.invalidValue(message.typeName, .init(
                     codingPath: [], debugDescription: "an unreachable report is made by the server's link, never sent"))
+            }
+        }
+
+        /// A command's epoch; 0 when absent (a server without HA).
+        private static func epoch(_ c: KeyedDecodingContainer<Keys>) throws -> Int64 {
+            try c.decodeIfPresent(Int64.self, forKey: .epoch) ?? 0
+        }
+
+        /// The fields of a command (its `type` and `epoch` are written by the caller).
+        private static func encode(_ command: AgentCommand, into c: inout KeyedEncodingContainer<Keys>) throws {
+            switch command {
+            case let .launch(launch):
+                try c.encode(launch.instance, forKey: .instance)
+                try c.encode(StoredApp(launch.app), forKey: .app)
+                try c.encode(launch.killGracePeriodSeconds, forKey: .killGracePeriodSeconds)
+            case let .kill(kill):
+                try c.encode(kill.instanceId, forKey: .instanceId)
+                try c.encode(kill.gracePeriodSeconds, forKey: .gracePeriodSeconds)
+                try c.encode(kill.drainSeconds, forKey: .drainSeconds)
+                try c.encode(kill.reason, forKey: .reason)
+            case .reconcile:
+                break
             }
         }
 
@@ -152,27 +168,28 @@ extension WireMessage {
                     heartbeatSeconds: try c.decode(Double.self, forKey: .heartbeatSeconds),
                     timeoutSeconds: try c.decode(Double.self, forKey: .timeoutSeconds),
                     serverId: try c.decode(String.self, forKey: .serverId),
-                    apiAddress: try c.decodeIfPresent(String.self, forKey: .apiAddress) ?? ""))
+                    apiAddress: try c.decodeIfPresent(String.self, forKey: .apiAddress) ?? "",
+                    epoch: try c.decodeIfPresent(Int64.self, forKey: .epoch) ?? 0))
             case "refused":
                 let reason = try c.decode(String.self, forKey: .reason)
                 // A code of a newer server reads as a bad hello: fatal, with its reason shown.
                 let code = (try? c.decode(WireRefusal.Code.self, forKey: .code)) ?? .badHello
-                message = .refused(WireRefusal(code: code, reason: reason))
+                message = .refused(WireRefusal(code: code, reason: reason, leader: try c.decodeIfPresent(String.self, forKey: .leader)))
             case "heartbeat":
                 message = .heartbeat(intervalSeconds: try c.decodeIfPresent(Double.self, forKey: .intervalSeconds))
             case "launch":
                 let app = try c.decode(StoredApp.self, forKey: .app).definition
                 message = .command(.launch(LaunchTask(
                     instance: try c.decode(Instance.self, forKey: .instance), app: app,
-                    killGracePeriodSeconds: try c.decode(Double.self, forKey: .killGracePeriodSeconds))))
+                    killGracePeriodSeconds: try c.decode(Double.self, forKey: .killGracePeriodSeconds))), epoch: try Self.epoch(c))
             case "kill":
                 message = .command(.kill(KillTask(
                     instanceId: try c.decode(String.self, forKey: .instanceId),
                     gracePeriodSeconds: try c.decode(Double.self, forKey: .gracePeriodSeconds),
                     drainSeconds: try c.decode(Double.self, forKey: .drainSeconds),
-                    reason: try c.decode(String.self, forKey: .reason))))
+                    reason: try c.decode(String.self, forKey: .reason))), epoch: try Self.epoch(c))
             case "reconcile":
-                message = .command(.reconcile)
+                message = .command(.reconcile, epoch: try Self.epoch(c))
             case "registered":
                 var info = try c.decode(AgentInfo.self, forKey: .agent)
                 info.id = agentId

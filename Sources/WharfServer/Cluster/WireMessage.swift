@@ -15,7 +15,7 @@ import WharfModel
 /// | `welcome` | server → agent, answer to hello | ``WireWelcome`` |
 /// | `refused` | server → agent, answer to hello, then the server closes | ``WireRefusal`` |
 /// | `heartbeat` | both ways, every interval | `intervalSeconds` (server → agent: the interval to keep) |
-/// | `launch`, `kill`, `reconcile` | server → agent | an ``AgentCommand`` |
+/// | `launch`, `kill`, `reconcile` | server → agent | an ``AgentCommand``, and `epoch`: the leader's epoch (0 without HA) |
 /// | `registered`, `status`, `fullState`, `portsInUse` | agent → server | an ``AgentReport`` (the agent id is the session's) |
 /// | `catalog` | server → agent, after the welcome and on every catalog change | a ``CatalogDelta`` (a full copy first) |
 /// | `routesApplied` | agent → server | `index`: the catalog index the agent's edge router now serves |
@@ -30,8 +30,9 @@ enum WireMessage: Sendable, Equatable {
     /// Sent both ways every interval; any message counts as a sign of life. From the server it also
     /// carries the interval the agent should keep (it grows with the number of agents).
     case heartbeat(intervalSeconds: Double?)
-    /// A command from the control plane.
-    case command(AgentCommand)
+    /// A command from the control plane, stamped with the epoch of the leader that sent it: an agent
+    /// that has seen a higher epoch rejects it (fencing of deposed leaders).
+    case command(AgentCommand, epoch: Int64)
     /// A report from the agent; its agent id is the one the session was opened for.
     case report(AgentReport)
     /// The control plane's catalog, as changes since the previous one on this connection (the first
@@ -51,9 +52,9 @@ enum WireMessage: Sendable, Equatable {
         case .welcome: "welcome"
         case .refused: "refused"
         case .heartbeat: "heartbeat"
-        case .command(.launch): "launch"
-        case .command(.kill): "kill"
-        case .command(.reconcile): "reconcile"
+        case .command(.launch, _): "launch"
+        case .command(.kill, _): "kill"
+        case .command(.reconcile, _): "reconcile"
         case .report(.registered): "registered"
         case .report(.status): "status"
         case .report(.fullState): "fullState"
@@ -107,6 +108,9 @@ struct WireWelcome: Codable, Sendable, Equatable {
     /// `host:port` of the server's HTTP API (the leader the agent's Consul API names); empty when
     /// the server does not say.
     var apiAddress: String = ""
+    /// The leader's epoch (the create revision of its election key in etcd; 0 for a server without
+    /// HA). An agent refuses a welcome, and commands, of an epoch lower than the highest it has seen.
+    var epoch: Int64 = 0
 }
 
 /// Why the server turned an agent away (it closes the connection after sending this).
@@ -122,11 +126,16 @@ struct WireRefusal: Error, Codable, Sendable, Equatable {
         case duplicateAgent
         /// The hello was not valid (empty id, mismatched ids).
         case badHello
+        /// This server is not the leader of its cluster: the agent dials `leader` (or, when it is
+        /// not known yet, the next server of its list).
+        case notLeader
     }
 
     var code: Code
     /// What the operator should know and do, as logged on both sides.
     var reason: String
+    /// With `notLeader`: the leader's agent port (`host:port`), when known.
+    var leader: String?
 
     /// Whether the agent should give up (exit) rather than retry.
     var isFatal: Bool { code == .badToken || code == .versionMismatch || code == .badHello }

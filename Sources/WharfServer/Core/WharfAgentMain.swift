@@ -44,7 +44,8 @@ public enum WharfAgentMain {
             uplinkConfiguration.mirror = mirror
             uplinkConfiguration.servesRoutes = discovery.routerPort != nil
         }
-        let uplink = AgentUplink(agent: agent, configuration: uplinkConfiguration, logger: logger)
+        uplinkConfiguration.epochFile = dataDir + "/leader-epoch"
+        let uplink = try AgentUplink(agent: agent, configuration: uplinkConfiguration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: agent), .init(service: uplink)]
         if servesDiscovery {
             let barrier = RoutingBarrier(onApplied: { _, index in uplink.routesApplied(index) })
@@ -89,14 +90,14 @@ extension WharfAgentMain {
         quiet.logLevel = max(logger.logLevel, .warning)
         let discovery = configuration.discovery
         let followsCatalog = discovery.routerPort != nil || discovery.dnsPort != nil || discovery.consulPort != nil
-        let uplinks = (0..<configuration.simulate).map { index in
+        let uplinks = try (0..<configuration.simulate).map { index in
             let name = "\(configuration.hostname)-sim-\(index)"
             let info = AgentInfo(id: name, host: host, capacity: capacity, portRanges: configuration.taskPorts,
                                  attributes: configuration.attributes.merging(["simulated": "true"]) { own, _ in own },
                                  runtimes: ["process", "docker"], isolation: "none: simulated agent", hostname: name)
             var uplink = AgentUplinkConfiguration(servers: configuration.servers, token: configuration.token, hostname: name)
             if followsCatalog { uplink.mirror = Catalog(startIndex: 1) }
-            return AgentUplink(agent: SimulatedAgent(info: info), configuration: uplink, logger: quiet)
+            return try AgentUplink(agent: SimulatedAgent(info: info), configuration: uplink, logger: quiet)
         }
         logger.info("simulated agents starting", metadata: [
             "agents": "\(configuration.simulate)", "join": "\(configuration.servers.map(\.description).joined(separator: ","))",

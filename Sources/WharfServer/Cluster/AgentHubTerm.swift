@@ -1,0 +1,23 @@
+import WharfModel
+
+/// The agent link of one leadership term (`AgentHub.lead(epoch:mayAct:)`): the control plane
+/// elected for that term sends through it and reads its reports. Its commands carry the term's
+/// epoch and are dropped once the hub no longer leads that term, so that a control plane of a
+/// term that ended cannot reach an agent.
+public struct AgentHubTerm: AgentLink {
+    let hub: AgentHub
+    /// The epoch of the term.
+    public let epoch: Int64
+    /// Reports of the agents welcomed in this term; ends with the term.
+    public let reports: AsyncStream<AgentReport>
+
+    /// See `AgentLink.send(_:to:)`.
+    public func send(_ command: AgentCommand, to agentId: String) {
+        hub.send(command, to: agentId, epoch: epoch)
+    }
+
+    /// See `AgentLink.connections()`.
+    public func connections() -> [String: AgentConnection] {
+        hub.connections()
+    }
+}
