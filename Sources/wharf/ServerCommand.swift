@@ -44,6 +44,21 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("service-ports"), help: ArgumentHelp("Service ports given to apps with port 0, as Marathon's --local_port_min/max [WHARF_SERVICE_PORTS] (default 10000-20000).", valueName: "range"))
     var servicePorts: String?
 
+    @Option(help: ArgumentHelp("etcd client URLs, comma-separated: keep the state in etcd and elect a leader among every wharf server given the same etcd and --etcd-prefix; without it, state is kept in SQLite in --data-dir [WHARF_ETCD].", valueName: "http://host:2379,..."))
+    var etcd: String?
+
+    @Option(name: .customLong("etcd-prefix"), help: ArgumentHelp("Key prefix of this cluster in etcd [WHARF_ETCD_PREFIX] (default /wharf/v1/).", valueName: "prefix"))
+    var etcdPrefix: String?
+
+    @Option(name: .customLong("max-txn-ops"), help: ArgumentHelp("Operations per etcd transaction, as etcd's own --max-txn-ops [WHARF_MAX_TXN_OPS] (default 128).", valueName: "n"))
+    var maxTxnOps: String?
+
+    @Option(name: .customLong("leader-lease"), help: ArgumentHelp("TTL of the leader's etcd lease in seconds: a dead leader is replaced within about this long [WHARF_LEADER_LEASE] (default 3, minimum 2).", valueName: "seconds"))
+    var leaderLease: String?
+
+    @Option(name: .customLong("etcd-compaction-interval"), help: ArgumentHelp("Seconds between compactions of old etcd revisions by the leader [WHARF_ETCD_COMPACTION_INTERVAL] (default 300).", valueName: "seconds"))
+    var etcdCompactionInterval: String?
+
     @OptionGroup var deployments: DeploymentOptions
     @OptionGroup var log: LogOptions
 
@@ -55,7 +70,7 @@ struct ServerCommand: AsyncParsableCommand {
         let settings = try settings()
         let logger = bootstrapLogging(level: settings.logLevel)
         for warning in settings.warnings { logger.warning("\(warning)") }
-        try await WharfServerMain.run(configuration: settings.configuration, hub: settings.hub, logger: logger)
+        try await WharfServerMain.run(configuration: settings.configuration, hub: settings.hub, ha: settings.ha, logger: logger)
     }
 
     /// Flags, then environment variables, then defaults.
@@ -63,6 +78,8 @@ struct ServerCommand: AsyncParsableCommand {
         try ServerSettings(DevSettings.Source(flags: [
             "token": token, "data-dir": dataDir, "api-port": apiPort, "agent-port": agentPort, "agent-timeout": agentTimeout,
             "reconnect-grace": reconnectGrace, "bind": bind, "host": host, "service-ports": servicePorts,
+            "etcd": etcd, "etcd-prefix": etcdPrefix, "max-txn-ops": maxTxnOps, "leader-lease": leaderLease,
+            "etcd-compaction-interval": etcdCompactionInterval,
         ].adding(deployments.flags, log.flags), environment: environment))
     }
 }

@@ -8,6 +8,8 @@ import WharfServer
 struct ServerSettings {
     var configuration: ServerConfiguration
     var hub: AgentHubConfiguration
+    /// Set with `--etcd`: state in etcd, leader election among servers.
+    var ha: HAConfiguration?
     var logLevel: Logger.Level
     /// Settings that work but deserve a word at start-up.
     var warnings: [String] = []
@@ -53,6 +55,51 @@ struct ServerSettings {
         }
         configuration = config
         logLevel = try DevSettings.logLevel(source)
+        ha = try Self.ha(source)
+    }
+
+    /// The etcd settings, when `--etcd` is given; the other etcd flags without it are an error.
+    static func ha(_ source: DevSettings.Source) throws -> HAConfiguration? {
+        guard let (text, origin) = source.value("etcd") else {
+            for flag in ["etcd-prefix", "max-txn-ops", "leader-lease", "etcd-compaction-interval"] {
+                if let (_, other) = source.value(flag) { throw ValidationError("\(other) needs --etcd (WHARF_ETCD)") }
+            }
+            return nil
+        }
+        var endpoints: [String] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let url = part.trimmingCharacters(in: .whitespaces)
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil,
+                  parsed.path.isEmpty || parsed.path == "/" else {
+                throw ValidationError("\(origin): '\(url)' is not an etcd client URL such as http://127.0.0.1:2379")
+            }
+            endpoints.append(url.hasSuffix("/") ? String(url.dropLast()) : url)
+        }
+        guard !endpoints.isEmpty else { throw ValidationError("\(origin) names no etcd endpoint") }
+        var ha = HAConfiguration(endpoints: endpoints)
+        if let (prefix, origin) = source.value("etcd-prefix") {
+            guard prefix.hasPrefix("/"), prefix.hasSuffix("/"), prefix.count >= 2, prefix.count <= 200,
+                  !prefix.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+                throw ValidationError("\(origin) '\(prefix)' must start and end with '/', e.g. /wharf/prod/")
+            }
+            ha.prefix = prefix
+        }
+        if let (value, origin) = source.value("max-txn-ops") {
+            guard let n = Int(value), (16...100_000).contains(n) else {
+                throw ValidationError("\(origin) '\(value)' must be a whole number from 16 to 100000 (etcd's default is 128)")
+            }
+            ha.maxTxnOps = n
+        }
+        if let (value, origin) = source.value("leader-lease") {
+            guard let n = Int64(value), (2...60).contains(n) else {
+                throw ValidationError("\(origin) '\(value)' must be whole seconds from 2 (etcd's minimum) to 60")
+            }
+            ha.leaseTTLSeconds = n
+        }
+        if let (value, origin) = source.value("etcd-compaction-interval") {
+            ha.compactionIntervalSeconds = try DevSettings.number(value, origin: origin, unit: "seconds", allowZero: false)
+        }
+        return ha
     }
 
     /// A token must be non-empty and printable without spaces (it travels in every hello).

@@ -158,6 +158,9 @@ public enum ControlPlaneError: Error, CustomStringConvertible {
     case unprocessable(String)
     /// The state store failed; nothing was applied (500).
     case store(String)
+    /// The change cannot be made now: this server no longer leads, or its store cannot be reached;
+    /// nothing was applied and retrying helps (503).
+    case unavailable(String)
     /// The app is quarantined (its stored records cannot all be read) and the change was not forced
     /// (409); the explanation says which records and how to recover.
     case quarantined(PathId, explanation: String)
@@ -177,6 +180,7 @@ public enum ControlPlaneError: Error, CustomStringConvertible {
         case let .unknownTask(id): return "Task '\(id)' does not exist"
         case let .unprocessable(message): return message
         case let .store(message): return "state store failure: \(message)"
+        case let .unavailable(message): return message
         case let .quarantined(_, explanation): return explanation
         }
     }

@@ -122,12 +122,13 @@ extension ControlPlane {
             }
             for d in conflicting { ops.append(.delete(key: StateKeys.deployment(d.id))) }
             ops.append(.put(key: StateKeys.rootVersion, value: try StoredJSON.encode(StoredRootVersion(now))))
-            try await store.transaction(ops)
+            try await commitChange(ops)
         } catch let error as ControlPlaneError {
+            if case .store = error { logger.error("deployment not stored: \(error)") }
             throw error
         } catch {
             logger.error("deployment not stored: \(error)")
-            throw ControlPlaneError.store("\(error)")
+            throw ControlPlaneError(storeFailure: error)
         }
 
         // Durable: now visible.
@@ -220,7 +221,7 @@ extension ControlPlane {
             do {
                 try await store.delete(StateKeys.deployment(id))
             } catch {
-                throw ControlPlaneError.store("\(error)")
+                throw ControlPlaneError(storeFailure: error)
             }
             state.deployments[id] = nil
             events.publish(DeploymentResultEvent(deployment: deployment, failureReason: "canceled by the user (force)"))

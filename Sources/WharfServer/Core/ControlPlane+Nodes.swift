@@ -126,9 +126,9 @@ extension ControlPlane {
     /// Commits `operations`, turning a store failure into `ControlPlaneError.store`.
     private func storeOrFail(_ operations: [StoreOperation]) async throws {
         do {
-            try await store.transaction(operations)
+            try await commitChange(operations)
         } catch {
-            throw ControlPlaneError.store("\(error)")
+            throw ControlPlaneError(storeFailure: error)
         }
     }
 }

@@ -94,9 +94,18 @@ extension ControlPlane {
         return apps
     }
 
-    /// Marks instances for killing (durably), then tells their agents. Returns the instances marked.
+    /// Marks instances for killing (durably), then tells their agents, in batches the store takes
+    /// at once. Returns the instances marked.
     @discardableResult
     func decommission(_ kills: [KillDecision]) async throws -> [Instance] {
+        var marked: [Instance] = []
+        for batch in storeBatches(kills) {
+            marked += try await decommissionBatch(Array(batch))
+        }
+        return marked
+    }
+
+    private func decommissionBatch(_ kills: [KillDecision]) async throws -> [Instance] {
         var ops: [StoreOperation] = []
         var updated: [Instance] = []
         for kill in kills {
@@ -111,7 +120,7 @@ extension ControlPlane {
             try await store.transaction(ops)
         } catch {
             logger.error("kills not stored, retrying next pass: \(error)")
-            throw ControlPlaneError.store("\(error)")
+            throw ControlPlaneError(storeFailure: error)
         }
         let now = Timestamp.now()
         for instance in updated {
@@ -163,15 +172,23 @@ extension ControlPlane {
         return (operations, persisted)
     }
 
-    /// Persists new instance records, then asks their agents to start them: only what was persisted.
+    /// Persists new instance records, then asks their agents to start them: only what was
+    /// persisted, in batches the store takes at once.
     private func launch(_ decided: [Instance], apps: [PathId: AppDefinition]) async {
+        for batch in storeBatches(decided) {
+            guard await launchBatch(Array(batch), apps: apps) else { return }
+        }
+    }
+
+    /// One batch of `launch`; false when it could not be stored (the next pass decides again).
+    private func launchBatch(_ decided: [Instance], apps: [PathId: AppDefinition]) async -> Bool {
         let (ops, instances) = launchRecords(decided)
-        guard !instances.isEmpty else { return }
+        guard !instances.isEmpty else { return true }
         do {
             try await store.transaction(ops)
         } catch {
             logger.error("launches not stored, retrying next pass: \(error)")
-            return
+            return false
         }
         for instance in instances { state.upsert(instance) }
         for instance in instances {
@@ -181,6 +198,7 @@ extension ControlPlane {
             link.send(.launch(LaunchTask(instance: instance, app: app, killGracePeriodSeconds: killGrace(for: instance.appId))),
                       to: instance.agentId)
         }
+        return true
     }
 
     /// Kills whose confirmation has not arrived within the grace period plus a margin are sent again
@@ -308,7 +326,8 @@ extension ControlPlane {
         }
     }
 
-    /// Writes batched status changes, expunged instances and deployment progress in one transaction.
+    /// Writes batched status changes, expunged instances and deployment progress (in as few
+    /// transactions as the store allows).
     func flush() async throws {
         guard !dirtyInstances.isEmpty || !expungedInstances.isEmpty || !dirtyDeployments.isEmpty
             || !dirtyFailures.isEmpty else { return }
@@ -337,7 +356,7 @@ extension ControlPlane {
         dirtyDeployments = []
         dirtyFailures = []
         do {
-            try await store.transaction(ops)
+            try await commitIndependent(ops)
         } catch {
             dirtyInstances.formUnion(instances)
             expungedInstances.formUnion(expunged)

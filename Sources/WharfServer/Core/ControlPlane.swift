@@ -25,6 +25,9 @@ public actor ControlPlane: Service {
     public nonisolated let startedAt: Timestamp
     /// How agents enforce resource limits, for `/v2/info`.
     public nonisolated let isolationNote: String
+    /// The election this control plane's term belongs to (`wharf server --etcd`); nil for a
+    /// single server, which always leads.
+    public nonisolated let leadership: ServerLeadership?
 
     let store: any StateStore
     let link: any AgentLink
@@ -68,8 +71,9 @@ public actor ControlPlane: Service {
     /// Creates a control plane over `store`, talking to agents through `link`. Call `load()` before
     /// `run()`.
     public init(configuration: ServerConfiguration, store: any StateStore, link: any AgentLink,
-                isolationNote: String, logger: Logger) {
+                isolationNote: String, logger: Logger, leadership: ServerLeadership? = nil) {
         self.configuration = configuration
+        self.leadership = leadership
         self.store = store
         self.link = link
         self.isolationNote = isolationNote

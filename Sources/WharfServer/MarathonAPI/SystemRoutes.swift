@@ -46,12 +46,18 @@ enum SystemRoutes {
         w.beginObject()
         w.key("name"); w.string("marathon")
         w.key("version"); w.string(marathonVersion)
-        w.key("buildref"); w.string("wharf; resource isolation: \(note)\(quarantine)")
+        let ha = call.controlPlane.leadership.map { leadership in
+            let status = leadership.current
+            return "; store: etcd \(leadership.ha.endpoints.joined(separator: ",")) prefix \(leadership.ha.prefix); "
+                + "leader epoch \(status.leaderEpoch.map(String.init) ?? "-")"
+        } ?? "; store: sqlite"
+        w.key("buildref"); w.string("wharf; resource isolation: \(note)\(quarantine)\(ha)")
+        // Answered by the leader (followers proxy /v2/info to it).
         w.key("elected"); w.bool(true)
-        w.key("leader"); w.string(leaderAddress(configuration))
+        w.key("leader"); w.string(call.controlPlane.leadership?.record.apiAddress ?? leaderAddress(configuration))
         w.key("frameworkId"); w.string("wharf-\(call.controlPlane.startedAt.millis)")
         w.key("marathon_config")
-        writeMarathonConfig(configuration, into: &w)
+        writeMarathonConfig(configuration, ha: call.controlPlane.leadership?.ha, into: &w)
         w.key("zookeeper_config")
         w.beginObject()
         w.key("zk_max_versions"); w.int(configuration.maxVersionsPerApp)
@@ -80,19 +86,19 @@ enum SystemRoutes {
     ]
 
     /// `marathon_config`: the keys of Marathon's `InfoResource.marathonConfigValues`, sorted by name.
-    private static func writeMarathonConfig(_ configuration: ServerConfiguration, into w: inout JSONWriter) {
+    private static func writeMarathonConfig(_ configuration: ServerConfiguration, ha: HAConfiguration?, into w: inout JSONWriter) {
         var values: [(String, (inout JSONWriter) -> Void)] = [
             ("checkpoint", { $0.bool(true) }),
             ("executor", { $0.string("//cmd") }),
             ("failover_timeout", { $0.int(604_800) }),
             ("features", { $0.emptyArray() }),
             ("framework_name", { $0.string("marathon") }),
-            ("ha", { $0.bool(false) }),
+            ("ha", { $0.bool(ha != nil) }),
             ("hostname", { $0.string(configuration.advertisedHost) }),
             ("local_port_max", { $0.int(configuration.servicePorts.end) }),
             ("local_port_min", { $0.int(configuration.servicePorts.begin) }),
             ("maintenance_mode", { $0.bool(false) }),
-            ("master", { $0.string("local") }),
+            ("master", { $0.string(ha.map { "etcd://" + $0.endpoints.map { $0.replacingOccurrences(of: "http://", with: "") }.joined(separator: ",") + $0.prefix } ?? "local") }),
             ("mesos_role", { $0.string(TaskRoles.defaultRole) }),
             ("mesos_user", { $0.string(ProcessInfo.processInfo.userName) }),
             ("new_group_enforce_role", { $0.string("off") }),

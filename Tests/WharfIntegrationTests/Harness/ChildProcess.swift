@@ -3,19 +3,22 @@ import Foundation
 import Glibc
 #endif
 
-/// One long-running `wharf` process of a cluster test (`wharf server` or `wharf agent`), its
-/// output in a log file; started, stopped and killed by the test, never by name.
+/// One long-running process of a cluster test (`wharf server`, `wharf agent`, an etcd member), its
+/// output in a log file; started, stopped, paused and killed by the test, never by name.
 final class ChildProcess {
     /// For messages: `server`, `agent 2`.
     let name: String
     let arguments: [String]
+    /// The program; nil: the wharf binary under test.
+    let executable: String?
     /// Standard output and error, appended across restarts.
     let logPath: String
     private var process: Process?
 
-    init(name: String, arguments: [String], logPath: String) {
+    init(name: String, arguments: [String], logPath: String, executable: String? = nil) {
         self.name = name
         self.arguments = arguments
+        self.executable = executable
         self.logPath = logPath
         if !FileManager.default.fileExists(atPath: logPath) {
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -24,11 +27,13 @@ final class ChildProcess {
 
     /// Starts the binary (`WharfProcess.binaryPath`).
     func start() throws {
-        guard FileManager.default.isExecutableFile(atPath: WharfProcess.binaryPath) else {
-            throw HarnessError("wharf binary not found at \(WharfProcess.binaryPath); run `swift build` first or set WHARF_BIN")
+        let program = executable ?? WharfProcess.binaryPath
+        guard FileManager.default.isExecutableFile(atPath: program) else {
+            throw HarnessError(executable == nil ? "wharf binary not found at \(program); run `swift build` first or set WHARF_BIN"
+                                                 : "\(program) not found; ./scripts/test installs it")
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: WharfProcess.binaryPath)
+        process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: (logPath as NSString).deletingLastPathComponent)
         let log = FileHandle(forWritingAtPath: logPath)!
@@ -70,6 +75,16 @@ final class ChildProcess {
         kill(process.processIdentifier, SIGKILL)
         try await waitUntil("\(name) is dead after SIGKILL", timeout: .seconds(10), every: .milliseconds(10)) { !process.isRunning }
         self.process = nil
+    }
+
+    /// SIGSTOP: the process freezes (a long GC pause, a VM stall) with its sockets open.
+    func pause() {
+        if let pid = process?.processIdentifier { kill(pid, SIGSTOP) }
+    }
+
+    /// SIGCONT after `pause()`.
+    func resume() {
+        if let pid = process?.processIdentifier { kill(pid, SIGCONT) }
     }
 
     /// Everything the process wrote so far.

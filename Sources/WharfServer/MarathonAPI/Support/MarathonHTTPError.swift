@@ -56,6 +56,8 @@ struct MarathonHTTPError: Error, CustomStringConvertible, Sendable {
             self.init(status: 422, message: error.description)
         case .store:
             self.init(status: 500, message: error.description)
+        case .unavailable:
+            self.init(status: 503, message: error.description)
         }
     }
 }
