@@ -116,23 +116,31 @@ struct EtcdClientTests {
         }
     }
 
+    /// On an etcd of its own: compacting the shared one would break other tests' watches.
     @Test func watchBelowTheCompactionPointThrowsCompacted() async throws {
-        try await EtcdTestEnvironment.withClient { client, prefix in
-            let first = try await client.put(key: prefix + "c", value: Data("1".utf8)).header.revision
-            let second = try await client.put(key: prefix + "c", value: Data("2".utf8)).header.revision
+        let cluster = try await EtcdTestCluster.start()
+        defer { cluster.stop() }
+        let client = EtcdClient(endpoints: cluster.clientURLs, logger: EtcdTestEnvironment.logger, requestTimeout: .seconds(10))
+        do {
+            let first = try await client.put(key: "c", value: Data("1".utf8)).header.revision
+            let second = try await client.put(key: "c", value: Data("2".utf8)).header.revision
             try await client.compact(revision: second)
             await #expect(throws: EtcdError.compacted(first)) {
-                try await client.range(EtcdRangeRequest(key: prefix + "c", revision: first))
+                try await client.range(EtcdRangeRequest(key: "c", revision: first))
             }
             do {
-                for try await response in client.watch(EtcdWatchRequest(key: prefix + "c", startRevision: first)) {
+                for try await response in client.watch(EtcdWatchRequest(key: "c", startRevision: first)) {
                     Issue.record("unexpected watch response \(response)")
                 }
                 Issue.record("the watch ended without an error")
             } catch let EtcdError.compacted(revision) {
                 #expect(revision >= second)
             }
+        } catch {
+            await client.shutdown()
+            throw error
         }
+        await client.shutdown()
     }
 
     @Test func clusterInformation() async throws {
