@@ -27,6 +27,17 @@ let package = Package(
             .product(name: "SQLiteNIO", package: "sqlite-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // etcd v3 through its JSON gateway: the client, the etcd-backed StateStore, leader election.
+        .target(name: "WharfEtcd", dependencies: [
+            "WharfStore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ]),
+        // Test support: starts throw-away etcd members and clusters on loopback ports (Foundation only).
+        .target(name: "WharfEtcdTestSupport", path: "Tests/WharfEtcdTestSupport"),
         // Node agent: runtimes, sandboxes, cgroup limits, recovery.
         .target(name: "WharfAgent", dependencies: [
             "WharfModel",
@@ -71,7 +82,15 @@ let package = Package(
         ]),
         .testTarget(name: "WharfModelTests", dependencies: ["WharfModel"]),
         .testTarget(name: "WharfSchedulerTests", dependencies: ["WharfScheduler", "WharfModel"]),
-        .testTarget(name: "WharfStoreTests", dependencies: ["WharfStore", "WharfModel"]),
+        .testTarget(name: "WharfStoreTests", dependencies: [
+            "WharfStore", "WharfModel", "WharfEtcd", "WharfEtcdTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "WharfEtcdTests", dependencies: [
+            "WharfEtcd", "WharfStore", "WharfEtcdTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+        ]),
         .testTarget(name: "WharfAgentTests", dependencies: ["WharfAgent", "WharfModel"]),
         .testTarget(name: "WharfDiscoveryTests", dependencies: [
             "WharfDiscovery", "WharfModel",

@@ -18,8 +18,16 @@ public actor MemoryStore: StateStore {
     private var revision: Int64 = 0
     private var isClosed = false
 
+    /// See `StateStore.maxOperationsPerTransaction`.
+    public nonisolated let maxOperationsPerTransaction: Int
+
     /// Creates an empty store at revision 0.
-    public init() {}
+    ///
+    /// - Parameter maxOperationsPerTransaction: Refuse larger transactions, as etcd does; unit tests of
+    ///   callers that split their work set a small limit. Unlimited by default.
+    public init(maxOperationsPerTransaction: Int = .max) {
+        self.maxOperationsPerTransaction = maxOperationsPerTransaction
+    }
 
     /// See `StateStore.get(_:)`.
     public func get(_ key: String) async throws -> StoredValue? {
@@ -84,6 +92,7 @@ public actor MemoryStore: StateStore {
     private func apply(_ operations: [StoreOperation]) throws -> (revision: Int64, deletedKeys: Int) {
         try checkOpen()
         for operation in operations { try operation.validate() }
+        try operations.checkCount(limit: maxOperationsPerTransaction)
         guard !operations.isEmpty else { return (revision, 0) }
         if let conflict = StoreOperation.firstConflict(in: operations, currentRevision: { key in
             entries[ByteOrderedKey(key)]?.revision ?? 0

@@ -19,6 +19,8 @@ public actor SQLiteStore: StateStore {
     nonisolated let writer: SQLiteConnection
     nonisolated let reader: SQLiteConnection
     nonisolated let logger: Logger
+    /// See `StateStore.maxOperationsPerTransaction`: SQLite commits a transaction of any size.
+    public nonisolated var maxOperationsPerTransaction: Int { .max }
 
     /// Whether a write transaction owns `writer`; handed from one writer to the next in FIFO order.
     private var writerBusy = false

@@ -6,7 +6,8 @@ public struct StoredValue: Sendable, Hashable {
     public var key: String
     /// The stored bytes, exactly as written (stores never interpret them).
     public var value: Data
-    /// Monotonic per store: every committed write gets a higher revision than all before it.
+    /// The revision of the commit that last wrote the key. Revisions are store-wide and strictly
+    /// increase with every commit that changes something; they may jump (etcd: other writers, leases).
     public var revision: Int64
 
     /// Creates a value as a store returns it.
@@ -40,6 +41,12 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case invalidKey(key: String, reason: String)
     /// The store was closed; open a new one to continue.
     case closed
+    /// A transaction has more operations than the store accepts at once (`StateStore.maxOperationsPerTransaction`);
+    /// nothing was applied. Split the work into smaller atomic batches.
+    case tooManyOperations(count: Int, limit: Int)
+    /// The write was refused because it was fenced by a leader election this server no longer holds
+    /// (etcd: the election key's create revision changed); nothing was applied. Step down.
+    case fenced(String)
 
     /// A message an operator can act on.
     public var description: String {
@@ -51,6 +58,9 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
             return "state store schema version \(found) is newer than this wharf supports (\(supported))"
         case let .invalidKey(key, reason): return "invalid state store key \(key.debugDescription): \(reason)"
         case .closed: return "state store is closed"
+        case let .tooManyOperations(count, limit):
+            return "a state store transaction of \(count) operations exceeds the store's limit of \(limit); split it into smaller transactions"
+        case let .fenced(message): return "this server is no longer the leader: \(message)"
         }
     }
 }
@@ -58,9 +68,14 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
 /// Durable key-value state of the control plane: app versions, deployments, instance records.
 ///
 /// When a write method returns, the write is durable (survives `kill -9` and power loss).
-/// Implementations: `SQLiteStore` (one node), `MemoryStore` (unit tests of other modules); an
-/// etcd-backed store for HA arrives with `wharf server`. Keys are compared and ordered by their UTF-8
-/// bytes (not by Unicode canonical equivalence); they must be non-empty and free of NUL.
+/// Implementations: `SQLiteStore` (one node), `MemoryStore` (unit tests of other modules), `EtcdStore`
+/// (in `WharfEtcd`, for several servers). Keys are compared and ordered by their UTF-8 bytes (not by
+/// Unicode canonical equivalence); they must be non-empty and free of NUL.
+///
+/// Revisions: every commit that changes something gets a revision higher than every revision before
+/// it, and the keys it writes carry that revision. Revisions are store-wide and need not be
+/// consecutive: they may jump (other writers under other prefixes of one etcd, leases, elections).
+/// A write that changes nothing (deleting a missing key) may or may not produce a new revision.
 public protocol StateStore: Sendable {
     /// The value under `key`, or nil.
     func get(_ key: String) async throws -> StoredValue?
@@ -77,12 +92,18 @@ public protocol StateStore: Sendable {
     ///
     /// Every condition is compared with the state *before* the transaction (as etcd's `Txn` does), so
     /// two operations on one key cannot see each other's revision; the operations are then applied in
-    /// order. The first failing condition, in operation order, is the one reported. Every non-empty
-    /// transaction is one commit with a new revision, even if it changed nothing (deleting a missing
-    /// key); an empty transaction commits nothing and returns the current revision.
+    /// order. The first failing condition, in operation order, is the one reported. A transaction
+    /// that changes something is one commit with a new revision, returned; one that changes nothing
+    /// (only deletes of missing keys, or no operations) may or may not commit, and returns a revision
+    /// at least as high as every earlier commit. More than `maxOperationsPerTransaction` operations
+    /// throw `StoreError.tooManyOperations` and change nothing.
     @discardableResult
     func transaction(_ operations: [StoreOperation]) async throws -> Int64
-    /// The revision of the latest commit; 0 for a store that has never been written.
+    /// The most operations one `transaction` may hold (etcd: 127, one below `--max-txn-ops`, so that
+    /// a leader's fencing compare fits; `Int.max` for the embedded stores). Callers split larger work
+    /// into several atomic transactions.
+    var maxOperationsPerTransaction: Int { get }
+    /// A revision at least as high as the latest commit's; 0 for an embedded store that has never been written.
     func currentRevision() async throws -> Int64
     /// Flushes and releases the database.
     func close() async throws

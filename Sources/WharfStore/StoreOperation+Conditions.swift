@@ -4,7 +4,7 @@ import Foundation
 /// the same conflicts.
 extension StoreOperation {
     /// The key and revision this operation's compare-and-swap condition compares, if it has one.
-    var condition: (key: String, expectedRevision: Int64)? {
+    package var condition: (key: String, expectedRevision: Int64)? {
         switch self {
         case let .put(key, _, expected?), let .delete(key, expected?):
             return (key, expected)
@@ -14,7 +14,7 @@ extension StoreOperation {
     }
 
     /// Throws `StoreError.invalidKey` unless the operation's key (or prefix) can be stored.
-    func validate() throws {
+    package func validate() throws {
         switch self {
         case let .put(key, _, _), let .delete(key, _):
             try StoreKeyRules.validate(key: key)
@@ -25,7 +25,7 @@ extension StoreOperation {
 
     /// The first condition in `operations` (in operation order) that does not hold, given each key's
     /// current revision (0 when the key does not exist), as the `StoreError.conflict` to report.
-    static func firstConflict(
+    package static func firstConflict(
         in operations: [StoreOperation],
         currentRevision: (String) -> Int64
     ) -> StoreError? {
@@ -40,10 +40,17 @@ extension StoreOperation {
     }
 }
 
+extension Array where Element == StoreOperation {
+    /// Throws `StoreError.tooManyOperations` when the transaction exceeds `limit`.
+    package func checkCount(limit: Int) throws {
+        if count > limit { throw StoreError.tooManyOperations(count: count, limit: limit) }
+    }
+}
+
 /// Which keys a store accepts.
-enum StoreKeyRules {
+package enum StoreKeyRules {
     /// Keys must be non-empty and free of NUL, which SQLite's C string API would truncate at.
-    static func validate(key: String) throws {
+    package static func validate(key: String) throws {
         if key.isEmpty {
             throw StoreError.invalidKey(key: key, reason: "keys must not be empty")
         }
@@ -51,7 +58,7 @@ enum StoreKeyRules {
     }
 
     /// Prefixes may be empty (meaning every key) but must not contain NUL.
-    static func validate(prefix: String) throws {
+    package static func validate(prefix: String) throws {
         if prefix.utf8.contains(0) {
             throw StoreError.invalidKey(key: prefix, reason: "keys must not contain NUL characters")
         }

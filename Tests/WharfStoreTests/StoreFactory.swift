@@ -1,6 +1,8 @@
 import Foundation
 import Logging
 import Testing
+import WharfEtcd
+import WharfEtcdTestSupport
 @testable import WharfStore
 
 /// A way to make a fresh store in a temporary directory, so that one behavioural suite runs against
@@ -15,7 +17,13 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
     static let sqlite = StoreFactory(name: "SQLiteStore") { directory in
         try await SQLiteStore.open(path: directory.appendingPathComponent("state.db").path, logger: testLogger)
     }
-    static let all = [memory, sqlite]
+    /// An `EtcdStore` under a prefix of its own in the test process's shared etcd member.
+    static let etcd = StoreFactory(name: "EtcdStore") { _ in
+        EtcdStore(client: try await SharedEtcdClient.instance.get(), prefix: "/wharf-test/\(UUID().uuidString)/", logger: testLogger)
+    }
+    /// Every implementation; etcd only when `EtcdTestCluster.shouldRun` (installed, or required by
+    /// `WHARF_REQUIRE_ETCD=1`, in which case a missing etcd fails its runs with a message saying so).
+    static let all = [memory, sqlite] + (EtcdTestCluster.shouldRun ? [etcd] : [])
 
     /// Runs `body` with a new store in a new temporary directory; closes the store and removes the
     /// directory afterwards, also when `body` throws.
@@ -30,6 +38,24 @@ struct StoreFactory: Sendable, CustomTestStringConvertible {
             }
             try await store.close()
         }
+    }
+}
+
+/// One etcd client for the whole test process, on the shared etcd member; never shut down (it
+/// lives as long as the process).
+actor SharedEtcdClient {
+    static let instance = SharedEtcdClient()
+    /// Started once; concurrent first callers await the same task (an actor may interleave at `await`).
+    private var starting: Task<EtcdClient, any Error>?
+
+    func get() async throws -> EtcdClient {
+        if let starting { return try await starting.value }
+        let task = Task {
+            let cluster = try await EtcdTestCluster.shared()
+            return EtcdClient(endpoints: cluster.clientURLs, logger: testLogger, requestTimeout: .seconds(10))
+        }
+        starting = task
+        return try await task.value
     }
 }
 

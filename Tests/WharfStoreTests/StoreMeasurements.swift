@@ -19,11 +19,11 @@ struct StoreMeasurements {
                 }
             }
             let keyCount = 100_000
-            let batch = 1_000
+            let batch = min(1_000, store.maxOperationsPerTransaction)
             let keys = (0..<keyCount).map { "instances/\(String(format: "%07d", $0))" }
             let bulkLoad = try await clock.measure {
                 for start in stride(from: 0, to: keyCount, by: batch) {
-                    try await store.transaction(keys[start..<start + batch].map { .put(key: $0, value: value) })
+                    try await store.transaction(keys[start..<min(start + batch, keyCount)].map { .put(key: $0, value: value) })
                 }
             }
             var listed: [StoredValue] = []

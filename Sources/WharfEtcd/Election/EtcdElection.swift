@@ -1,0 +1,252 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+
+/// Leader election on etcd with etcd's own recipe (`client/v3/concurrency/election.go`): each
+/// candidate puts `prefix` + its lease id (hex) attached to a fresh lease, and the candidate whose
+/// key has the lowest create revision leads; the others each wait for the deletion of the key just
+/// older than theirs.
+///
+/// The lease is renewed every TTL/3 with one keepalive request each. The leader keeps a deadline,
+/// `send time of the last successful keepalive + TTL − 0.5 s`, on the monotonic clock, so that a
+/// process paused past its TTL sees the deadline passed the instant it resumes: `mayAct()` is false
+/// from then on. A keepalive answered with TTL 0, or a deadline that passes, ends the leadership;
+/// `awaitLoss()` returns the reason. Writes are fenced separately (`EtcdLeadership.fence`).
+public actor EtcdElection {
+    /// The key prefix every candidate's key is under, e.g. `/wharf/v1/election/`.
+    public nonisolated let prefix: String
+    /// The lease TTL asked for, in seconds (etcd's minimum is 2 s).
+    public nonisolated let ttlSeconds: Int64
+    /// What this candidate publishes as leader (e.g. its address); observers read it.
+    public nonisolated let value: Data
+    let client: EtcdClient
+    let logger: Logger
+    /// The deadline's safety margin below the lease TTL.
+    static let margin: Duration = .milliseconds(500)
+
+    /// Leadership state read without the actor (`mayAct` runs on any thread, synchronously).
+    private nonisolated let state = NIOLockedValueBox(LeaseState())
+    private var keepAliveTask: Task<Void, Never>?
+    private var leadership: EtcdLeadership?
+
+    struct LeaseState {
+        var lease: Int64 = 0
+        /// Until when the lease is surely still alive.
+        var deadline: ContinuousClock.Instant?
+        var leading = false
+        var lossReason: String?
+        var lossWaiters: [CheckedContinuation<String, Never>] = []
+        /// Test hook: skip keepalives, as a process that cannot reach etcd would.
+        var keepAlivesPaused = false
+    }
+
+    /// Creates a candidate; nothing is sent until `campaign()`.
+    public init(client: EtcdClient, prefix: String, ttlSeconds: Int64 = 3, value: Data, logger: Logger) {
+        self.client = client
+        self.prefix = prefix
+        self.ttlSeconds = ttlSeconds
+        self.value = value
+        var logger = logger
+        logger[metadataKey: "election"] = "\(prefix)"
+        self.logger = logger
+    }
+
+    /// Whether this candidate leads and its lease is surely alive (before its deadline). Check it
+    /// before every command that only the leader may send.
+    public nonisolated func mayAct() -> Bool {
+        state.withLockedValue { state in
+            guard state.leading, let deadline = state.deadline else { return false }
+            return ContinuousClock.now < deadline
+        }
+    }
+
+    /// The leadership held now, if any.
+    public var currentLeadership: EtcdLeadership? {
+        mayAct() ? leadership : nil
+    }
+
+    /// Campaigns until this candidate leads, and returns its leadership.
+    ///
+    /// Grants a lease and keeps it alive, puts the candidate key, then waits until every older key
+    /// is gone. Cancelling the calling task stops the campaign and revokes the lease; so does a
+    /// failure. Campaigning again after a loss or `resign()` starts over with a new lease.
+    public func campaign() async throws -> EtcdLeadership {
+        if let leadership, mayAct() { return leadership }
+        await stopLease(reason: nil)
+        let sent = ContinuousClock.now
+        let grant = try await client.grantLease(ttlSeconds: ttlSeconds)
+        state.withLockedValue { state in
+            state = LeaseState(
+                lease: grant.id, deadline: sent + .seconds(grant.ttl) - Self.margin,
+                lossWaiters: state.lossWaiters, keepAlivesPaused: state.keepAlivesPaused
+            )
+        }
+        keepAliveTask = Task { [state, client, logger] in
+            await Self.keepAlive(lease: grant.id, ttl: grant.ttl, state: state, client: client, logger: logger)
+        }
+        do {
+            let key = prefix + String(grant.id, radix: 16)
+            let created = try await client.txn(
+                compare: [EtcdCompare(key: key, target: .create(0))],
+                success: [.put(key: key, value: value, lease: grant.id)],
+                failure: [.range(EtcdRangeRequest(key: key))]
+            )
+            let epoch: Int64
+            if created.succeeded {
+                epoch = created.header.revision
+            } else if case let .range(existing)? = created.responses.first, let kv = existing.kvs.first {
+                epoch = kv.createRevision
+            } else {
+                throw EtcdError.badResponse("the election key \(key) was neither created nor found")
+            }
+            logger.info("campaigning", metadata: ["key": "\(key)", "epoch": "\(epoch)"])
+            try await waitForOlderCandidates(than: epoch)
+            // The lease may have lapsed while waiting; then the key is gone and so is the claim.
+            let mine = try await client.range(EtcdRangeRequest(key: key))
+            guard mine.kvs.first?.createRevision == epoch, state.withLockedValue({ $0.lossReason == nil }) else {
+                throw EtcdError.unavailable("the election lease expired while campaigning")
+            }
+            let won = EtcdLeadership(key: key, epoch: epoch, leaseId: grant.id)
+            state.withLockedValue { $0.leading = true }
+            guard mayAct() else { throw EtcdError.unavailable("the election lease deadline passed while campaigning") }
+            leadership = won
+            logger.notice("elected leader", metadata: ["key": "\(key)", "epoch": "\(epoch)"])
+            return won
+        } catch {
+            await stopLease(reason: "campaign ended: \(error)")
+            throw error
+        }
+    }
+
+    /// Waits until leadership is lost (lease expired, keepalives failed past the deadline, or
+    /// `resign()`), and returns why. Returns at once if it is already lost.
+    public func awaitLoss() async -> String {
+        await withCheckedContinuation { continuation in
+            let reason: String? = state.withLockedValue { state in
+                if let reason = state.lossReason { return reason }
+                state.lossWaiters.append(continuation)
+                return nil
+            }
+            if let reason { continuation.resume(returning: reason) }
+        }
+    }
+
+    /// Gives up leadership (or the campaign's lease) at once: revokes the lease, which deletes the
+    /// key, so the next candidate takes over without waiting for the TTL. Safe to call twice.
+    public func resign() async {
+        await stopLease(reason: "resigned")
+    }
+
+    /// Test hook: stops (true) or resumes (false) keepalives, as if etcd were unreachable.
+    public nonisolated func pauseKeepAlivesForTesting(_ paused: Bool) {
+        state.withLockedValue { $0.keepAlivesPaused = paused }
+    }
+
+    // MARK: - Internals
+
+    /// Stops renewing, revokes the lease and, with a `reason`, reports the loss.
+    private func stopLease(reason: String?) async {
+        keepAliveTask?.cancel()
+        keepAliveTask = nil
+        leadership = nil
+        let lease = state.withLockedValue { state in
+            let lease = state.lease
+            state.lease = 0
+            return lease
+        }
+        if let reason { Self.reportLoss(reason, state: state) }
+        guard lease != 0 else { return }
+        // Revoke even when the calling task is cancelled (a cancelled campaign must not leave its key).
+        let client = self.client
+        let revoked = await Task.detached { try await client.revokeLease(lease) }.result
+        if case let .failure(error) = revoked {
+            logger.warning("could not revoke the election lease; it expires after its TTL", metadata: ["lease": "\(lease)", "error": "\(error)"])
+        }
+    }
+
+    private static func reportLoss(_ reason: String, state: NIOLockedValueBox<LeaseState>) {
+        let waiters: [CheckedContinuation<String, Never>] = state.withLockedValue { state in
+            state.leading = false
+            guard state.lossReason == nil else { return [] }
+            state.lossReason = reason
+            defer { state.lossWaiters = [] }
+            return state.lossWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: reason) }
+    }
+
+    /// Renews the lease every TTL/3 until cancelled or the lease is lost; each renewal moves the
+    /// deadline to its send time + TTL − margin.
+    private static func keepAlive(lease: Int64, ttl: Int64, state: NIOLockedValueBox<LeaseState>, client: EtcdClient, logger: Logger) async {
+        let interval = Duration.milliseconds(max(ttl, 1) * 1000 / 3)
+        while !Task.isCancelled {
+            let (paused, deadline) = state.withLockedValue { ($0.keepAlivesPaused, $0.deadline) }
+            let sent = ContinuousClock.now
+            if let deadline, sent >= deadline {
+                reportLoss("the election lease could not be renewed before its deadline", state: state)
+                return
+            }
+            if !paused {
+                do {
+                    let remaining = try await keepAliveOnce(lease: lease, client: client, until: deadline)
+                    if remaining <= 0 {
+                        reportLoss("the election lease expired (etcd answered a keepalive with TTL 0)", state: state)
+                        return
+                    }
+                    state.withLockedValue { $0.deadline = sent + .seconds(remaining) - margin }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("election lease keepalive failed", metadata: ["lease": "\(lease)", "error": "\(error)"])
+                }
+            }
+            let next = state.withLockedValue { $0.deadline }.map { min(ContinuousClock.now + interval, $0) } ?? ContinuousClock.now + interval
+            do {
+                try await Task.sleep(until: next, clock: .continuous)
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// One keepalive, abandoned when the deadline passes first.
+    private static func keepAliveOnce(lease: Int64, client: EtcdClient, until deadline: ContinuousClock.Instant?) async throws -> Int64 {
+        try await withThrowingTaskGroup(of: Int64?.self) { group in
+            group.addTask { try await client.keepAliveOnce(leaseId: lease) }
+            if let deadline {
+                group.addTask {
+                    try await Task.sleep(until: deadline, clock: .continuous)
+                    return nil
+                }
+            }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            guard let first else { throw EtcdError.unavailable("no keepalive answer before the lease deadline") }
+            return first
+        }
+    }
+
+    /// The recipe's wait: until no key under `prefix` is older than `epoch`, watch the deletion of
+    /// the next older one.
+    private func waitForOlderCandidates(than epoch: Int64) async throws {
+        while true {
+            try Task.checkCancellation()
+            if let reason = state.withLockedValue({ $0.lossReason }) { throw EtcdError.unavailable(reason) }
+            let older = try await client.range(EtcdRangeRequest(
+                key: prefix, rangeEnd: EtcdKeys.prefixEnd(prefix), limit: 1,
+                sortOrder: .descend, sortTarget: .create, maxCreateRevision: epoch - 1
+            ))
+            guard let predecessor = older.kvs.first else { return }
+            do {
+                watching: for try await response in client.watch(EtcdWatchRequest(key: predecessor.key, startRevision: older.header.revision + 1)) {
+                    if response.events.contains(where: { $0.type == .delete }) { break watching }
+                }
+            } catch EtcdError.compacted {
+                continue  // read again
+            } catch let error as EtcdError {
+                logger.info("election watch failed; reading again", metadata: ["error": "\(error)"])
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+}
