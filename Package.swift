@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Marathon's data model: app definitions, instances, deployments, events. Foundation only.
@@ -66,7 +67,8 @@ let package = Package(
         ]),
         // Control plane: Marathon API, event bus, agent link, deployments, reconciler.
         .target(name: "WharfServer", dependencies: [
-            "WharfModel", "WharfScheduler", "WharfStore", "WharfAgent", "WharfDiscovery", "WharfRouter",
+            "WharfModel", "WharfScheduler", "WharfStore", "WharfEtcd", "WharfAgent", "WharfDiscovery", "WharfRouter",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,6 +117,8 @@ let package = Package(
             "WharfModel",
             // Only to write records into a stopped wharf's state, as another wharf version would.
             "WharfStore",
+            // The three-member etcd of the HA tests.
+            "WharfEtcdTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
             // The TCP proxy that cuts an agent off from its server.

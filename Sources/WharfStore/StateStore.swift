@@ -47,6 +47,10 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     /// The write was refused because it was fenced by a leader election this server no longer holds
     /// (etcd: the election key's create revision changed); nothing was applied. Step down.
     case fenced(String)
+    /// The store could not be reached (etcd: no endpoint answered, or the answer did not come in
+    /// time); a write may or may not have been applied — the caller reads back before trusting
+    /// either. Retrying later helps.
+    case unavailable(String)
 
     /// A message an operator can act on.
     public var description: String {
@@ -61,6 +65,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case let .tooManyOperations(count, limit):
             return "a state store transaction of \(count) operations exceeds the store's limit of \(limit); split it into smaller transactions"
         case let .fenced(message): return "this server is no longer the leader: \(message)"
+        case let .unavailable(message): return "state store unavailable: \(message)"
         }
     }
 }

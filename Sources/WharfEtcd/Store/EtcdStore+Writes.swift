@@ -35,7 +35,7 @@ extension EtcdStore {
             // Deletes split around puts of keys they cover can outgrow the limit.
             throw StoreError.tooManyOperations(count: success.count, limit: maxOperationsPerTransaction)
         } catch let error as EtcdError {
-            throw StoreError.backend(error.description)
+            throw Self.storeError(error)
         }
         if result.succeeded { return result }
         try reportFailure(result, operations: operations, fence: fence, reads: failureReads)

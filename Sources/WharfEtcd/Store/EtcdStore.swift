@@ -167,12 +167,19 @@ public final class EtcdStore: StateStore {
         String(decoding: Array(etcdKey.utf8.dropFirst(prefix.utf8.count)), as: UTF8.self)
     }
 
-    /// Runs an etcd request, reporting etcd's errors as `StoreError.backend`.
+    /// Runs an etcd request, reporting etcd's errors as `StoreError` (`storeError(_:)`).
     func backend<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as EtcdError {
-            throw StoreError.backend(error.description)
+            throw Self.storeError(error)
         }
+    }
+
+    /// etcd's error as the store reports it: `unavailable` when no member answered (in time),
+    /// `backend` otherwise.
+    static func storeError(_ error: EtcdError) -> StoreError {
+        if case let .unavailable(message) = error { return .unavailable(message) }
+        return .backend(error.description)
     }
 }

@@ -76,7 +76,7 @@ public enum WharfServerMain {
     static func runHA(configuration: ServerConfiguration, hub hubConfiguration: AgentHubConfiguration,
                       ha: HAConfiguration, dataDir: String, logger: Logger) async throws {
         let client = EtcdClient(endpoints: ha.endpoints, logger: logger, requestTimeout: .milliseconds(Int64(ha.requestTimeoutSeconds * 1000)))
-        let store = EtcdStore(client: client, prefix: ha.statePrefix, maxOperationsPerTransaction: ha.maxTxnOps, logger: logger)
+        let store = EtcdStore(client: client, prefix: ha.statePrefix, maxTxnOps: ha.maxTxnOps, logger: logger)
         let apiAddress = SystemRoutes.leaderAddress(configuration)
         var hubConfiguration = hubConfiguration
         hubConfiguration.apiAddress = apiAddress

@@ -36,12 +36,12 @@ final class HAClusterHarness {
     private(set) var servers: [Server] = []
     private(set) var nodes: [ClusterHarness.Node] = []
 
-    private init(servers serverCount: Int, agents: Int, agentTimeout: Double, serverArguments: [String]) throws {
+    private init(etcd: EtcdMembers, servers serverCount: Int, agents: Int, agentTimeout: Double, serverArguments: [String]) throws {
+        self.etcd = etcd
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-ha-\(UUID().uuidString.prefix(8).lowercased())")
         root = base.resolvingSymlinksInPath().path
         prefix = "/wharf-test-\(UUID().uuidString.prefix(8).lowercased())/"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-        etcd = try EtcdMembers(count: 3, root: root)
         let ports = PortAllocator.shared.block(of: serverCount * 2 + agents * 24)
         for index in 1...serverCount {
             let apiPort = ports.lowerBound + (index - 1) * 2
@@ -74,9 +74,15 @@ final class HAClusterHarness {
     /// Starts etcd, the servers and the agents; waits until a leader is elected and has every
     /// agent's full state.
     static func start(servers: Int = 3, agents: Int = 2, agentTimeout: Double = 3, serverArguments: [String] = []) async throws -> HAClusterHarness {
-        let cluster = try HAClusterHarness(servers: servers, agents: agents, agentTimeout: agentTimeout, serverArguments: serverArguments)
+        let etcd = try await EtcdMembers.start()
+        let cluster: HAClusterHarness
         do {
-            try await cluster.etcd.start()
+            cluster = try HAClusterHarness(etcd: etcd, servers: servers, agents: agents, agentTimeout: agentTimeout, serverArguments: serverArguments)
+        } catch {
+            etcd.stop()
+            throw error
+        }
+        do {
             for server in cluster.servers { try await cluster.startServer(server) }
             _ = try await cluster.waitForLeader()
             for node in cluster.nodes { try await cluster.startAgent(node) }
@@ -158,14 +164,14 @@ final class HAClusterHarness {
             server.process.resume()
             await server.process.terminate()
         }
-        await etcd.stop()
+        etcd.stop()
         ProcessTable.killAll(under: root)
     }
 
     /// The tails of every log, for a failed test.
     func logTails() -> String {
-        (servers.map(\.process) + nodes.map(\.process) + etcd.members)
-            .map { "── \($0.name) (\($0.logPath)):\n\($0.logTail())" }.joined(separator: "\n")
+        (servers.map(\.process) + nodes.map(\.process))
+            .map { "── \($0.name) (\($0.logPath)):\n\($0.logTail())" }.joined(separator: "\n") + "\n" + etcd.logTails()
     }
 }
 
