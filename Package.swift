@@ -74,6 +74,9 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            // The followers' proxy to the leader's API.
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .executableTarget(name: "wharf", dependencies: [
             "WharfServer", "WharfAgent", "WharfModel", "WharfScheduler", "WharfDiscovery", "WharfRouter",
@@ -112,6 +115,9 @@ let package = Package(
             "WharfServer", "WharfModel", "WharfScheduler", "WharfStore", "WharfDiscovery",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .testTarget(name: "WharfIntegrationTests", dependencies: [
             "WharfModel",

@@ -134,13 +134,19 @@ public enum WharfDev {
 
     /// The HTTP API: Marathon v2 routes, Consul's read API and the OpenAPI document.
     static func makeAPIApplication(controlPlane: ControlPlane, logger: Logger) -> some Service {
-        let router = Router()
-        MarathonRoutes(controlPlane: controlPlane).register(on: router)
         let configuration = controlPlane.configuration
         return Application(
-            router: router,
+            responder: makeAPIResponder(controlPlane: controlPlane),
             configuration: .init(address: .hostname(configuration.bindAddress, port: configuration.apiPort), serverName: "wharf"),
             logger: logger)
+    }
+
+    /// What the API answers with from `controlPlane`: the responder of `wharf dev`'s API, and the
+    /// one a server in a cluster installs in its `LeaderProxyResponder` while it leads.
+    public static func makeAPIResponder(controlPlane: ControlPlane) -> some HTTPResponder<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
+        MarathonRoutes(controlPlane: controlPlane).register(on: router)
+        return router.buildResponder()
     }
 
     /// The edge router fed from the control plane's catalog, the DNS server and the Consul-only

@@ -119,20 +119,35 @@ enum SystemRoutes {
 
     /// `GET /v2/leader`.
     static func leader(_ call: MarathonCall) async throws -> Response {
-        var w = JSONWriter(capacity: 64)
-        w.beginObject()
-        w.key("leader"); w.string(leaderAddress(call.controlPlane.configuration))
-        w.endObject()
-        return MarathonResponse.json(w.bytes)
+        leaderResponse(address: leaderAddress(call.controlPlane.configuration))
     }
 
     /// `DELETE /v2/leader`: answered as Marathon does; one server has nobody to hand over to.
     static func abdicate(_ call: MarathonCall) async throws -> Response {
+        abdicatedResponse()
+    }
+
+    /// `GET /v2/leader`'s answer naming `address` (`host:port`).
+    static func leaderResponse(address: String) -> Response {
+        var w = JSONWriter(capacity: 64)
+        w.beginObject()
+        w.key("leader"); w.string(address)
+        w.endObject()
+        return MarathonResponse.json(w.bytes)
+    }
+
+    /// `DELETE /v2/leader`'s answer on the leader.
+    static func abdicatedResponse() -> Response {
         var w = JSONWriter(capacity: 64)
         w.beginObject()
         w.key("message"); w.string("Leadership abdicated")
         w.endObject()
         return MarathonResponse.json(w.bytes)
+    }
+
+    /// `/v2/leader`'s answer while no leader is known (`LeaderResource`): 404.
+    static func noLeaderResponse() -> Response {
+        MarathonResponse.error(.notFound("There is no leader"))
     }
 
     /// `GET /ping`: `pong` as text, or `"pong"` as JSON when the client prefers JSON.
