@@ -35,7 +35,7 @@ public actor EtcdElection {
         var deadline: ContinuousClock.Instant?
         var leading = false
         var lossReason: String?
-        var lossWaiters: [CheckedContinuation<String, Never>] = []
+        var lossWaiters: [UUID: CheckedContinuation<String, Never>] = [:]
         /// Test hook: skip keepalives, as a process that cannot reach etcd would.
         var keepAlivesPaused = false
     }
@@ -119,15 +119,22 @@ public actor EtcdElection {
     }
 
     /// Waits until leadership is lost (lease expired, keepalives failed past the deadline, or
-    /// `resign()`), and returns why. Returns at once if it is already lost.
-    public func awaitLoss() async -> String {
-        await withCheckedContinuation { continuation in
-            let reason: String? = state.withLockedValue { state in
-                if let reason = state.lossReason { return reason }
-                state.lossWaiters.append(continuation)
-                return nil
+    /// `resign()`), and returns why. Returns at once if it is already lost, and when the waiting
+    /// task is cancelled (with "cancelled").
+    public nonisolated func awaitLoss() async -> String {
+        let id = UUID()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let reason: String? = state.withLockedValue { state in
+                    if let reason = state.lossReason { return reason }
+                    if Task.isCancelled { return "cancelled" }
+                    state.lossWaiters[id] = continuation
+                    return nil
+                }
+                if let reason { continuation.resume(returning: reason) }
             }
-            if let reason { continuation.resume(returning: reason) }
+        } onCancel: {
+            state.withLockedValue { $0.lossWaiters.removeValue(forKey: id) }?.resume(returning: "cancelled")
         }
     }
 
@@ -169,8 +176,8 @@ public actor EtcdElection {
             state.leading = false
             guard state.lossReason == nil else { return [] }
             state.lossReason = reason
-            defer { state.lossWaiters = [] }
-            return state.lossWaiters
+            defer { state.lossWaiters = [:] }
+            return Array(state.lossWaiters.values)
         }
         for waiter in waiters { waiter.resume(returning: reason) }
     }

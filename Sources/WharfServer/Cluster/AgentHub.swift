@@ -152,6 +152,14 @@ public final class AgentHub: AgentLink, Service, Sendable {
         }
     }
 
+    /// While following, sends hellos to `leader` from now on; while leading, does nothing (only
+    /// ``follow(leader:)`` ends a term).
+    public func redirect(to leader: String?) {
+        role.withLock { role in
+            if case .following = role { role = .following(leader: leader) }
+        }
+    }
+
     /// Closes the connections of a term that ended and ends its report stream.
     private func end(_ registry: AgentRegistry) {
         for session in registry.sessions {

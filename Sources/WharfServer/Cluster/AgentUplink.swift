@@ -142,6 +142,9 @@ final class AgentUplink: Service, Sendable {
         var failures = 0
         // Where a follower said the leader is: dialled next, once.
         var redirect: JoinAddress?
+        // Redirects followed without a welcome in between: past the first, the usual delay applies
+        // (servers that disagree on the leader for a moment must not make the agent spin).
+        var redirects = 0
         while !Task.isCancelled {
             let server: JoinAddress
             if let target = redirect {
@@ -162,7 +165,16 @@ final class AgentUplink: Service, Sendable {
                         "server": "\(server)", "reason": "\(refusal.reason)",
                     ])
                     // Straight to the leader; without one, the usual delay (an election is running).
-                    if redirect != nil { continue }
+                    redirects += 1
+                    if redirect != nil, redirects <= 1 { continue }
+                    // A server answered: the cluster is there, an election is running. Ask again
+                    // soon, without growing the delay meant for servers that do not answer.
+                    do {
+                        try await Task.sleep(for: .milliseconds(Int64.random(in: 200...400)))
+                    } catch {
+                        return
+                    }
+                    continue
                 case let .refused(refusal):
                     logger.error("the server refused this agent", metadata: [
                         "server": "\(server)", "code": "\(refusal.code.rawValue)", "reason": "\(refusal.reason)",
@@ -190,6 +202,7 @@ final class AgentUplink: Service, Sendable {
             if welcomed {
                 backoff.reset()
                 failures = 0
+                redirects = 0
             }
             let delay = backoff.next()
             do {

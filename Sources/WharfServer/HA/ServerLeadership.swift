@@ -162,12 +162,13 @@ public final class ServerLeadership: Service, Sendable {
         let observer = EtcdElection(client: client, prefix: ha.electionPrefix, ttlSeconds: ha.leaseTTLSeconds, value: Data(), logger: logger)
         for await leader in observer.observe() {
             let record = leader.flatMap { try? JSONDecoder().decode(ServerRecord.self, from: $0.value) }
-            let leading = status.withLock { status -> Bool in
+            status.withLock { status in
                 status.leader = record
                 status.leaderEpoch = leader?.epoch
-                return status.role == .leader
             }
-            if !leading { hub.follow(leader: record?.agentAddress) }
+            // A term of this server starts and ends in `lead`; here agents are only pointed at
+            // another leader (this server's own key shows up here before its term has started).
+            if record?.id != self.record.id { hub.redirect(to: record?.agentAddress) }
             logger.info("leader \(record.map { "is \($0.apiAddress)" } ?? "unknown")", metadata: [
                 "epoch": "\(leader.map { String($0.epoch) } ?? "-")", "server": "\(record?.id ?? "-")",
             ])
@@ -216,7 +217,8 @@ public final class ServerLeadership: Service, Sendable {
         defer {
             abdication.withLock { $0 = nil }
             onTerm(nil)
-            hub.follow(leader: nil)
+            let next = status.withLock { $0.leader }.flatMap { $0.id == record.id ? nil : $0.agentAddress }
+            hub.follow(leader: next)
             update(role: .follower, event: nil)
         }
         do {
@@ -233,9 +235,10 @@ public final class ServerLeadership: Service, Sendable {
         update(role: .leader, event: nil)
         abdication.withLock { $0 = abdicatedContinuation }
         onTerm(controlPlane)
+        let loaded = await controlPlane.currentState()
         logger.notice("this server leads", metadata: [
             "epoch": "\(won.epoch)", "took": "\(ContinuousClock.now - started)",
-            "apps": "\(controlPlane.currentState().apps.count)",
+            "apps": "\(loaded.apps.count)", "instances": "\(loaded.instances.count)",
         ])
         let reason = await withTaskGroup(of: String?.self) { group -> String in
             group.addTask {
