@@ -191,6 +191,56 @@ struct HATests {
         }
     }
 
+    @Test("etcd paused while a leader leads: writes answer 502 or 503 within seconds and change nothing; etcd back: the cluster catches up")
+    func etcdLostAndBack() async throws {
+        try await withHACluster(agents: 1) { cluster in
+            let leader = try await cluster.waitForLeader()
+            #expect(try await leader.api.post("/v2/apps", Self.web("/steady", instances: 1)).status == 201)
+            let tasks = taskIds(try await leader.api.waitForRunning("/steady", count: 1))
+
+            for member in cluster.etcd.members { member.pause() }
+            let clock = ContinuousClock()
+            let started = clock.now
+            let refused = try await leader.api.request("POST", "/v2/apps", body: Self.web("/during-outage", instances: 0).data, timeout: .seconds(30))
+            let took = clock.now - started
+            #expect([502, 503].contains(refused.status), "\(refused)")
+            #expect(refused.json["message"]?.string?.isEmpty == false, "\(refused)")
+            #expect(took < .seconds(15), "the write was answered after \(took)")
+            try await waitUntil("the leader steps down", timeout: .seconds(30)) {
+                leader.process.log.contains("this server stops leading")
+            }
+            #expect(cluster.liveTaskIds(app: "/steady") == tasks, "tasks keep running without a leader")
+
+            for member in cluster.etcd.members { member.resume() }
+            let next = try await cluster.waitForLeader(timeout: .seconds(60))
+            _ = try await Self.postUntilAccepted(Self.web("/after-outage", instances: 0), via: [next])
+            #expect(try await next.api.app("/during-outage") == nil, "a refused write must not be applied")
+            try await waitUntil("the tasks are back in the API", timeout: .seconds(60)) {
+                taskIds(try await next.api.runningTasks(of: "/steady")) == tasks
+            }
+        }
+    }
+
+    @Test("a server started while etcd is down says so, answers 502, and leads once etcd is back")
+    func startsWithoutEtcd() async throws {
+        try await withHACluster(servers: 1, agents: 0) { cluster in
+            let server = cluster.servers[0]
+            try await server.process.kill9()
+            for member in cluster.etcd.members { member.kill9() }
+            try await cluster.startServer(server)
+            try await waitUntil("the server says etcd is not reachable", timeout: .seconds(30)) {
+                server.process.log.contains("etcd is not reachable")
+            }
+            let answer = try await server.api.request("POST", "/v2/apps", body: Self.web("/early", instances: 0).data, timeout: .seconds(30))
+            #expect(answer.status == 502, "\(answer)")
+            #expect(answer.json["message"]?.string == "Could not determine the current leader")
+            #expect(try await server.api.get("/v2/leader").status == 404)
+            for member in cluster.etcd.members { try member.start() }
+            _ = try await Self.postUntilAccepted(Self.web("/late", instances: 0), via: [server], timeout: .seconds(60))
+            #expect(try await server.api.app("/late") != nil)
+        }
+    }
+
     @Test("a server with another token on the same prefix is refused, naming the flag")
     func wrongTokenRefused() async throws {
         try await withHACluster(agents: 0) { cluster in

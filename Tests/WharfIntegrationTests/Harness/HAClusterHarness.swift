@@ -93,14 +93,16 @@ final class HAClusterHarness {
         return cluster
     }
 
-    /// Starts (or restarts) a server and waits for `/ping`.
+    /// Starts (or restarts) a server and waits until its API answers. (`/ping` is forwarded to the
+    /// leader, as Marathon does, so it fails while no leader is elected; `GET /v2/leader` is
+    /// answered by every server: the leader, or 404.)
     func startServer(_ server: Server) async throws {
         try server.process.start()
-        try await waitUntil("\(server.process.name) answers GET /ping", timeout: .seconds(60), every: .milliseconds(50)) {
+        try await waitUntil("\(server.process.name) answers GET /v2/leader", timeout: .seconds(60), every: .milliseconds(50)) {
             guard server.process.isRunning else {
                 throw HarnessError("\(server.process.name) exited with status \(server.process.exitStatus ?? -1):\n\(server.process.logTail())")
             }
-            return try await server.api.get("/ping").status == 200
+            return [200, 404].contains(try await server.api.get("/v2/leader").status)
         }
     }
 
