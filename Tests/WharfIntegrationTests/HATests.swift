@@ -241,6 +241,51 @@ struct HATests {
         }
     }
 
+    /// Writes `value` under `key` in etcd directly (the JSON gateway), as a damaged disk or a newer
+    /// wharf would leave it.
+    static func etcdPut(_ cluster: HAClusterHarness, key: String, value: String) async throws {
+        let body = "{\"key\":\"\(Data(key.utf8).base64EncodedString())\",\"value\":\"\(Data(value.utf8).base64EncodedString())\"}"
+        let endpoint = try #require(cluster.etcd.cluster.clientURLs.first)
+        let result = try await MarathonClient(baseURL: endpoint).request("POST", "/v3/kv/put", body: Data(body.utf8))
+        #expect(result.status == 200, "\(result)")
+    }
+
+    @Test("an app record in etcd that does not decode: the next leader quarantines the app and leaves its tasks alone")
+    func damagedRecordQuarantined() async throws {
+        try await withHACluster(agents: 1) { cluster in
+            let leader = try await cluster.waitForLeader()
+            #expect(try await leader.api.post("/v2/apps", Self.web("/damaged", instances: 2)).status == 201)
+            let tasks = taskIds(try await leader.api.waitForRunning("/damaged", count: 2))
+            try await Self.etcdPut(cluster, key: cluster.prefix + "state/apps/damaged", value: "{\"schemaVersion\": 2, \"app\": 17")
+            try await leader.process.kill9()
+            let successor = try await cluster.waitForLeader(excluding: leader)
+            try await waitUntil("the new leader quarantines the app", timeout: .seconds(30)) {
+                try await successor.api.get(MarathonClient.appPath("/damaged")).status == 503
+            }
+            let answer = try await successor.api.get(MarathonClient.appPath("/damaged"))
+            #expect(answer.json["message"]?.string?.contains("apps/damaged") == true, "\(answer)")
+            for _ in 0..<8 {
+                #expect(cluster.liveTaskIds(app: "/damaged") == tasks)
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+
+    @Test("the leader compacts etcd's history")
+    func compaction() async throws {
+        try await withHACluster(agents: 0, serverArguments: ["--etcd-compaction-interval", "0.5"]) { cluster in
+            let leader = try await cluster.waitForLeader()
+            for n in 1...5 { #expect(try await leader.api.post("/v2/apps", Self.web("/c\(n)", instances: 0)).status == 201) }
+            try await waitUntil("the leader compacts", timeout: .seconds(30)) {
+                leader.process.log.contains("etcd history compacted")
+            }
+            let endpoint = try #require(cluster.etcd.cluster.clientURLs.first)
+            let old = try await MarathonClient(baseURL: endpoint).request(
+                "POST", "/v3/kv/range", body: Data("{\"key\":\"\(Data("/".utf8).base64EncodedString())\",\"revision\":\"2\"}".utf8))
+            #expect(old.text.contains("compacted"), "\(old)")
+        }
+    }
+
     @Test("a server with another token on the same prefix is refused, naming the flag")
     func wrongTokenRefused() async throws {
         try await withHACluster(agents: 0) { cluster in

@@ -102,6 +102,28 @@ struct LeaderTermTests {
         await Self.finish(uplink, server)
     }
 
+    @Test("an agent stays with the first cluster that welcomed it: a server of another cluster commands nothing")
+    func otherClusterRefused() async throws {
+        let mine = try await Link.RunningHub.start()
+        let other = try await Link.RunningHub.start()
+        mine.hub.setClusterId("cluster-a")
+        other.hub.setClusterId("cluster-b")
+        var term = mine.hub.lead(epoch: 5, mayAct: { true })
+        // Epochs of another cluster mean nothing here: a higher one must not win.
+        let foreign = other.hub.lead(epoch: 500, mayAct: { true })
+        let agent = Link.FakeAgent()
+        let uplink = Task { try await Link.uplink(agent, ports: [mine.port, other.port]).run() }
+        try await Self.registered(term.reports)
+        mine.hub.follow(leader: "127.0.0.1:\(other.port)")
+        try await Self.registered(foreign.reports)
+        foreign.send(Self.kill("from-another-cluster"), to: agent.id)
+        term = mine.hub.lead(epoch: 6, mayAct: { true })
+        try await Self.registered(term.reports)
+        term.send(Self.kill("own-cluster"), to: agent.id)
+        #expect(try await Self.nextKill(agent) == "own-cluster")
+        await Self.finish(uplink, mine, other)
+    }
+
     @Test("the highest epoch survives a restart of the agent; a lower one is refused; a damaged file is an error")
     func epochLedger() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("epoch-\(UUID().uuidString)").path

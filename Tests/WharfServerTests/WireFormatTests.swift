@@ -49,7 +49,7 @@ struct WireFormatTests {
             .report(.portsInUse(agentId: "agent-1", [10005, 10007])),
             .hello(WireHello(protocol: WireProtocol.name, versions: [1], agentId: "agent-1", processId: "p1", token: "t",
                              agent: Self.info, software: "wharf test", followsCatalog: true, servesRoutes: true)),
-            .welcome(WireWelcome(version: 1, heartbeatSeconds: 2, timeoutSeconds: 10, serverId: "s1", apiAddress: "10.0.0.1:8080", epoch: 41)),
+            .welcome(WireWelcome(version: 1, heartbeatSeconds: 2, timeoutSeconds: 10, serverId: "s1", apiAddress: "10.0.0.1:8080", epoch: 41, clusterId: "c-1")),
             .refused(WireRefusal(code: .notLeader, reason: "follower", leader: "127.0.0.2:8090")),
             .refused(WireRefusal(code: .notLeader, reason: "no leader yet")),
             .catalog(Self.catalogDelta()),

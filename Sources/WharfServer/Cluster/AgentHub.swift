@@ -37,6 +37,8 @@ public final class AgentHub: AgentLink, Service, Sendable {
     private let openChannels = LockedValue<[ObjectIdentifier: any Channel]>([:])
     private let bound = LockedValue<BoundPort>(.waiting([]))
     private let role = LockedValue<Role>(.leading(epoch: 0, mayAct: { true }))
+    /// The HA cluster's id, told in welcomes of later terms (`setClusterId(_:)`).
+    private let clusterId = LockedValue("")
     private let serverId: String
 
     /// Whether this hub's server takes agents now.
@@ -80,10 +82,15 @@ public final class AgentHub: AgentLink, Service, Sendable {
         discovery.withLock { $0 = (catalog, routing) }
     }
 
-    private static func registry(_ configuration: AgentHubConfiguration, serverId: String, epoch: Int64,
+    private static func registry(_ configuration: AgentHubConfiguration, serverId: String, epoch: Int64, clusterId: String = "",
                                  reports: AsyncStream<AgentReport>.Continuation) -> AgentRegistry {
         AgentRegistry(timeout: configuration.agentTimeoutSeconds, launchResend: configuration.launchResendSeconds,
-                      serverId: serverId, apiAddress: configuration.apiAddress, epoch: epoch, reports: reports)
+                      serverId: serverId, apiAddress: configuration.apiAddress, epoch: epoch, clusterId: clusterId, reports: reports)
+    }
+
+    /// Names the HA cluster this hub's server belongs to, told to agents from the next term on.
+    public func setClusterId(_ id: String) {
+        clusterId.withLock { $0 = id }
     }
 
     /// Queues `command` for `agentId` and returns at once. A kill for an agent that is away is held
@@ -120,7 +127,7 @@ public final class AgentHub: AgentLink, Service, Sendable {
     /// earlier term are closed (their agents come back and are welcomed into this one).
     public func lead(epoch: Int64, mayAct: @escaping @Sendable () -> Bool) -> AgentHubTerm {
         let (reports, continuation) = AsyncStream<AgentReport>.makeStream(bufferingPolicy: .unbounded)
-        let fresh = Self.registry(configuration, serverId: serverId, epoch: epoch, reports: continuation)
+        let fresh = Self.registry(configuration, serverId: serverId, epoch: epoch, clusterId: clusterId.withLock { $0 }, reports: continuation)
         let previous = registry.withLock { registry -> AgentRegistry in
             role.withLock { $0 = .leading(epoch: epoch, mayAct: mayAct) }
             defer { registry = fresh }

@@ -76,10 +76,13 @@ struct AgentRegistry {
     /// The epoch of the leadership term this registry serves, told in welcomes and stamped on every
     /// command (0 for a server without HA).
     let epoch: Int64
+    /// The HA cluster's id, told in welcomes (empty without HA).
+    let clusterId: String
 
     init(timeout: Double, launchResend: Double, serverId: String, apiAddress: String = "", epoch: Int64 = 0,
-         reports: AsyncStream<AgentReport>.Continuation) {
+         clusterId: String = "", reports: AsyncStream<AgentReport>.Continuation) {
         self.epoch = epoch
+        self.clusterId = clusterId
         self.timeout = timeout
         self.launchResend = launchResend
         self.serverId = serverId
@@ -126,7 +129,7 @@ struct AgentRegistry {
 
         session.outbox.yield(.welcome(WireWelcome(
             version: version, heartbeatSeconds: heartbeatInterval, timeoutSeconds: timeout, serverId: serverId,
-            apiAddress: apiAddress, epoch: epoch)))
+            apiAddress: apiAddress, epoch: epoch, clusterId: clusterId)))
         reports.yield(.registered(info))
         for kill in held.values.sorted(by: { $0.instanceId < $1.instanceId }) {
             session.outbox.yield(.command(.kill(kill), epoch: epoch))

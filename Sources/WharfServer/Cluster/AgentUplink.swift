@@ -57,6 +57,8 @@ final class AgentUplink: Service, Sendable {
 
     /// The highest leader epoch this agent has seen (fencing of deposed leaders).
     private let epochs: EpochLedger
+    /// The HA cluster this agent belongs to.
+    private let cluster: ClusterIdFile
 
     /// Throws when the epoch file of `configuration` cannot be read.
     init(agent: any AgentEndpoint, configuration: AgentUplinkConfiguration, logger: Logger) throws {
@@ -66,6 +68,7 @@ final class AgentUplink: Service, Sendable {
         logger[metadataKey: "agent"] = "\(agent.id)"
         self.logger = logger
         self.epochs = try EpochLedger(path: configuration.epochFile)
+        self.cluster = try ClusterIdFile(path: configuration.clusterIdFile)
     }
 
     /// Recovers the agent, then keeps a connection to a server until graceful shutdown (or a fatal
@@ -132,6 +135,8 @@ final class AgentUplink: Service, Sendable {
         /// The server answered with (or sent a command of) a leader epoch lower than one seen before:
         /// it was replaced as leader.
         case staleLeader(epoch: Int64, seen: Int64)
+        /// The server belongs to another HA cluster than the one this agent joined first.
+        case otherCluster(String)
         /// The connection ended after a welcome, for `reason`.
         case ended(reason: String)
     }
@@ -180,6 +185,11 @@ final class AgentUplink: Service, Sendable {
                         "server": "\(server)", "code": "\(refusal.code.rawValue)", "reason": "\(refusal.reason)",
                     ])
                     if refusal.isFatal { throw AgentUplinkError.refused(server: server, reason: refusal.reason) }
+                case let .otherCluster(id):
+                    logger.error("the server belongs to another cluster than this agent's; trying the next server", metadata: [
+                        "server": "\(server)", "serverCluster": "\(id)", "agentCluster": "\(cluster.current)",
+                        "fix": "give the agent only its cluster's servers in --join, or a new --data-dir to move it to another cluster",
+                    ])
                 case let .staleLeader(epoch, seen):
                     logger.warning("the server is a replaced leader (its epoch is lower than one this agent has seen); trying the next server", metadata: [
                         "server": "\(server)", "epoch": "\(epoch)", "seen": "\(seen)",
@@ -254,6 +264,7 @@ final class AgentUplink: Service, Sendable {
                         + "(it speaks \(Array(configuration.protocolVersions).map(String.init).joined(separator: ", "))); "
                         + "run the same wharf version on the server and its agents")
                 }
+                guard try cluster.admit(welcome.clusterId) else { return .otherCluster(welcome.clusterId) }
                 guard try epochs.admit(welcome.epoch) else {
                     return .staleLeader(epoch: welcome.epoch, seen: epochs.current)
                 }

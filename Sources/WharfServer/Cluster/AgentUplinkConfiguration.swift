@@ -20,6 +20,8 @@ public struct AgentUplinkConfiguration: Sendable {
     public var servesRoutes = false
     /// Where the highest leader epoch seen is kept (`<data-dir>/leader-epoch`); nil: in memory.
     public var epochFile: String?
+    /// Where the id of the HA cluster the agent belongs to is kept (`<data-dir>/cluster-id`); nil: in memory.
+    public var clusterIdFile: String?
     /// Protocol versions offered in the hello (tests offer others).
     var protocolVersions: ClosedRange<Int> = WireProtocol.versions
 

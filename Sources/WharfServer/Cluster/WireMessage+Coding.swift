@@ -13,7 +13,7 @@ extension WireMessage {
         // hello
         case `protocol`, versions, agentId, processId, token, agent, software, clock, followsCatalog, servesRoutes
         // welcome
-        case version, heartbeatSeconds, timeoutSeconds, serverId, apiAddress, epoch
+        case version, heartbeatSeconds, timeoutSeconds, serverId, apiAddress, epoch, clusterId
         // catalog, routesApplied
         case catalog, index
         // refused
@@ -96,6 +96,7 @@ extension WireMessage {
                 try c.encode(welcome.serverId, forKey: .serverId)
                 try c.encode(welcome.apiAddress, forKey: .apiAddress)
                 try c.encode(welcome.epoch, forKey: .epoch)
+                try c.encode(welcome.clusterId, forKey: .clusterId)
             case let .refused(refusal):
                 try c.encode(refusal.code, forKey: .code)
                 try c.encode(refusal.reason, forKey: .reason)
@@ -169,7 +170,8 @@ extension WireMessage {
                     timeoutSeconds: try c.decode(Double.self, forKey: .timeoutSeconds),
                     serverId: try c.decode(String.self, forKey: .serverId),
                     apiAddress: try c.decodeIfPresent(String.self, forKey: .apiAddress) ?? "",
-                    epoch: try c.decodeIfPresent(Int64.self, forKey: .epoch) ?? 0))
+                    epoch: try c.decodeIfPresent(Int64.self, forKey: .epoch) ?? 0,
+                    clusterId: try c.decodeIfPresent(String.self, forKey: .clusterId) ?? ""))
             case "refused":
                 let reason = try c.decode(String.self, forKey: .reason)
                 // A code of a newer server reads as a bad hello: fatal, with its reason shown.

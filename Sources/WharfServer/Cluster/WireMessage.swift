@@ -111,6 +111,9 @@ struct WireWelcome: Codable, Sendable, Equatable {
     /// The leader's epoch (the create revision of its election key in etcd; 0 for a server without
     /// HA). An agent refuses a welcome, and commands, of an epoch lower than the highest it has seen.
     var epoch: Int64 = 0
+    /// The HA cluster's id (`<prefix>cluster` in etcd); empty for a server without HA. An agent
+    /// stays with the first cluster that welcomed it.
+    var clusterId: String = ""
 }
 
 /// Why the server turned an agent away (it closes the connection after sending this).

@@ -45,6 +45,7 @@ public enum WharfAgentMain {
             uplinkConfiguration.servesRoutes = discovery.routerPort != nil
         }
         uplinkConfiguration.epochFile = dataDir + "/leader-epoch"
+        uplinkConfiguration.clusterIdFile = dataDir + "/cluster-id"
         let uplink = try AgentUplink(agent: agent, configuration: uplinkConfiguration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: agent), .init(service: uplink)]
         if servesDiscovery {

@@ -46,7 +46,15 @@ final class ServerDirectory: Sendable {
             }
             try? await Task.sleep(for: .milliseconds(Int64(Self.refreshSeconds * 1000)))
         }
-        if let lease { try? await client.revokeLease(lease) }
+        // In a task of its own: this one is cancelled, which would cancel the request too.
+        if let lease {
+            let client = self.client
+            do {
+                try await Task { try await client.revokeLease(lease) }.value
+            } catch {
+                logger.info("server entry not removed; it expires with its lease", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// Every server's entry, by id order; an entry that does not decode is skipped and logged.

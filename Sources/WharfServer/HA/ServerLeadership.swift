@@ -112,6 +112,7 @@ public final class ServerLeadership: Service, Sendable {
         try await cancelWhenGracefulShutdown {
             guard let marker = try await self.claimCluster() else { return }
             self.status.withLock { $0.clusterId = marker.clusterId }
+            self.hub.setClusterId(marker.clusterId)
             self.hub.follow(leader: nil)
             self.update(role: .follower, event: nil)
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -187,15 +188,15 @@ public final class ServerLeadership: Service, Sendable {
                 failures = 0
                 try await lead(won, election: election)
             } catch let error as NewerRecordsError {
-                await election.resign()
+                await Self.resign(election)
                 throw error
             } catch {
-                if Task.isCancelled { await election.resign(); return }
+                if Task.isCancelled { await Self.resign(election); return }
                 failures += 1
                 logger.error("campaign or term failed; campaigning again", metadata: ["error": "\(error)", "attempt": "\(failures)"])
                 update(role: .follower, event: "\(error)")
             }
-            await election.resign()
+            await Self.resign(election)
             // After abdicating or losing the lease, the other servers' keys are older: one of them
             // wins. After a failure, a short pause keeps a broken etcd from being hammered.
             if failures > 0 { try? await Task.sleep(for: .milliseconds(min(5000, 250 * (1 << min(failures, 5))))) }
@@ -255,11 +256,8 @@ public final class ServerLeadership: Service, Sendable {
                 return nil
             }
             group.addTask {
-                for await _ in abdicated {
-                    // As Marathon: the answer to DELETE /v2/leader goes out first.
-                    try? await Task.sleep(for: .milliseconds(500))
-                    return "abdicated (DELETE /v2/leader)"
-                }
+                // The proxy answers DELETE /v2/leader first and calls `abdicate()` 500 ms later, as Marathon.
+                for await _ in abdicated { return "abdicated (DELETE /v2/leader)" }
                 return nil
             }
             group.addTask {
@@ -277,6 +275,12 @@ public final class ServerLeadership: Service, Sendable {
         update(role: .follower, event: reason)
         fencedContinuation.finish()
         abdicatedContinuation.finish()
+    }
+
+    /// Revokes the election's lease even when the calling task is cancelled (at shutdown): in a task
+    /// of its own, so that the revocation is sent and the next server leads at once.
+    private static func resign(_ election: EtcdElection) async {
+        await Task { await election.resign() }.value
     }
 
     private func update(role: Role, event: String?) {
