@@ -142,6 +142,33 @@ struct HATests {
         }
     }
 
+    @Test("kill -9 of the leader under load through an agent's router: no request fails, and the tasks are the same afterwards")
+    func routersKeepRouting() async throws {
+        try await withHACluster(routing: true) { cluster in
+            let leader = try await cluster.waitForLeader()
+            #expect(try await leader.api.post("/v2/apps", ClusterRoutingTests.routed("/steady-web", instances: 2, host: "steady.test")).status == 201)
+            let before = taskIds(try await leader.api.waitForHealthy("/steady-web", count: 2))
+            let entry = cluster.nodes[0]
+            let (address, routerPort) = (entry.address, try #require(entry.routing).router)
+            let counters = LoadCounters()
+            let load = counters.generate(clients: 4) {
+                try await DiscoveryTests.throughRouter(port: routerPort, host: "steady.test", address: address)
+            }
+            try await waitUntil("load is flowing", timeout: .seconds(20)) { counters.served.load(ordering: .relaxed) > 50 }
+            let counts = cluster.nodes.map { cluster.reconciliations(of: $0) }
+            try await leader.process.kill9()
+            let successor = try await cluster.waitForLeader(excluding: leader)
+            // The new leader has every agent back (and has sent each router its catalog).
+            for (node, count) in zip(cluster.nodes, counts) { try await cluster.waitUntilReconciled(node, after: count) }
+            let served = counters.served.load(ordering: .relaxed)
+            try await waitUntil("load flows after the failover", timeout: .seconds(20)) { counters.served.load(ordering: .relaxed) > served + 50 }
+            counters.stop.store(true, ordering: .relaxed)
+            await load.value
+            #expect(counters.failures.withLock { $0 }.isEmpty, "\(counters.failures.withLock { Array($0.prefix(5)) })")
+            #expect(taskIds(try await successor.api.waitForHealthy("/steady-web", count: 2)) == before)
+        }
+    }
+
     @Test("kill -9 of the etcd leader: writes resume")
     func etcdLeaderKilled() async throws {
         try await withHACluster { cluster in

@@ -36,7 +36,8 @@ final class HAClusterHarness {
     private(set) var servers: [Server] = []
     private(set) var nodes: [ClusterHarness.Node] = []
 
-    private init(etcd: EtcdMembers, servers serverCount: Int, agents: Int, agentTimeout: Double, serverArguments: [String]) throws {
+    private init(etcd: EtcdMembers, servers serverCount: Int, agents: Int, agentTimeout: Double, serverArguments: [String],
+                 routing: Bool) throws {
         self.etcd = etcd
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("wharf-ha-\(UUID().uuidString.prefix(8).lowercased())")
         root = base.resolvingSymlinksInPath().path
@@ -60,24 +61,30 @@ final class HAClusterHarness {
             let dataDir = root + "/agent\(index)"
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
             let taskPorts = (first + 1)...(first + 20)
+            let listeners = routing ? (router: first + 21, dns: first + 22, consul: first + 23) : nil
+            let discovery = listeners.map { ports in
+                ["--router-port", "\(ports.router)", "--dns-port", "\(ports.dns)", "--consul-port", "\(ports.consul)",
+                 "--router-bind", "127.0.0.\(index + 1)", "--tcp-routes", "false"]
+            } ?? ["--router-port", "off", "--dns-port", "off"]
             let process = ChildProcess(name: "agent \(index)", arguments: [
                 "agent", "--join", join, "--token", Self.token, "--data-dir", dataDir,
                 "--hostname", "node\(index)", "--advertise-ip", "127.0.0.\(index + 1)",
                 "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
                 "--cpus", "4", "--mem", "4096", "--disk", "10000", "--docker-socket", "none", "--log-level", "debug",
-                "--router-port", "off", "--dns-port", "off",
-            ], logPath: dataDir + "/agent.log")
-            nodes.append(ClusterHarness.Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: nil, routing: nil))
+            ] + discovery, logPath: dataDir + "/agent.log")
+            nodes.append(ClusterHarness.Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: nil, routing: listeners))
         }
     }
 
     /// Starts etcd, the servers and the agents; waits until a leader is elected and has every
     /// agent's full state.
-    static func start(servers: Int = 3, agents: Int = 2, agentTimeout: Double = 3, serverArguments: [String] = []) async throws -> HAClusterHarness {
+    static func start(servers: Int = 3, agents: Int = 2, agentTimeout: Double = 3, serverArguments: [String] = [],
+                      routing: Bool = false) async throws -> HAClusterHarness {
         let etcd = try await EtcdMembers.start()
         let cluster: HAClusterHarness
         do {
-            cluster = try HAClusterHarness(etcd: etcd, servers: servers, agents: agents, agentTimeout: agentTimeout, serverArguments: serverArguments)
+            cluster = try HAClusterHarness(etcd: etcd, servers: servers, agents: agents, agentTimeout: agentTimeout,
+                                           serverArguments: serverArguments, routing: routing)
         } catch {
             etcd.stop()
             throw error
@@ -180,13 +187,14 @@ final class HAClusterHarness {
 /// Runs `body` against a fresh HA cluster; afterwards stops it and kills every task. On failure
 /// prints the tail of every log and keeps the data dirs.
 func withHACluster<T>(
-    servers: Int = 3, agents: Int = 2, agentTimeout: Double = 3, serverArguments: [String] = [],
+    servers: Int = 3, agents: Int = 2, agentTimeout: Double = 3, serverArguments: [String] = [], routing: Bool = false,
     _ body: (HAClusterHarness) async throws -> T
 ) async throws -> T {
     await WharfSlots.shared.acquire()
     let cluster: HAClusterHarness
     do {
-        cluster = try await HAClusterHarness.start(servers: servers, agents: agents, agentTimeout: agentTimeout, serverArguments: serverArguments)
+        cluster = try await HAClusterHarness.start(servers: servers, agents: agents, agentTimeout: agentTimeout,
+                                                   serverArguments: serverArguments, routing: routing)
     } catch {
         await WharfSlots.shared.release()
         throw error
