@@ -10,8 +10,10 @@ extension EtcdClient {
     }
 
     /// Renews a lease once; returns its TTL in seconds, or 0 when the lease no longer exists.
-    public func keepAliveOnce(leaseId: Int64) async throws -> Int64 {
-        let answer = try await call("/v3/lease/keepalive", ["ID": GatewayEncoding.int64(leaseId)], retry: .always)
+    /// `timeout` bounds the wait for each member (default: the client's request timeout): a member
+    /// that cannot answer now (it lost its etcd leader) is left for the next at once.
+    public func keepAliveOnce(leaseId: Int64, timeout: Duration? = nil) async throws -> Int64 {
+        let answer = try await call("/v3/lease/keepalive", ["ID": GatewayEncoding.int64(leaseId)], retry: .always, timeout: timeout)
         // The keepalive endpoint is a stream: its one message is wrapped in `result`.
         return try answer.object("result").int64("TTL")
     }

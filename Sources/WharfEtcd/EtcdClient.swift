@@ -77,7 +77,7 @@ public final class EtcdClient: Sendable {
     /// POSTs `body` to `path`, trying the endpoints in turn, and returns etcd's answer; etcd's error
     /// answers are thrown as `EtcdError`.
     /// With `only`, exactly that endpoint is asked.
-    func call(_ path: String, _ body: [String: Any], retry: Retry, only: String? = nil) async throws -> GatewayJSON {
+    func call(_ path: String, _ body: [String: Any], retry: Retry, only: String? = nil, timeout: Duration? = nil) async throws -> GatewayJSON {
         let data = try GatewayEncoding.data(body)
         let endpoints = only.map { [$0] } ?? self.endpoints
         guard !endpoints.isEmpty else { throw EtcdError.unavailable("no etcd endpoints are configured") }
@@ -88,7 +88,7 @@ public final class EtcdClient: Sendable {
             let endpoint = endpoints[index]
             let answer: GatewayJSON
             do {
-                answer = try await post(endpoint: endpoint, path: path, body: data)
+                answer = try await post(endpoint: endpoint, path: path, body: data, timeout: timeout ?? requestTimeout)
             } catch let failure as TransportFailure {
                 if !failure.notSent, retry == .onlyUnsent {
                     throw EtcdError.unavailable(
@@ -134,13 +134,12 @@ public final class EtcdClient: Sendable {
         var reason: String
     }
 
-    private func post(endpoint: String, path: String, body: Data) async throws -> GatewayJSON {
+    private func post(endpoint: String, path: String, body: Data, timeout: Duration) async throws -> GatewayJSON {
         var request = HTTPClientRequest(url: endpoint + path)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(bytes: body))
         let prepared = request
-        let timeout = requestTimeout
         let http = self.http
         let data: Data
         do {

@@ -186,6 +186,10 @@ public actor EtcdElection {
     /// deadline to its send time + TTL − margin.
     private static func keepAlive(lease: Int64, ttl: Int64, state: NIOLockedValueBox<LeaseState>, client: EtcdClient, logger: Logger) async {
         let interval = Duration.milliseconds(max(ttl, 1) * 1000 / 3)
+        // Each member gets half an interval to answer; after a failure the next try comes at once
+        // (on the next member), so that one etcd member losing its leader does not cost the lease.
+        let attemptTimeout = interval / 2
+        var failed = false
         while !Task.isCancelled {
             let (paused, deadline) = state.withLockedValue { ($0.keepAlivesPaused, $0.deadline) }
             let sent = ContinuousClock.now
@@ -195,19 +199,22 @@ public actor EtcdElection {
             }
             if !paused {
                 do {
-                    let remaining = try await keepAliveOnce(lease: lease, client: client, until: deadline)
+                    let remaining = try await keepAliveOnce(lease: lease, client: client, timeout: attemptTimeout, until: deadline)
                     if remaining <= 0 {
                         reportLoss("the election lease expired (etcd answered a keepalive with TTL 0)", state: state)
                         return
                     }
                     state.withLockedValue { $0.deadline = sent + .seconds(remaining) - margin }
+                    failed = false
                 } catch is CancellationError {
                     return
                 } catch {
                     logger.warning("election lease keepalive failed", metadata: ["lease": "\(lease)", "error": "\(error)"])
+                    failed = true
                 }
             }
-            let next = state.withLockedValue { $0.deadline }.map { min(ContinuousClock.now + interval, $0) } ?? ContinuousClock.now + interval
+            let pause = failed ? Duration.milliseconds(50) : interval
+            let next = state.withLockedValue { $0.deadline }.map { min(ContinuousClock.now + pause, $0) } ?? ContinuousClock.now + pause
             do {
                 try await Task.sleep(until: next, clock: .continuous)
             } catch {
@@ -217,9 +224,10 @@ public actor EtcdElection {
     }
 
     /// One keepalive, abandoned when the deadline passes first.
-    private static func keepAliveOnce(lease: Int64, client: EtcdClient, until deadline: ContinuousClock.Instant?) async throws -> Int64 {
+    private static func keepAliveOnce(lease: Int64, client: EtcdClient, timeout: Duration,
+                                      until deadline: ContinuousClock.Instant?) async throws -> Int64 {
         try await withThrowingTaskGroup(of: Int64?.self) { group in
-            group.addTask { try await client.keepAliveOnce(leaseId: lease) }
+            group.addTask { try await client.keepAliveOnce(leaseId: lease, timeout: timeout) }
             if let deadline {
                 group.addTask {
                     try await Task.sleep(until: deadline, clock: .continuous)

@@ -15,11 +15,12 @@ public struct HAConfiguration: Sendable {
     /// Seconds between compactions of old etcd revisions (etcd 3.4 keeps every revision unless told).
     /// Default 300, as Kubernetes' API server.
     public var compactionIntervalSeconds: Double
-    /// Seconds to wait for one etcd request. Default 5.
+    /// Seconds to wait for one etcd request (a write not answered by then is reported unavailable:
+    /// 503). Default 3: an etcd election takes 1-2 s.
     public var requestTimeoutSeconds: Double
 
     public init(endpoints: [String], prefix: String = "/wharf/v1/", maxTxnOps: Int = 128, leaseTTLSeconds: Int64 = 3,
-                compactionIntervalSeconds: Double = 300, requestTimeoutSeconds: Double = 5) {
+                compactionIntervalSeconds: Double = 300, requestTimeoutSeconds: Double = 3) {
         self.endpoints = endpoints
         self.prefix = prefix
         self.maxTxnOps = maxTxnOps
