@@ -86,6 +86,8 @@ struct HATests {
             #expect(took < .seconds(15), "failover took \(took)")
             let successor = try await cluster.waitForLeader(excluding: leader)
             #expect(successor !== leader)
+            // It took over from the copy of the state it kept while following.
+            #expect(successor.process.log.contains("loadedFrom=follower-copy"), "\(successor.process.logTail())")
 
             // Nothing acknowledged was lost, the deployment carried on, and no task was relaunched.
             for n in 1...5 { #expect(try await successor.api.app("/kept-\(n)") != nil) }
@@ -126,8 +128,9 @@ struct HATests {
             try await waitUntil("the resumed server steps down", timeout: .seconds(30)) {
                 leader.process.log.contains("this server stops leading")
             }
-            let named = try await leader.api.get("/v2/leader")
-            #expect(named.json["leader"]?.string == successor.address, "\(named)")
+            try await waitUntil("the resumed server names the new leader", timeout: .seconds(10)) {
+                try await leader.api.get("/v2/leader").json["leader"]?.string == successor.address
+            }
             // A write sent to it lands with the real leader.
             let through = try await leader.api.post("/v2/apps", Self.web("/after-resume", instances: 0))
             #expect(through.status == 201, "\(through)")

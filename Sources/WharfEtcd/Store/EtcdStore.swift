@@ -93,17 +93,19 @@ public final class EtcdStore: StateStore {
         let end = EtcdKeys.prefixEnd(start)
         while true {
             do {
-                return try await listSnapshot(from: start, to: end)
+                return try await listSnapshot(from: start, to: end).values
             } catch EtcdError.compacted {
                 logger.info("the revision of a listing was compacted; listing again", metadata: ["list-prefix": "\(listPrefix)"])
                 try Task.checkCancellation()
             } catch let error as EtcdError {
-                throw StoreError.backend(error.description)
+                throw Self.storeError(error)
             }
         }
     }
 
-    private func listSnapshot(from start: String, to end: [UInt8]) async throws -> [StoredValue] {
+    /// Every key in `[start, end)` at one revision, read in pages; throws `EtcdError.compacted` when
+    /// that revision is compacted before the last page.
+    func listSnapshot(from start: String, to end: [UInt8]) async throws -> (values: [StoredValue], revision: Int64) {
         var values: [StoredValue] = []
         var revision: Int64 = 0
         var from = start
@@ -113,7 +115,7 @@ public final class EtcdStore: StateStore {
             for kv in page.kvs {
                 values.append(StoredValue(key: storeKey(kv.key), value: kv.value, revision: kv.modRevision))
             }
-            guard page.more, let last = page.kvs.last else { return values }
+            guard page.more, let last = page.kvs.last else { return (values, revision) }
             from = EtcdKeys.successor(of: last.key)
         }
     }

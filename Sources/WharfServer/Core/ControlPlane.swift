@@ -92,8 +92,11 @@ public actor ControlPlane: Service {
     /// Throws `NewerRecordsError` (naming the records) when the store holds records of a newer
     /// Wharf: nothing is changed and the control plane must not run. Records that cannot be read
     /// otherwise quarantine the apps they concern (`ClusterState.quarantine`), which are then left alone.
-    public func load() async throws {
-        let loaded = try await store.loadClusterState()
+    ///
+    /// `source` is where the records are read (default: the store; a new leader reads a snapshot
+    /// its follower copy holds, `SnapshotStore`).
+    public func load(from source: (any StateStore)? = nil) async throws {
+        let loaded = try await (source ?? store).loadClusterState()
         state = loaded.state
         versions = loaded.versions
         lastVersion = max(state.rootVersion, state.apps.values.compactMap(\.version).max() ?? lastVersion)

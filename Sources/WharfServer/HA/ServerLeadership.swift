@@ -62,6 +62,9 @@ public final class ServerLeadership: Service, Sendable {
     private let status = LockedValue(Status())
     /// Ends the current term when yielded to (`abdicate()`).
     private let abdication = LockedValue<AsyncStream<Void>.Continuation?>(nil)
+    /// The copy of the state this server keeps while it follows, and the task that keeps it.
+    let mirror: EtcdMirror
+    private let mirroring = LockedValue<Task<Void, Never>?>(nil)
 
     public init(configuration: ServerConfiguration, ha: HAConfiguration, client: EtcdClient, store: EtcdStore, hub: AgentHub,
                 record: ServerRecord, token: String, isolationNote: String, logger: Logger,
@@ -79,6 +82,7 @@ public final class ServerLeadership: Service, Sendable {
         self.logger = logger
         self.onTerm = onTerm
         self.directory = ServerDirectory(client: client, configuration: ha, record: record, logger: logger)
+        self.mirror = EtcdMirror(store: store, logger: logger)
     }
 
     /// Leadership now.
@@ -115,6 +119,8 @@ public final class ServerLeadership: Service, Sendable {
             self.hub.setClusterId(marker.clusterId)
             self.hub.follow(leader: nil)
             self.update(role: .follower, event: nil)
+            self.startMirroring()
+            defer { self.stopMirroring() }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.directory.run() }
                 group.addTask { await self.followLeaders() }
@@ -216,14 +222,23 @@ public final class ServerLeadership: Service, Sendable {
             link: term, isolationNote: isolationNote, logger: logger, leadership: self)
         hub.follow(controlPlane.catalog, routing: controlPlane.routing)
         defer {
+            startMirroring()
             abdication.withLock { $0 = nil }
             onTerm(nil)
-            let next = status.withLock { $0.leader }.flatMap { $0.id == record.id ? nil : $0.agentAddress }
+            // Until the election names the next leader, none is known (not this server).
+            let next = status.withLock { status -> ServerRecord? in
+                if status.leader?.id == record.id {
+                    status.leader = nil
+                    status.leaderEpoch = nil
+                }
+                return status.leader
+            }.map(\.agentAddress)
             hub.follow(leader: next)
             update(role: .follower, event: nil)
         }
+        let snapshot = try await termSnapshot(won)
         do {
-            try await controlPlane.load()
+            try await controlPlane.load(from: snapshot)
         } catch let error as NewerRecordsError {
             logger.critical("this server cannot lead: \(error.description)")
             throw error
@@ -240,6 +255,7 @@ public final class ServerLeadership: Service, Sendable {
         logger.notice("this server leads", metadata: [
             "epoch": "\(won.epoch)", "took": "\(ContinuousClock.now - started)",
             "apps": "\(loaded.apps.count)", "instances": "\(loaded.instances.count)",
+            "loadedFrom": "\(snapshot == nil ? "etcd" : "follower-copy")",
         ])
         let reason = await withTaskGroup(of: String?.self) { group -> String in
             group.addTask {
@@ -276,6 +292,45 @@ public final class ServerLeadership: Service, Sendable {
         fencedContinuation.finish()
         abdicatedContinuation.finish()
     }
+
+    // MARK: - The follower's copy
+
+    private func startMirroring() {
+        let mirror = self.mirror
+        let task = Task { await mirror.run() }
+        mirroring.withLock { previous in
+            previous?.cancel()
+            previous = task
+        }
+    }
+
+    private func stopMirroring() {
+        mirroring.withLock { task in
+            task?.cancel()
+            task = nil
+        }
+    }
+
+    /// The state at the start of the term `won`, from this server's follower copy when it has
+    /// caught up, else nil (the control plane then reads etcd). The copy is complete once it has
+    /// seen this term's first write (`meta/term`, fenced): watch events come in revision order, and
+    /// nobody else writes once this server leads. The copy is dropped afterwards (a leader does not
+    /// keep one).
+    private func termSnapshot(_ won: EtcdLeadership) async throws -> SnapshotStore? {
+        defer { stopMirroring() }
+        let marker = "{\"epoch\":\(won.epoch),\"server\":\"\(record.id)\",\"at\":\(Timestamp.now().millis)}"
+        let revision = try await store.put(Self.termKey, Data(marker.utf8))
+        guard let snapshot = await mirror.snapshot(atLeast: revision, timeout: .seconds(2)) else {
+            logger.info("the follower copy of the state is not current; reading it from etcd", metadata: [
+                "copy": "\(mirror.revision)", "needed": "\(revision)",
+            ])
+            return nil
+        }
+        return SnapshotStore(values: snapshot.values, revision: snapshot.revision)
+    }
+
+    /// The record of the current term (written first by every new leader).
+    static let termKey = "meta/term"
 
     /// Revokes the election's lease even when the calling task is cancelled (at shutdown): in a task
     /// of its own, so that the revocation is sent and the next server leads at once.
