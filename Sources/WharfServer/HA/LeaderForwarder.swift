@@ -48,7 +48,12 @@ final class LeaderForwarder: Sendable {
     /// Sends `request` to the leader at `leader` (`host:port`) on behalf of this server (`me`) and
     /// answers with the leader's answer, or 502 with Marathon's message when the request went
     /// through this server already or the leader cannot be reached.
-    func forward(_ request: Request, context: APIRequestContext, to leader: String, me: String) async -> Response {
+    ///
+    /// `stillLeader` is asked every 100 ms until the leader's answer starts: once it says no (another
+    /// server was elected, e.g. because the one forwarded to is paused), the request is abandoned
+    /// with 503 rather than left hanging on a server that may never answer.
+    func forward(_ request: Request, context: APIRequestContext, to leader: String, me: String,
+                 stillLeader: @escaping @Sendable () -> Bool = { true }) async -> Response {
         if ProxyHeaders.isLoop(request.headers, me: me) {
             logger.error("not forwarding a request that went through this server already (a proxying loop)",
                          metadata: ["leader": "\(leader)", "path": "\(request.uri.path)",
@@ -72,7 +77,17 @@ final class LeaderForwarder: Sendable {
             // Reads may be cut at shutdown (the client retries elsewhere); a write runs to its end.
             let isRead = request.method == .get || request.method == .head
             upstream = try await watch.run(endsOnShutdown: isRead) {
-                try await client.execute(sent, deadline: .distantFuture, logger: logger)
+                try await withThrowingTaskGroup(of: HTTPClientResponse?.self) { group in
+                    group.addTask { try await client.execute(sent, deadline: .distantFuture, logger: logger) }
+                    group.addTask {
+                        while stillLeader() { try await Task.sleep(for: .milliseconds(100)) }
+                        return nil
+                    }
+                    let first = try await group.next() ?? nil
+                    group.cancelAll()
+                    guard let first else { throw LeaderChanged() }
+                    return first
+                }
             }
         } catch {
             watch.remove()
@@ -114,6 +129,10 @@ final class LeaderForwarder: Sendable {
         switch error {
         case ClientConnectionWatch.Interruption.shutdown:
             return Self.error(503, Self.shuttingDownMessage)
+        case is LeaderChanged:
+            logger.warning("the leader changed before it answered a forwarded request; abandoned",
+                           metadata: ["leader": "\(leader)", "path": "\(path)"])
+            return Self.error(503, Self.leaderChangedMessage)
         case ClientConnectionWatch.Interruption.clientLeft:
             // Nobody reads this: the client has gone.
             logger.debug("client left before the leader answered; request to the leader cancelled",
@@ -133,6 +152,10 @@ final class LeaderForwarder: Sendable {
         if raw.hasPrefix("/") { return raw }
         return request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
     }
+
+    /// Wharf's message for a forwarded request abandoned because another server was elected.
+    static let leaderChangedMessage =
+        "The leader changed before it answered; the request may or may not have been applied there. Retry: it goes to the new leader."
 
     /// Marathon's message for a request the leader did not answer.
     static func message(for error: any Error) -> String {
@@ -155,3 +178,6 @@ final class LeaderForwarder: Sendable {
 private struct WriterHandle: @unchecked Sendable {
     let writer: any ResponseBodyWriter
 }
+
+/// Another server was elected while a forwarded request waited for the previous leader's answer.
+struct LeaderChanged: Error {}

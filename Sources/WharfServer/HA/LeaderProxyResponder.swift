@@ -78,7 +78,9 @@ public final class LeaderProxyResponder: HTTPResponder, Sendable {
             guard let responder else { return noLeader(current) }
             return try await answerLocally(request, context: context, with: responder, me: current.myAPIAddress)
         case let .forward(leader):
-            return await forwarder.forward(request, context: context, to: leader, me: current.myAPIAddress)
+            let view = self.view
+            return await forwarder.forward(request, context: context, to: leader, me: current.myAPIAddress,
+                                           stillLeader: { view().leaderAPIAddress == leader })
         case .undecided:
             return noLeader(current)
         }

@@ -208,6 +208,28 @@ import Testing
         try await follower.stop()
     }
 
+    @Test func requestToALeaderThatStopsAnsweringIsAbandonedWhenAnotherIsElected() async throws {
+        // A "leader" that accepts connections and never answers (a paused process: the kernel
+        // still accepts).
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        let silentPort = try #require(silent.localAddress?.port)
+
+        let follower = try await ProxyNode.start()
+        follower.follow("127.0.0.1:\(silentPort)")
+        let client = HTTPClient.proxyTestClient()
+        let pending = Task { try await client.send(.POST, "/v2/apps", to: follower, body: Array("{}".utf8), timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(300))
+        // Another server is elected: the waiting request is given up with 503, not left hanging.
+        follower.follow("127.0.0.1:1")
+        let reply = try await pending.value
+        #expect(reply.status == 503)
+        #expect(reply.message?.contains("The leader changed before it answered") == true)
+        try await client.shutdown()
+        try await follower.stop()
+    }
+
     @Test func noLeaderAnswers502AfterTheRetryWindow() async throws {
         let follower = try await ProxyNode.start()
         follower.follow(nil)
