@@ -52,6 +52,22 @@ struct LeaderTermTests {
         await Self.finish(uplink, leader, follower)
     }
 
+    @Test("a term opened only once its state is loaded takes no agent before (their routers keep their tables)")
+    func closedTermTakesNoAgent() async throws {
+        let server = try await Link.RunningHub.start()
+        let term = server.hub.lead(epoch: 3, mayAct: { true }, open: false)
+        let agent = Link.FakeAgent()
+        let uplink = Task { try await Link.uplink(agent, ports: [server.port]).run() }
+        // The agent keeps trying (every 200-400 ms); nothing registers while the term is closed.
+        let early = Task { try await Self.registered(term.reports) }
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(term.connections().isEmpty)
+        term.open()
+        try await early.value
+        #expect(term.connections()[agent.id] != nil)
+        await Self.finish(uplink, server)
+    }
+
     @Test("an agent refuses a leader whose epoch is lower than one it has seen, and carries out none of its commands")
     func staleLeaderRefused() async throws {
         let current = try await Link.RunningHub.start()

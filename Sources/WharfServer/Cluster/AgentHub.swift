@@ -36,15 +36,17 @@ public final class AgentHub: AgentLink, Service, Sendable {
     /// Every open connection, welcomed or not, to close at shutdown.
     private let openChannels = LockedValue<[ObjectIdentifier: any Channel]>([:])
     private let bound = LockedValue<BoundPort>(.waiting([]))
-    private let role = LockedValue<Role>(.leading(epoch: 0, mayAct: { true }))
+    private let role = LockedValue<Role>(.leading(epoch: 0, mayAct: { true }, open: true))
     /// The HA cluster's id, told in welcomes of later terms (`setClusterId(_:)`).
     private let clusterId = LockedValue("")
     private let serverId: String
 
     /// Whether this hub's server takes agents now.
     private enum Role {
-        /// Leading the term of `epoch`; `mayAct` says whether the leader's lease still holds.
-        case leading(epoch: Int64, mayAct: @Sendable () -> Bool)
+        /// Leading the term of `epoch`; `mayAct` says whether the leader's lease still holds. Agents
+        /// are taken once the term is `open` (its control plane has loaded the state: an agent
+        /// welcomed earlier would be sent an empty catalog, and its router would drop every route).
+        case leading(epoch: Int64, mayAct: @Sendable () -> Bool, open: Bool)
         /// Another server leads (its agent port, when known): hellos are redirected there.
         case following(leader: String?)
     }
@@ -118,18 +120,19 @@ public final class AgentHub: AgentLink, Service, Sendable {
 
     /// Whether commands of the term of `epoch` (any term when nil) may go out now.
     private func mayCommand(epoch: Int64? = nil) -> Bool {
-        guard case let .leading(current, mayAct) = role.withLock({ $0 }) else { return false }
+        guard case let .leading(current, mayAct, _) = role.withLock({ $0 }) else { return false }
         return (epoch == nil || epoch == current) && mayAct()
     }
 
-    /// Starts leading the term of `epoch`: agents are welcomed with it, every command is stamped
-    /// with it, and nothing is sent once `mayAct` says the lease no longer holds. Connections of an
-    /// earlier term are closed (their agents come back and are welcomed into this one).
-    public func lead(epoch: Int64, mayAct: @escaping @Sendable () -> Bool) -> AgentHubTerm {
+    /// Starts leading the term of `epoch`: agents are welcomed with it (once ``AgentHubTerm/open()``
+    /// is called, or at once with `open`), every command is stamped with it, and nothing is sent once
+    /// `mayAct` says the lease no longer holds. Connections of an earlier term are closed (their
+    /// agents come back and are welcomed into this one).
+    public func lead(epoch: Int64, mayAct: @escaping @Sendable () -> Bool, open: Bool = true) -> AgentHubTerm {
         let (reports, continuation) = AsyncStream<AgentReport>.makeStream(bufferingPolicy: .unbounded)
         let fresh = Self.registry(configuration, serverId: serverId, epoch: epoch, clusterId: clusterId.withLock { $0 }, reports: continuation)
         let previous = registry.withLock { registry -> AgentRegistry in
-            role.withLock { $0 = .leading(epoch: epoch, mayAct: mayAct) }
+            role.withLock { $0 = .leading(epoch: epoch, mayAct: mayAct, open: open) }
             defer { registry = fresh }
             return registry
         }
@@ -156,6 +159,13 @@ public final class AgentHub: AgentLink, Service, Sendable {
         if let previous {
             end(previous)
             logger.notice("following: agents are sent to the leader", metadata: ["leader": "\(leader ?? "not known yet")"])
+        }
+    }
+
+    /// Starts taking agents into the term of `epoch` (see ``lead(epoch:mayAct:open:)``).
+    func open(epoch: Int64) {
+        role.withLock { role in
+            if case let .leading(current, mayAct, _) = role, current == epoch { role = .leading(epoch: epoch, mayAct: mayAct, open: true) }
         }
     }
 
@@ -345,9 +355,14 @@ public final class AgentHub: AgentLink, Service, Sendable {
         case let .failure(refusal): return .failure(refusal)
         case let .success(chosen): version = chosen
         }
-        if case let .following(leader) = role.withLock({ $0 }) {
+        switch role.withLock({ $0 }) {
+        case let .following(leader):
             return .failure(WireRefusal(code: .notLeader, reason: leader.map { "this server does not lead; the leader takes agents on \($0)" }
                 ?? "this server does not lead and no leader is elected yet", leader: leader))
+        case .leading(_, _, open: false):
+            return .failure(WireRefusal(code: .notLeader, reason: "this server is taking over as leader (loading the state); try again shortly"))
+        case .leading:
+            break
         }
         let (outbox, continuation) = AsyncStream<WireMessage>.makeStream(bufferingPolicy: .unbounded)
         let serial = serials.withLock { serial -> UInt64 in

@@ -16,6 +16,11 @@ public struct AgentHubTerm: AgentLink {
         hub.send(command, to: agentId, epoch: epoch)
     }
 
+    /// Starts taking agents (a term started with `open: false`, once its control plane has loaded).
+    public func open() {
+        hub.open(epoch: epoch)
+    }
+
     /// See `AgentLink.connections()`.
     public func connections() -> [String: AgentConnection] {
         hub.connections()

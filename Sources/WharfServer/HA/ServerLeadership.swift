@@ -215,7 +215,7 @@ public final class ServerLeadership: Service, Sendable {
         store.setFence(EtcdFence(key: won.key, createRevision: won.epoch))
         let (fenced, fencedContinuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1))
         let (abdicated, abdicatedContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let term = hub.lead(epoch: won.epoch, mayAct: { election.mayAct() })
+        let term = hub.lead(epoch: won.epoch, mayAct: { election.mayAct() }, open: false)
         let controlPlane = ControlPlane(
             configuration: configuration,
             store: StepDownStore(base: store, onFenced: { fencedContinuation.yield($0) }),
@@ -249,6 +249,8 @@ public final class ServerLeadership: Service, Sendable {
             status.leaderEpoch = won.epoch
         }
         update(role: .leader, event: nil)
+        // Agents now get the loaded catalog at once (their routers keep their tables until then).
+        term.open()
         abdication.withLock { $0 = abdicatedContinuation }
         onTerm(controlPlane)
         let loaded = await controlPlane.currentState()
