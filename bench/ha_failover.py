@@ -93,6 +93,9 @@ class WriteProbe:
 
 def trial(ha, mode, n):
     """One trial of `mode`; returns its record."""
+    # The previous trial's burst of acknowledged apps must be deployed (at most 100 deployments
+    # run at once, as in Marathon: more answer 403).
+    wait_until("no deployments", lambda: ha.deployments() == [], 60)
     leader = ha.leader()
     name = f"/failover/{mode}{n}"
     record = {"mode": mode, "trial": n, "old_leader": leader.name}

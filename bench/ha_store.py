@@ -8,7 +8,8 @@ writes   API write latency and throughput, same machine, same run: `POST /v2/app
            etcd-follower  a follower of the same cluster (forwarded to the leader)
            sqlite         a single `wharf server` on SQLite
          first sequentially (one client), then from --clients concurrent clients, each with a
-         keep-alive connection. p50/p99 latency and writes/s.
+         keep-alive connection. p50/p99 latency and writes/s. Each target and phase starts from
+         the same state (its apps are deleted after it): a write costs more with more apps.
 
 startup  a new leader's start-up with many apps and instances in etcd: --apps apps of --instances
          instances on 100 simulated agents (`wharf agent --simulate`), POSTed in parallel, until
@@ -29,7 +30,7 @@ from api_bench import rss_mib  # noqa: E402
 from cluster_lab import Server  # noqa: E402
 from ha_failover import WriteProbe  # noqa: E402
 from ha_lab import HACluster  # noqa: E402
-from wharf_lab import free_port, percentile, wait_until, write_summary  # noqa: E402
+from wharf_lab import free_port, percentile, request_json, wait_until, write_summary  # noqa: E402
 
 
 def small_app(app_id, instances=0):
@@ -85,10 +86,11 @@ def write_run(port, prefix, writes, clients):
         try:
             for i in range(index, writes, clients):
                 started = time.perf_counter()
-                status, payload = client.post("/v2/apps", small_app(f"{prefix}-{i}"))
+                app_id = f"{prefix}/g{i // GROUP}/app-{i}"
+                status, payload = client.post("/v2/apps", small_app(app_id))
                 mine.append((time.perf_counter() - started) * 1000)
                 if status != 201:
-                    raise SystemExit(f"POST {prefix}-{i} answered {status}: {payload[:300]}")
+                    raise SystemExit(f"POST {app_id} answered {status}: {payload[:300]}")
         finally:
             client.close()
         with lock:
@@ -98,6 +100,21 @@ def write_run(port, prefix, writes, clients):
         for future in [pool.submit(worker, i) for i in range(clients)]:
             future.result()
     return latencies, time.perf_counter() - started
+
+
+# Apps per subgroup: a group's removal must fit in one etcd transaction (--max-txn-ops, 128).
+GROUP = 25
+
+
+def remove_group(port, group, writes):
+    """Deletes the apps of `group` (subgroup by subgroup) and waits until their deployments are
+    done, so that every target and phase starts with the same number of apps (a write's cost
+    grows with the apps there are)."""
+    for g in range((writes + GROUP - 1) // GROUP):
+        status, body = request_json(port, "DELETE", f"/v2/groups{group}/g{g}?force=true", timeout=120)
+        if status != 200:
+            raise SystemExit(f"DELETE /v2/groups{group}/g{g} answered {status}: {body}")
+    wait_until(f"{group} is gone", lambda: request_json(port, "GET", "/v2/deployments")[1] == [], 300, every=0.2)
 
 
 def bench_writes(args):
@@ -117,7 +134,9 @@ def bench_writes(args):
         print(f"{'target':>14} {'clients':>7} {'p50_ms':>8} {'p99_ms':>8} {'writes/s':>9}", flush=True)
         for clients in (1, args.clients):
             for name, port in targets.items():
-                latencies, seconds = write_run(port, f"/w{clients}/{name}", args.writes, clients)
+                group = f"/w{clients}/{name}"
+                latencies, seconds = write_run(port, group, args.writes, clients)
+                remove_group(port, group, args.writes)
                 row = {"p50_ms": percentile(latencies, 50), "p99_ms": percentile(latencies, 99),
                        "max_ms": max(latencies), "writes_per_s": len(latencies) / seconds}
                 key = f"{name}_{'sequential' if clients == 1 else f'{clients}_clients'}"
