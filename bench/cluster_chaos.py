@@ -104,8 +104,9 @@ def strike(cluster, fault, rng, agent_timeout):
     return f"task {victim[-12:]}"
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def chaos_arguments(doc, faults):
+    """The arguments of a chaos loop (rounds, seed, cluster and app shape, fault choice)."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--wharf", default=".build/release/wharf")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
@@ -115,10 +116,14 @@ def main():
     parser.add_argument("--mhc", type=float, default=0.5)
     parser.add_argument("--moc", type=float, default=0.5)
     parser.add_argument("--max-delay", type=float, default=1.0, help="fault within this many seconds of the restart")
-    parser.add_argument("--faults", default=",".join(FAULTS), help="comma-separated subset of " + ",".join(FAULTS))
+    parser.add_argument("--faults", default=",".join(faults), help="comma-separated subset of " + ",".join(faults))
     parser.add_argument("--timeout", type=float, default=120)
     parser.add_argument("--keep", action="store_true")
-    args = parser.parse_args()
+    return parser
+
+
+def main():
+    args = chaos_arguments(__doc__, FAULTS).parse_args()
     rng = random.Random(args.seed)
     faults = [f for f in args.faults.split(",") if f]
 

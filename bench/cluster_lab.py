@@ -45,6 +45,7 @@ class Process:
 
 class Agent(Process):
     def __init__(self, index, binary, root, join_port, task_ports, extra=()):
+        """`join_port`: the server's agent port, or a list of several servers' agent ports."""
         self.index = index
         self.dir = os.path.join(root, f"agent{index}")
         os.makedirs(self.dir, exist_ok=True)
@@ -52,7 +53,7 @@ class Agent(Process):
         self.hostname = f"node{index}"
         self.task_ports = task_ports
         super().__init__(f"agent{index}", [
-            binary, "agent", "--join", f"127.0.0.1:{join_port}", "--token", TOKEN, "--data-dir", self.dir,
+            binary, "agent", "--join", join_list(join_port), "--token", TOKEN, "--data-dir", self.dir,
             "--hostname", self.hostname, "--advertise-ip", self.address,
             "--task-ports", f"{task_ports[0]}-{task_ports[1]}", "--cpus", "16", "--mem", "16384", "--disk", "100000",
             "--router-port", "off", "--dns-port", "off", "--docker-socket", "none",
@@ -76,6 +77,12 @@ class Agent(Process):
                 os.kill(p["pid"], signal.SIGKILL)
             except OSError:
                 pass
+
+
+def join_list(ports):
+    """`--join` for one agent port or a list of them, all on 127.0.0.1."""
+    ports = ports if isinstance(ports, (list, tuple)) else [ports]
+    return ",".join(f"127.0.0.1:{port}" for port in ports)
 
 
 class Server(Process):
