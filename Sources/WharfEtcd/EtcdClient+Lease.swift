@@ -9,11 +9,12 @@ extension EtcdClient {
         return grant
     }
 
-    /// Renews a lease once; returns its TTL in seconds, or 0 when the lease no longer exists.
-    /// `timeout` bounds the wait for each member (default: the client's request timeout): a member
-    /// that cannot answer now (it lost its etcd leader) is left for the next at once.
-    public func keepAliveOnce(leaseId: Int64, timeout: Duration? = nil) async throws -> Int64 {
-        let answer = try await call("/v3/lease/keepalive", ["ID": GatewayEncoding.int64(leaseId)], retry: .always, timeout: timeout)
+    /// Renews a lease once; returns its TTL in seconds, or 0 when the lease no longer exists. With
+    /// `endpoint`, asks that member only (no failover); `timeout` bounds the wait for each member
+    /// (default: the client's request timeout).
+    public func keepAliveOnce(leaseId: Int64, endpoint: String? = nil, timeout: Duration? = nil) async throws -> Int64 {
+        let answer = try await call("/v3/lease/keepalive", ["ID": GatewayEncoding.int64(leaseId)], retry: .always,
+                                    only: endpoint, timeout: timeout)
         // The keepalive endpoint is a stream: its one message is wrapped in `result`.
         return try answer.object("result").int64("TTL")
     }

@@ -186,9 +186,10 @@ public actor EtcdElection {
     /// deadline to its send time + TTL − margin.
     private static func keepAlive(lease: Int64, ttl: Int64, state: NIOLockedValueBox<LeaseState>, client: EtcdClient, logger: Logger) async {
         let interval = Duration.milliseconds(max(ttl, 1) * 1000 / 3)
-        // Each member gets half an interval to answer; after a failure the next try comes at once
-        // (on the next member), so that one etcd member losing its leader does not cost the lease.
-        let attemptTimeout = interval / 2
+        // A renewal not answered within half an interval is asked of the other members too (the
+        // first answer wins), and after a failure the next try comes at once: one etcd member that
+        // lost its leader does not cost the lease, and a slow but working one still counts.
+        let hedge = interval / 2
         var failed = false
         while !Task.isCancelled {
             let (paused, deadline) = state.withLockedValue { ($0.keepAlivesPaused, $0.deadline) }
@@ -199,7 +200,7 @@ public actor EtcdElection {
             }
             if !paused {
                 do {
-                    let remaining = try await keepAliveOnce(lease: lease, client: client, timeout: attemptTimeout, until: deadline)
+                    let remaining = try await keepAliveOnce(lease: lease, client: client, hedgeAfter: hedge, until: deadline)
                     if remaining <= 0 {
                         reportLoss("the election lease expired (etcd answered a keepalive with TTL 0)", state: state)
                         return
@@ -223,21 +224,43 @@ public actor EtcdElection {
         }
     }
 
-    /// One keepalive, abandoned when the deadline passes first.
-    private static func keepAliveOnce(lease: Int64, client: EtcdClient, timeout: Duration,
+    /// One keepalive, abandoned when the deadline passes first: asked of the preferred member
+    /// (failing over as the client does), and, while unanswered, of each member in turn every
+    /// `hedgeAfter`. The first answer wins; failures count only once every attempt has failed.
+    private static func keepAliveOnce(lease: Int64, client: EtcdClient, hedgeAfter: Duration,
                                       until deadline: ContinuousClock.Instant?) async throws -> Int64 {
         try await withThrowingTaskGroup(of: Int64?.self) { group in
-            group.addTask { try await client.keepAliveOnce(leaseId: lease, timeout: timeout) }
+            group.addTask { try await client.keepAliveOnce(leaseId: lease) }
+            for (index, endpoint) in client.endpoints.enumerated() where client.endpoints.count > 1 {
+                group.addTask {
+                    try await Task.sleep(for: hedgeAfter * (index + 1))
+                    return try await client.keepAliveOnce(leaseId: lease, endpoint: endpoint)
+                }
+            }
             if let deadline {
                 group.addTask {
                     try await Task.sleep(until: deadline, clock: .continuous)
                     return nil
                 }
             }
-            let first = try await group.next() ?? nil
-            group.cancelAll()
-            guard let first else { throw EtcdError.unavailable("no keepalive answer before the lease deadline") }
-            return first
+            defer { group.cancelAll() }
+            var attempts = 1 + (client.endpoints.count > 1 ? client.endpoints.count : 0)
+            var lastError: (any Error)?
+            while let result = await group.nextResult() {
+                switch result {
+                case let .success(remaining?):
+                    return remaining
+                case .success(nil):
+                    throw EtcdError.unavailable("no keepalive answer before the lease deadline"
+                        + (lastError.map { " (last error: \($0))" } ?? ""))
+                case let .failure(error):
+                    if error is CancellationError { throw error }
+                    lastError = error
+                    attempts -= 1
+                    if attempts == 0 { throw error }
+                }
+            }
+            throw lastError ?? EtcdError.unavailable("no keepalive answer")
         }
     }
 

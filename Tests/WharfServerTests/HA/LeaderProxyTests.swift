@@ -167,9 +167,13 @@ import Testing
         try await cluster { _, followers, api, client in
             var request = HTTPClientRequest(url: "http://\(followers[0].address)/v1/catalog/services?index=7&wait=5m")
             request.method = .GET
-            await #expect(throws: HTTPClientError.deadlineExceeded) {
-                _ = try await client.execute(request, timeout: .milliseconds(300))
+            let waiting = Task { try await client.execute(request, timeout: .seconds(60)) }
+            // Once the query waits on the leader, the client leaves.
+            try await AgentLinkTests.eventually("the query to reach the leader", within: 10) {
+                api.longPollsStarted.withLock { $0 } == 1
             }
+            waiting.cancel()
+            await #expect(throws: (any Error).self) { _ = try await waiting.value }
             // Nothing was ever written to the idle query: only the client's leaving ends it.
             try await AgentLinkTests.eventually("the leader's blocking query to be abandoned", within: 10) {
                 api.longPollsAbandoned.withLock { $0 } == 1
@@ -211,7 +215,12 @@ import Testing
     @Test func requestToALeaderThatStopsAnsweringIsAbandonedWhenAnotherIsElected() async throws {
         // A "leader" that accepts connections and never answers (a paused process: the kernel
         // still accepts).
+        let accepted = LockedValue(0)
         let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { channel in
+                accepted.withLock { $0 += 1 }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
             .bind(host: "127.0.0.1", port: 0).get()
         defer { silent.close(promise: nil) }
         let silentPort = try #require(silent.localAddress?.port)
@@ -220,8 +229,11 @@ import Testing
         follower.follow("127.0.0.1:\(silentPort)")
         let client = HTTPClient.proxyTestClient()
         let pending = Task { try await client.send(.POST, "/v2/apps", to: follower, body: Array("{}".utf8), timeout: .seconds(30)) }
-        try await Task.sleep(for: .milliseconds(300))
-        // Another server is elected: the waiting request is given up with 503, not left hanging.
+        // The follower has forwarded it (the silent leader accepted the connection) ...
+        let deadline = ContinuousClock.now + .seconds(20)
+        while accepted.withLock({ $0 }) == 0, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(accepted.withLock { $0 } > 0)
+        // ... and another server is elected: the waiting request is given up with 503, not left hanging.
         follower.follow("127.0.0.1:1")
         let reply = try await pending.value
         #expect(reply.status == 503)

@@ -20,6 +20,7 @@ final class LeaderTestAPI: Sendable {
     private let nextSubscriber = LockedValue(0)
     /// Blocking queries that ended because their client (the follower) left.
     let longPollsAbandoned = LockedValue(0)
+    let longPollsStarted = LockedValue(0)
 
     var subscriberCount: Int { subscribers.withLock { $0.count } }
 
@@ -79,6 +80,7 @@ final class LeaderTestAPI: Sendable {
         router.get("/v1/catalog/services") { request, context -> Response in
             let watch = await ClientConnectionWatch.install(on: context.channel)
             defer { watch.remove() }
+            self.longPollsStarted.withLock { $0 += 1 }
             do {
                 try await watch.run(endsOnShutdown: true) { try await Task.sleep(for: .seconds(120)) }
             } catch ClientConnectionWatch.Interruption.clientLeft {
