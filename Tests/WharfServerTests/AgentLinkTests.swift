@@ -248,7 +248,7 @@ struct AgentLinkTests {
 
     @Test("an agent that serves the catalog gets a full copy and then its changes; its router's index counts for kills until it falls silent")
     func catalogFeedAndRoutingBarrier() async throws {
-        let server = try await RunningHub.start(timeout: 1)
+        let server = try await RunningHub.start(timeout: 3)
         let catalog = Catalog(startIndex: 1_000)
         let routing = RoutingBarrier()
         server.hub.follow(catalog, routing: routing)
