@@ -225,39 +225,60 @@ public actor EtcdElection {
     }
 
     /// One keepalive, abandoned when the deadline passes first: asked of the preferred member
-    /// (failing over as the client does), and, while unanswered, of each member in turn every
-    /// `hedgeAfter`. The first answer wins; failures count only once every attempt has failed.
+    /// (failing over as the client does) and then, every `hedgeAfter` while nothing has answered,
+    /// of the next member in turn. Nothing is cancelled before the end: the first answer wins, a
+    /// slow member still counts, and a renewal sent after etcd has elected a new leader gets
+    /// through even when the earlier ones wait on members that lost theirs.
     private static func keepAliveOnce(lease: Int64, client: EtcdClient, hedgeAfter: Duration,
                                       until deadline: ContinuousClock.Instant?) async throws -> Int64 {
-        try await withThrowingTaskGroup(of: Int64?.self) { group in
-            group.addTask { try await client.keepAliveOnce(leaseId: lease) }
-            for (index, endpoint) in client.endpoints.enumerated() where client.endpoints.count > 1 {
-                group.addTask {
-                    try await Task.sleep(for: hedgeAfter * (index + 1))
-                    return try await client.keepAliveOnce(leaseId: lease, endpoint: endpoint)
-                }
+        enum Outcome: Sendable {
+            case renewed(Int64)
+            case failed(any Error)
+            case hedge
+            case deadline
+        }
+        return try await withThrowingTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                do { return .renewed(try await client.keepAliveOnce(leaseId: lease)) } catch { return .failed(error) }
+            }
+            group.addTask {
+                try await Task.sleep(for: hedgeAfter)
+                return .hedge
             }
             if let deadline {
                 group.addTask {
                     try await Task.sleep(until: deadline, clock: .continuous)
-                    return nil
+                    return .deadline
                 }
             }
             defer { group.cancelAll() }
-            var attempts = 1 + (client.endpoints.count > 1 ? client.endpoints.count : 0)
+            let endpoints = client.endpoints
+            var sent = 1
+            var pending = 1
             var lastError: (any Error)?
-            while let result = await group.nextResult() {
-                switch result {
-                case let .success(remaining?):
+            while let outcome = try await group.next() {
+                switch outcome {
+                case let .renewed(remaining):
                     return remaining
-                case .success(nil):
+                case let .failed(error):
+                    lastError = error
+                    pending -= 1
+                    // Without a deadline (none yet) there is nothing to wait for once all failed.
+                    if pending == 0, deadline == nil { throw error }
+                case .hedge:
+                    let endpoint = endpoints[sent % max(endpoints.count, 1)]
+                    sent += 1
+                    pending += 1
+                    group.addTask {
+                        do { return .renewed(try await client.keepAliveOnce(leaseId: lease, endpoint: endpoint)) } catch { return .failed(error) }
+                    }
+                    group.addTask {
+                        try await Task.sleep(for: hedgeAfter)
+                        return .hedge
+                    }
+                case .deadline:
                     throw EtcdError.unavailable("no keepalive answer before the lease deadline"
                         + (lastError.map { " (last error: \($0))" } ?? ""))
-                case let .failure(error):
-                    if error is CancellationError { throw error }
-                    lastError = error
-                    attempts -= 1
-                    if attempts == 0 { throw error }
                 }
             }
             throw lastError ?? EtcdError.unavailable("no keepalive answer")
