@@ -104,6 +104,27 @@ def strike(cluster, fault, rng, agent_timeout):
     return f"task {victim[-12:]}"
 
 
+def deploy_app(target, args):
+    """Creates the health-checked chaos app on `target` (a Cluster or an HACluster) and waits until healthy."""
+    status, body = target.request("POST", "/v2/apps", target.health_app(APP, args.instances, mhc=args.mhc, moc=args.moc))
+    if status != 201:
+        raise SystemExit(f"POST /v2/apps failed: {status} {body}")
+    wait_healthy(target, args.instances, 120)
+
+
+def begin_round(target, n, rng, max_delay):
+    """Restarts the app and waits a seeded delay (the fault's moment): deployment id, version, delay and
+    whether the deployment was still running then."""
+    delay = rng.uniform(0.05, max_delay)
+    status, body = target.request("POST", f"/v2/apps{APP}/restart")
+    if status != 200:
+        raise SystemExit(f"round {n}: restart failed: {status} {body}")
+    deployment_id, version = body["deploymentId"], body["version"]
+    time.sleep(delay)
+    in_deployment = deployment_id in [d.get("id") for d in target.deployments()]
+    return deployment_id, version, delay, in_deployment
+
+
 def chaos_arguments(doc, faults):
     """The arguments of a chaos loop (rounds, seed, cluster and app shape, fault choice)."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -131,19 +152,10 @@ def main():
     rounds, kinds, stopped = [], {}, False
     started = time.time()
     try:
-        status, body = cluster.server.request("POST", "/v2/apps", cluster.health_app(APP, args.instances, mhc=args.mhc, moc=args.moc))
-        if status != 201:
-            raise SystemExit(f"POST /v2/apps failed: {status} {body}")
-        wait_healthy(cluster, args.instances, 120)
+        deploy_app(cluster, args)
         print(f"{'round':>5} {'delay_s':>7} {'in_dep':>6} {'converge_s':>10}  fault / result")
         for n in range(1, args.rounds + 1):
-            delay = rng.uniform(0.05, args.max_delay)
-            status, body = cluster.server.request("POST", f"/v2/apps{APP}/restart")
-            if status != 200:
-                raise SystemExit(f"round {n}: restart failed: {status} {body}")
-            deployment_id, version = body["deploymentId"], body["version"]
-            time.sleep(delay)
-            in_deployment = deployment_id in [d.get("id") for d in cluster.deployments()]
+            deployment_id, version, delay, in_deployment = begin_round(cluster, n, rng, args.max_delay)
             what = strike(cluster, rng.choice(faults), rng, args.agent_timeout)
             failures, converge_s = check_round(cluster, deployment_id, version, args.instances, args.timeout)
             for kind in failures:

@@ -159,6 +159,10 @@ class Cluster:
             "backoffSeconds": 1, "backoffFactor": 1, "maxLaunchDelaySeconds": 1,
         }
 
+    def request(self, method, path, body=None, timeout=30):
+        """An API request to the server."""
+        return self.server.request(method, path, body, timeout)
+
     def tasks(self, app_id):
         status, body = self.server.request("GET", "/v2/apps" + app_id + "/tasks")
         return body.get("tasks", []) if status == 200 else []

@@ -25,7 +25,7 @@ Writes JSON to bench/results/; the directories (logs) are kept when a round fail
 import os, random, sys, threading, time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from cluster_chaos import APP, chaos_arguments, check_round, strike as strike_agent_or_task, wait_healthy  # noqa: E402
+from cluster_chaos import APP, begin_round, chaos_arguments, check_round, deploy_app, strike as strike_agent_or_task, wait_healthy  # noqa: E402
 from ha_lab import HACluster  # noqa: E402
 from wharf_lab import percentile, request_json, wait_until, write_summary  # noqa: E402
 
@@ -125,20 +125,11 @@ def main():
     rounds, kinds, stopped = [], {}, False
     started = time.time()
     try:
-        status, body = ha.request("POST", "/v2/apps", ha.health_app(APP, args.instances, mhc=args.mhc, moc=args.moc))
-        if status != 201:
-            raise SystemExit(f"POST /v2/apps failed: {status} {body}")
-        wait_healthy(ha, args.instances, 120)
+        deploy_app(ha, args)
         writer.start()
         print(f"{'round':>5} {'delay_s':>7} {'in_dep':>6} {'converge_s':>10}  fault / result", flush=True)
         for n in range(1, args.rounds + 1):
-            delay = rng.uniform(0.05, args.max_delay)
-            status, body = ha.request("POST", f"/v2/apps{APP}/restart")
-            if status != 200:
-                raise SystemExit(f"round {n}: restart failed: {status} {body}")
-            deployment_id, version = body["deploymentId"], body["version"]
-            time.sleep(delay)
-            in_deployment = deployment_id in [d.get("id") for d in ha.deployments()]
+            deployment_id, version, delay, in_deployment = begin_round(ha, n, rng, args.max_delay)
             fault = rng.choice(faults)
             what = strike(ha, fault, rng, args)
             failures, converge_s = check_round(ha, deployment_id, version, args.instances, args.timeout)

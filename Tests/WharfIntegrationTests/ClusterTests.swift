@@ -13,6 +13,27 @@ struct ClusterTests {
         return app
     }
 
+    /// A deployment of `web(id, instances:)` that stays in progress: the new version is healthy only
+    /// once the test creates `ready` in each new task's sandbox. Returns the deployment id, the
+    /// running tasks once the new ones run next to `old`, and the new ones.
+    static func startHeldDeployment(_ id: String, instances: Int, old: Set<String>, api: MarathonClient) async throws
+        -> (deployment: String, running: Set<String>, new: Set<String>) {
+        var next = web(id, instances: instances)
+        next["env"] = ["VERSION": "2"]
+        next["healthChecks"] = [[
+            "protocol": "HTTP", "path": "/ready", "portIndex": 0, "gracePeriodSeconds": 300, "intervalSeconds": 1,
+            "timeoutSeconds": 2, "maxConsecutiveFailures": 1000,
+        ]]
+        let update = try await api.put(MarathonClient.appPath(id), next)
+        #expect(update.status == 200)
+        let deployment = try #require(MarathonClient.deploymentId(update))
+        let running = try await poll("the new tasks run", timeout: .seconds(60)) { () -> Set<String>? in
+            let running = taskIds(try await api.runningTasks(of: id))
+            return running.subtracting(old).count == instances ? running : nil
+        }
+        return (deployment, running, running.subtracting(old))
+    }
+
     /// GET http://host:port/ (the check that a task really serves at its advertised address).
     static func status(host: String, port: Int) async throws -> Int {
         try await MarathonClient(baseURL: "http://\(host):\(port)").request("GET", "/", accept: "*/*", timeout: .seconds(10)).status
@@ -126,21 +147,7 @@ struct ClusterTests {
             #expect(try await cluster.api.post("/v2/apps", Self.web("/deploy", instances: 2)).status == 201)
             let old = taskIds(try await cluster.api.waitForRunning("/deploy", count: 2))
 
-            // The new version is healthy only once the test creates `ready` in each new task's sandbox.
-            var next = Self.web("/deploy", instances: 2)
-            next["env"] = ["VERSION": "2"]
-            next["healthChecks"] = [[
-                "protocol": "HTTP", "path": "/ready", "portIndex": 0, "gracePeriodSeconds": 300, "intervalSeconds": 1,
-                "timeoutSeconds": 2, "maxConsecutiveFailures": 1000,
-            ]]
-            let update = try await cluster.api.put(MarathonClient.appPath("/deploy"), next)
-            #expect(update.status == 200)
-            let deployment = try #require(MarathonClient.deploymentId(update))
-            let started = try await poll("the new tasks run", timeout: .seconds(60)) { () -> Set<String>? in
-                let running = taskIds(try await cluster.api.runningTasks(of: "/deploy"))
-                return running.subtracting(old).count == 2 ? running : nil
-            }
-            let new = started.subtracting(old)
+            let (deployment, started, new) = try await Self.startHeldDeployment("/deploy", instances: 2, old: old, api: cluster.api)
             let processes = ProcessTable.tasks(under: cluster.root).filter { $0.appId == "/deploy" }
 
             let counts = cluster.nodes.map { cluster.reconciliations(of: $0) }

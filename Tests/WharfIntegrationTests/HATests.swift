@@ -63,21 +63,7 @@ struct HATests {
             #expect(try await leader.api.post("/v2/apps", Self.web("/deploy", instances: 2)).status == 201)
             let old = taskIds(try await leader.api.waitForRunning("/deploy", count: 2))
 
-            // The new version is healthy only once the test creates `ready` in each new task's sandbox.
-            var next = Self.web("/deploy", instances: 2)
-            next["env"] = ["VERSION": "2"]
-            next["healthChecks"] = [[
-                "protocol": "HTTP", "path": "/ready", "portIndex": 0, "gracePeriodSeconds": 300, "intervalSeconds": 1,
-                "timeoutSeconds": 2, "maxConsecutiveFailures": 1000,
-            ]]
-            let update = try await leader.api.put(MarathonClient.appPath("/deploy"), next)
-            #expect(update.status == 200)
-            let deployment = try #require(MarathonClient.deploymentId(update))
-            let started = try await poll("the new tasks run", timeout: .seconds(60)) { () -> Set<String>? in
-                let running = taskIds(try await leader.api.runningTasks(of: "/deploy"))
-                return running.subtracting(old).count == 2 ? running : nil
-            }
-            let new = started.subtracting(old)
+            let (deployment, started, new) = try await ClusterTests.startHeldDeployment("/deploy", instances: 2, old: old, api: leader.api)
 
             try await leader.process.kill9()
             let survivors = cluster.followers(of: leader)

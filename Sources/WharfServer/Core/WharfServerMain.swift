@@ -112,7 +112,6 @@ public enum WharfServerMain {
         ])
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        defer { withExtendedLifetime(store) {} }
         do {
             try await group.run()
         } catch {

@@ -39,6 +39,29 @@ final class ClusterHarness {
 
         /// Ids of the live task processes under its data dir.
         func liveTaskIds(app: String) -> Set<String> { ProcessTable.liveTaskIds(under: dataDir, app: app) }
+
+        /// Agent `index` under `root` (data dir `agent<index>`), joining `join` (one server or a
+        /// comma-separated list), with its task ports and, when `routing`, its router, DNS and Consul
+        /// ports from `ports` (24 of them; the first is left for a proxy).
+        static func make(index: Int, root: String, ports: Range<Int>, join: String, proxy: TCPProxy? = nil,
+                         routing: Bool, extraArguments: [String] = []) throws -> Node {
+            let first = ports.lowerBound
+            let dataDir = root + "/agent\(index)"
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            let taskPorts = (first + 1)...(first + 20)
+            let listeners = routing ? (router: first + 21, dns: first + 22, consul: first + 23) : nil
+            let discovery = listeners.map { ports in
+                ["--router-port", "\(ports.router)", "--dns-port", "\(ports.dns)", "--consul-port", "\(ports.consul)",
+                 "--router-bind", "127.0.0.\(index + 1)", "--tcp-routes", "false"]
+            } ?? ["--router-port", "off", "--dns-port", "off"]
+            let process = ChildProcess(name: "agent \(index)", arguments: [
+                "agent", "--join", join, "--token", ClusterHarness.token, "--data-dir", dataDir,
+                "--hostname", "node\(index)", "--advertise-ip", "127.0.0.\(index + 1)",
+                "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
+                "--cpus", "4", "--mem", "4096", "--disk", "10000", "--docker-socket", "none", "--log-level", "debug",
+            ] + discovery + extraArguments, logPath: dataDir + "/agent.log")
+            return Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: proxy, routing: listeners)
+        }
     }
 
     static let token = "cluster-test-token-0123456789"
@@ -68,21 +91,8 @@ final class ClusterHarness {
         for index in 1...agents {
             let first = ports.lowerBound + 2 + (index - 1) * 24
             let proxy = proxied.contains(index) ? TCPProxy(port: first, targetPort: agentPort) : nil
-            let dataDir = root + "/agent\(index)"
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            let taskPorts = (first + 1)...(first + 20)
-            let listeners = routing ? (router: first + 21, dns: first + 22, consul: first + 23) : nil
-            let discovery = listeners.map { ports in
-                ["--router-port", "\(ports.router)", "--dns-port", "\(ports.dns)", "--consul-port", "\(ports.consul)",
-                 "--router-bind", "127.0.0.\(index + 1)", "--tcp-routes", "false"]
-            } ?? ["--router-port", "off", "--dns-port", "off"]
-            let process = ChildProcess(name: "agent \(index)", arguments: [
-                "agent", "--join", "127.0.0.1:\(proxy?.port ?? agentPort)", "--token", Self.token, "--data-dir", dataDir,
-                "--hostname", "node\(index)", "--advertise-ip", "127.0.0.\(index + 1)",
-                "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
-                "--cpus", "4", "--mem", "4096", "--disk", "10000", "--docker-socket", "none", "--log-level", "debug",
-            ] + discovery + agentArguments(index), logPath: dataDir + "/agent.log")
-            nodes.append(Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: proxy, routing: listeners))
+            nodes.append(try Node.make(index: index, root: root, ports: first..<(first + 24), join: "127.0.0.1:\(proxy?.port ?? agentPort)",
+                                       proxy: proxy, routing: routing, extraArguments: agentArguments(index)))
         }
     }
 

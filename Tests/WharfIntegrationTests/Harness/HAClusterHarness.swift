@@ -56,23 +56,9 @@ final class HAClusterHarness {
             servers.append(Server(index: index, apiPort: apiPort, agentPort: apiPort + 1, dataDir: dataDir, process: process))
         }
         let join = servers.map { "127.0.0.1:\($0.agentPort)" }.joined(separator: ",")
-        for index in 1...max(1, agents) where agents > 0 {
+        for index in 1..<(agents + 1) {
             let first = ports.lowerBound + serverCount * 2 + (index - 1) * 24
-            let dataDir = root + "/agent\(index)"
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            let taskPorts = (first + 1)...(first + 20)
-            let listeners = routing ? (router: first + 21, dns: first + 22, consul: first + 23) : nil
-            let discovery = listeners.map { ports in
-                ["--router-port", "\(ports.router)", "--dns-port", "\(ports.dns)", "--consul-port", "\(ports.consul)",
-                 "--router-bind", "127.0.0.\(index + 1)", "--tcp-routes", "false"]
-            } ?? ["--router-port", "off", "--dns-port", "off"]
-            let process = ChildProcess(name: "agent \(index)", arguments: [
-                "agent", "--join", join, "--token", Self.token, "--data-dir", dataDir,
-                "--hostname", "node\(index)", "--advertise-ip", "127.0.0.\(index + 1)",
-                "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
-                "--cpus", "4", "--mem", "4096", "--disk", "10000", "--docker-socket", "none", "--log-level", "debug",
-            ] + discovery, logPath: dataDir + "/agent.log")
-            nodes.append(ClusterHarness.Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: nil, routing: listeners))
+            nodes.append(try ClusterHarness.Node.make(index: index, root: root, ports: first..<(first + 24), join: join, routing: routing))
         }
     }
 
