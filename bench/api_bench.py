@@ -25,10 +25,11 @@ def percentile(values, p):
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def rss_mib(pid):
+def rss_mib(pid, field="VmRSS"):
+    """Resident memory of `pid` now (VmRSS) or at its peak (VmHWM), in MiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -321,10 +322,15 @@ def main():
     args = parser.parse_args()
     results = {"launch": bench_launch, "apps": bench_apps, "burst": bench_burst,
                "docker": bench_docker}[args.mode](args)
+    report(results, args.out)
+
+
+def report(results, out=None, width=32):
+    """Prints one result per line and writes them as JSON to `out` when given."""
     for key, value in results.items():
-        print(f"{key:32} {value:.2f}" if isinstance(value, float) else f"{key:32} {value}")
-    if args.out:
-        with open(args.out, "w") as f:
+        print(f"{key:{width}} {value:.2f}" if isinstance(value, float) else f"{key:{width}} {value}")
+    if out:
+        with open(out, "w") as f:
             json.dump(results, f, indent=2)
 
 

@@ -5,7 +5,7 @@ import WharfModel
 /// which hold their resources until they are terminal), the ports other processes hold on each
 /// agent's host (`AgentInfo.portsInUse`) and every placement made so far in the call.
 ///
-/// Built once per call in O(agents + instances). Port bitmaps are built lazily, the first time an
+/// Built once per call in O(agents + instances), or in O(agents) from the caller's `AgentUsage`. Port bitmaps are built lazily, the first time an
 /// agent is asked for ports. A class so that placements update it in place; it never leaves the call.
 final class ClusterState {
     let agents: [AgentInfo]
@@ -22,7 +22,7 @@ final class ClusterState {
     let draining: [Bool]
 
     init(agents: [AgentInfo], instances: [Instance], seed: UInt64, reservedPorts: [Int] = [],
-         drainingAgents: Set<String> = []) {
+         drainingAgents: Set<String> = [], usage: [String: AgentUsage]? = nil) {
         self.agents = agents
         self.draining = agents.map { drainingAgents.contains($0.id) }
         self.seed = seed
@@ -34,7 +34,16 @@ final class ClusterState {
         var mem = agents.map(\.capacity.mem)
         var disk = agents.map(\.capacity.disk)
         var used = agents.map { $0.portsInUse.isEmpty ? reservedPorts : reservedPorts + $0.portsInUse }
-        for instance in instances where instance.isActive {
+        if let usage {
+            for (i, agent) in agents.enumerated() where index[agent.id] == i {
+                guard let held = usage[agent.id] else { continue }
+                cpus[i] -= held.resources.cpus
+                mem[i] -= held.resources.mem
+                disk[i] -= held.resources.disk
+                if !held.ports.isEmpty { used[i].append(contentsOf: held.ports.keys) }
+            }
+        }
+        for instance in instances where usage == nil && instance.isActive {
             guard let i = index[instance.agentId] else { continue }
             cpus[i] -= instance.resources.cpus
             mem[i] -= instance.resources.mem

@@ -62,7 +62,7 @@ public struct Scheduler: Sendable {
         }
 
         let cluster = ClusterState(agents: view.agents, instances: view.instances, seed: view.seed,
-                                   reservedPorts: view.reservedPorts, drainingAgents: view.drainingAgents)
+                                   reservedPorts: view.reservedPorts, drainingAgents: view.drainingAgents, usage: view.usage)
         let placer = Placer(cluster: cluster, seed: view.seed, algorithm: algorithm)
 
         for app in apps where !view.frozenApps.contains(app.id) {

@@ -9,8 +9,14 @@ public struct SchedulerView: Sendable {
     /// Instances of apps not listed here (nor in `frozenApps`) are killed.
     public var apps: [AppDefinition]
     /// Every instance the control plane knows that is not yet terminal, including ones being killed
-    /// (`goal == .decommissioned`).
+    /// (`goal == .decommissioned`) — or, when `usage` is given, those of the apps this call
+    /// evaluates: the apps in `apps` and removed apps whose instances are to be killed.
     public var instances: [Instance]
+    /// What the active instances of the whole cluster hold per agent (by agent id), kept by the
+    /// caller. Given, the scheduler evaluates only the apps in `apps` (per-app evaluation) and takes
+    /// agents' free room from here; nil, it computes it from `instances`, which must then be all of
+    /// them. For the apps evaluated, both give the same decisions.
+    public var usage: [String: AgentUsage]?
     /// Agents that can take new tasks.
     public var agents: [AgentInfo]
     /// Launch delay state per app; apps without an entry are not delayed.
@@ -32,7 +38,8 @@ public struct SchedulerView: Sendable {
 
     public init(now: Timestamp, apps: [AppDefinition], instances: [Instance], agents: [AgentInfo],
                 backoff: [PathId: LaunchBackoff] = [:], seed: UInt64 = 0, reservedPorts: [Int] = [],
-                frozenApps: Set<PathId> = [], drainingAgents: Set<String> = []) {
+                frozenApps: Set<PathId> = [], drainingAgents: Set<String> = [], usage: [String: AgentUsage]? = nil) {
+        self.usage = usage
         self.drainingAgents = drainingAgents
         self.reservedPorts = reservedPorts
         self.frozenApps = frozenApps

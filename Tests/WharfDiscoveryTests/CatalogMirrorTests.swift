@@ -74,7 +74,7 @@ struct CatalogMirrorTests {
         let mirror = Catalog(startIndex: 1)
         mirror.apply(source.snapshot.delta(since: 0))
         let held = mirror.snapshot.index
-        let waiting = Task { await mirror.wait(forIndexAbove: held, timeout: .seconds(20), of: { $0.index(ofService: "web") }) }
+        let waiting = Task { await mirror.wait(forIndexAbove: held, timeout: .seconds(20), on: .service("web")) }
         try await Task.sleep(for: .milliseconds(50))
         source.replace([PathId("/web"): Self.services("/web", instances: 1)])
         mirror.apply(source.snapshot.delta(since: held))

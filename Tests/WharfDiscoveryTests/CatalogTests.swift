@@ -119,11 +119,14 @@ struct CatalogTests {
         let web = Self.app("/web"), other = Self.app("/other")
         catalog.replace([web.id: CatalogService.services(of: web, members: [])])
         let index = catalog.snapshot.index(ofService: "web")
-        let waiter = Task { await catalog.wait(forIndexAbove: index, timeout: .seconds(30)) { $0.index(ofService: "web") } }
-        await Self.waitUntil { catalog.waitingCount == 1 }
-        // Unrelated churn wakes it, but it parks again: the result it watches has not changed.
+        let waiter = Task { await catalog.wait(forIndexAbove: index, timeout: .seconds(30), on: .service("web")) }
+        let everything = Task { await catalog.wait(forIndexAbove: catalog.snapshot.index, timeout: .seconds(30), on: .everything) }
+        await Self.waitUntil { catalog.waitingCount == 2 }
+        // Unrelated churn answers the query on everything, but not the one on "web": the result it
+        // watches has not changed, and it is not even woken (it stays parked throughout).
         catalog.replace([other.id: CatalogService.services(of: other, members: [])])
-        await Self.waitUntil { catalog.waitingCount == 1 }
+        #expect(catalog.waitingCount == 1, "right after the change: only the query on everything was taken off to answer")
+        #expect(await everything.value.services["other"] != nil)
         #expect(catalog.waitingCount == 1)
         catalog.replace([web.id: CatalogService.services(of: web, members: [Self.member(web, 1, ports: [20001])])])
         let result = await waiter.value
@@ -134,12 +137,12 @@ struct CatalogTests {
     @Test("close() ends parked waits at once and later ones return immediately")
     func close() async {
         let catalog = Catalog(startIndex: 10)
-        let waiter = Task { await catalog.wait(forIndexAbove: 10, timeout: .seconds(60)) { $0.index } }
+        let waiter = Task { await catalog.wait(forIndexAbove: 10, timeout: .seconds(60), on: .everything) }
         await Self.waitUntil { catalog.waitingCount == 1 }
         let start = ContinuousClock.now
         catalog.close()
         #expect(await waiter.value.index == 10)
-        #expect(await catalog.wait(forIndexAbove: 10, timeout: .seconds(60)) { $0.index }.index == 10)
+        #expect(await catalog.wait(forIndexAbove: 10, timeout: .seconds(60), on: .everything).index == 10)
         #expect(ContinuousClock.now - start < .seconds(30))
     }
 
@@ -153,7 +156,7 @@ struct CatalogTests {
     func blockingTimeout() async {
         let catalog = Catalog(startIndex: 10)
         let start = ContinuousClock.now
-        let result = await catalog.wait(forIndexAbove: 10, timeout: .milliseconds(100)) { $0.index }
+        let result = await catalog.wait(forIndexAbove: 10, timeout: .milliseconds(100), on: .everything)
         #expect(result.index == 10)
         #expect(ContinuousClock.now - start >= .milliseconds(100))
     }

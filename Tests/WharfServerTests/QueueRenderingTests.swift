@@ -22,10 +22,10 @@ struct QueueRenderingTests {
             offer("a1", [.insufficientMemory, .insufficientCpus]), offer("a2", [.insufficientPorts]),
             offer("a3", [.unfulfilledConstraint, .insufficientMemory]),
         ]])
-        var all = LaunchStatistics.afterPass([:], decisions: first, pass: 7, at: F.t0)
+        var all = LaunchStatistics.afterPass([:], decisions: first, evaluated: [app.id], pass: 7, at: F.t0)
         let second = SchedulerDecisions(launches: [F.instance(of: app, 1, state: .staging)], waiting: waiting,
                                         declinedOffers: [app.id: [offer("a1", [.insufficientMemory]), offer("a2", [.insufficientPorts])]])
-        all = LaunchStatistics.afterPass(all, decisions: second, pass: 8, at: F.t0.adding(seconds: 5))
+        all = LaunchStatistics.afterPass(all, decisions: second, evaluated: [app.id], pass: 8, at: F.t0.adding(seconds: 5))
         return all[app.id] ?? LaunchStatistics()
     }
 
@@ -54,8 +54,12 @@ struct QueueRenderingTests {
         #expect(big.unusedOffersCount == 5 + limit + 5, "counts still count every declined offer")
 
         // The app no longer waits: its launch attempt is over and the statistics go.
-        let done = LaunchStatistics.afterPass([app.id: statistics], decisions: SchedulerDecisions(), pass: 9, at: F.t0)
-        #expect(done.isEmpty)
+        let other = PathId("/other")
+        let done = LaunchStatistics.afterPass([app.id: statistics, other: statistics], decisions: SchedulerDecisions(),
+                                              evaluated: [app.id], pass: 9, at: F.t0)
+        #expect(done[app.id] == nil)
+        // An app the pass did not evaluate keeps its statistics as they were.
+        #expect(done[other] == statistics)
     }
 
     @Test("queue items: Marathon 1.10's keys with role, both reject summaries as funnels, lastUnusedOffers only when embedded")

@@ -2,12 +2,37 @@ import Foundation
 import Synchronization
 import WharfModel
 
+/// What a blocking query watches in the catalog, and so which index must move to answer it:
+/// Consul's `X-Consul-Index` of that result.
+public enum CatalogTopic: Hashable, Sendable {
+    /// Any change (`index`).
+    case everything
+    /// The list of service names and their tags (`servicesIndex`).
+    case serviceList
+    /// The nodes (`nodesIndex`).
+    case nodes
+    /// One service's entry (`index(ofService:)`).
+    case service(String)
+
+    /// The index of this topic in `snapshot`.
+    public func index(in snapshot: CatalogSnapshot) -> UInt64 {
+        switch self {
+        case .everything: snapshot.index
+        case .serviceList: snapshot.servicesIndex
+        case .nodes: snapshot.nodesIndex
+        case let .service(name): snapshot.index(ofService: name)
+        }
+    }
+}
+
 /// The live catalog: which endpoints serve which service, derived from instance state by the
 /// control plane and read by the router, DNS and the Consul API.
 ///
 /// Writers replace the services of whole apps; every change produces a new immutable
-/// `CatalogSnapshot` with a higher index and wakes every watcher at once (no polling). Reading the
-/// current snapshot is a lock plus a reference copy, cheap enough for every DNS query.
+/// `CatalogSnapshot` with a higher index. Blocking waits are grouped by the topic they watch, and a
+/// change wakes only the groups whose index it moved (a change of one service does not wake the
+/// queries on the others); streams get every snapshot. Reading the current snapshot is a lock plus
+/// a reference copy, cheap enough for every DNS query.
 public final class Catalog: Sendable {
     private struct State {
         var snapshot: CatalogSnapshot
@@ -16,7 +41,8 @@ public final class Catalog: Sendable {
         /// Apps with a service of each name.
         var appsByName: [String: Set<PathId>] = [:]
         var nextWaiter = 0
-        var waiters: [Int: CheckedContinuation<CatalogSnapshot?, Never>] = [:]
+        /// Parked blocking waits by the topic they watch, then by id.
+        var waiters: [CatalogTopic: [Int: CheckedContinuation<CatalogSnapshot?, Never>]] = [:]
         var streams: [Int: AsyncStream<CatalogSnapshot>.Continuation] = [:]
         /// After `close()`, waits return at once.
         var closed = false
@@ -97,15 +123,14 @@ public final class Catalog: Sendable {
         }
     }
 
-    /// Waits until `index(snapshot) > index` or `timeout` passes, and returns the snapshot then
-    /// (on timeout, the current one). Wake-ups that do not advance the watched index are swallowed,
-    /// as Consul's blocking queries do. Returns at once when the index is already ahead.
-    public func wait(forIndexAbove index: UInt64, timeout: Duration,
-                     of select: @Sendable (CatalogSnapshot) -> UInt64) async -> CatalogSnapshot {
+    /// Waits until the index of `topic` is above `index` or `timeout` passes, and returns the
+    /// snapshot then (on timeout, the current one), as Consul's blocking queries do. Returns at once
+    /// when the index is already ahead.
+    public func wait(forIndexAbove index: UInt64, timeout: Duration, on topic: CatalogTopic) async -> CatalogSnapshot {
         let deadline = ContinuousClock.now + timeout
         var current = snapshot
-        while select(current) <= index {
-            guard let next = await nextChange(after: current.index, deadline: deadline) else { return snapshot }
+        while topic.index(in: current) <= index {
+            guard let next = await nextChange(of: topic, above: index, deadline: deadline) else { return snapshot }
             current = next
         }
         return current
@@ -116,7 +141,7 @@ public final class Catalog: Sendable {
     public func close() {
         let waiters = state.withLock { state -> [CheckedContinuation<CatalogSnapshot?, Never>] in
             state.closed = true
-            let waiters = Array(state.waiters.values)
+            let waiters = state.waiters.values.flatMap(\.values)
             state.waiters = [:]
             return waiters
         }
@@ -124,7 +149,7 @@ public final class Catalog: Sendable {
     }
 
     /// How many blocking waits are parked right now.
-    public var waitingCount: Int { state.withLock { $0.waiters.count } }
+    public var waitingCount: Int { state.withLock { $0.waiters.values.reduce(0) { $0 + $1.count } } }
 
     /// Every snapshot from now on, starting with the current one; a slow reader sees only the
     /// newest. The stream ends when the consumer stops iterating.
@@ -155,21 +180,26 @@ public final class Catalog: Sendable {
     }
 
     /// Runs `change` under the lock; when it reports a change, hands the new snapshot to every
-    /// waiter and stream.
+    /// stream and to the waiters of each topic whose index moved: O(topics waited on), not
+    /// O(waiters).
     private func publish(_ change: (inout State) -> Bool) {
         let (snapshot, waiters, streams) = state.withLock { state -> (CatalogSnapshot?, [CheckedContinuation<CatalogSnapshot?, Never>], [AsyncStream<CatalogSnapshot>.Continuation]) in
+            let before = state.snapshot
             guard change(&state) else { return (nil, [], []) }
-            let waiters = Array(state.waiters.values)
-            state.waiters = [:]
-            return (state.snapshot, waiters, Array(state.streams.values))
+            var woken: [CheckedContinuation<CatalogSnapshot?, Never>] = []
+            for topic in Array(state.waiters.keys) where topic.index(in: state.snapshot) != topic.index(in: before) {
+                if let group = state.waiters.removeValue(forKey: topic) { woken += group.values }
+            }
+            return (state.snapshot, woken, Array(state.streams.values))
         }
         guard let snapshot else { return }
         for waiter in waiters { waiter.resume(returning: snapshot) }
         for stream in streams { stream.yield(snapshot) }
     }
 
-    /// The next snapshot with an index above `index`, or nil at the deadline or on cancellation.
-    private func nextChange(after index: UInt64, deadline: ContinuousClock.Instant) async -> CatalogSnapshot? {
+    /// The next snapshot with the index of `topic` above `index`, or nil at the deadline or on
+    /// cancellation.
+    private func nextChange(of topic: CatalogTopic, above index: UInt64, deadline: ContinuousClock.Instant) async -> CatalogSnapshot? {
         guard deadline > ContinuousClock.now else { return nil }
         let id = state.withLock { state -> Int in
             let id = state.nextWaiter
@@ -178,27 +208,31 @@ public final class Catalog: Sendable {
         }
         let timer = Task { [weak self] in
             try? await Task.sleep(until: deadline, clock: .continuous)
-            self?.cancelWaiter(id)
+            self?.cancelWaiter(id, topic)
         }
         defer { timer.cancel() }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<CatalogSnapshot?, Never>) in
                 let immediate: CatalogSnapshot?? = state.withLock { state in
-                    if state.snapshot.index > index { return .some(state.snapshot) }
+                    if topic.index(in: state.snapshot) > index { return .some(state.snapshot) }
                     if state.closed || Task.isCancelled || deadline <= ContinuousClock.now { return .some(nil) }
-                    state.waiters[id] = continuation
+                    state.waiters[topic, default: [:]][id] = continuation
                     return .none
                 }
                 if let immediate { continuation.resume(returning: immediate) }
             }
         } onCancel: {
-            cancelWaiter(id)
+            cancelWaiter(id, topic)
         }
     }
 
-    /// Resumes waiter `id` with nil if it is still waiting.
-    private func cancelWaiter(_ id: Int) {
-        let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+    /// Resumes waiter `id` of `topic` with nil if it is still waiting.
+    private func cancelWaiter(_ id: Int, _ topic: CatalogTopic) {
+        let waiter = state.withLock { state -> CheckedContinuation<CatalogSnapshot?, Never>? in
+            let waiter = state.waiters[topic]?.removeValue(forKey: id)
+            if state.waiters[topic]?.isEmpty == true { state.waiters[topic] = nil }
+            return waiter
+        }
         waiter?.resume(returning: nil)
     }
 }

@@ -87,13 +87,13 @@ public struct ConsulRoutes: Sendable {
     static let endpoints: [ConsulEndpoint] = [
         endpoint(.get, "/v1/catalog/services", summary: "Consul: every service name with its tags.",
                       parameters: blockingParameters, responses: [(200, "{name: [tags]}")] + blockingErrors,
-                      handle: { call in await blocking(call, select: \.servicesIndex) { snapshot, _ in ConsulRenderer(snapshot: snapshot).services() } }),
+                      handle: { call in await blocking(call, on: .serviceList) { snapshot, _ in ConsulRenderer(snapshot: snapshot).services() } }),
         endpoint(.get, "/v1/catalog/service/{service}", summary: "Consul: the instances of a service, flat.",
                       parameters: blockingParameters + filterParameters,
                       responses: [(200, "Array of catalog entries (empty for an unknown service).")] + blockingErrors,
                       handle: { call in
                           let name = call.parameter("service")
-                          return await blocking(call, select: { $0.index(ofService: name) }) { snapshot, query in
+                          return await blocking(call, on: .service(name)) { snapshot, query in
                               ConsulRenderer(snapshot: snapshot).catalogService(snapshot.services[name], tags: query.tags)
                           }
                       }),
@@ -104,13 +104,13 @@ public struct ConsulRoutes: Sendable {
                       responses: [(200, "Array of {Node, Service, Checks}.")] + blockingErrors,
                       handle: { call in
                           let name = call.parameter("service")
-                          return await blocking(call, select: { $0.index(ofService: name) }) { snapshot, query in
+                          return await blocking(call, on: .service(name)) { snapshot, query in
                               ConsulRenderer(snapshot: snapshot).healthService(snapshot.services[name], tags: query.tags, passingOnly: query.passing)
                           }
                       }),
         endpoint(.get, "/v1/catalog/nodes", summary: "Consul: the agents as nodes.",
                       parameters: blockingParameters, responses: [(200, "Array of nodes.")] + blockingErrors,
-                      handle: { call in await blocking(call, select: \.nodesIndex) { snapshot, _ in ConsulRenderer(snapshot: snapshot).nodes() } }),
+                      handle: { call in await blocking(call, on: .nodes) { snapshot, _ in ConsulRenderer(snapshot: snapshot).nodes() } }),
         endpoint(.get, "/v1/agent/self", summary: "Consul: this agent's configuration (Config.Datacenter, Config.NodeName).",
                       responses: [(200, "Object of objects.")],
                       handle: { call in json(agentSelf(call.source), index: nil) }),
@@ -133,13 +133,13 @@ public struct ConsulRoutes: Sendable {
                       parameters: blockingParameters, responses: [(200, "{index, routerTcpBind?, http: [...], tcp: [...]}")] + blockingErrors,
                       handle: { call in
                           let builder = RouteTableBuilder(configuration: call.source.discovery)
-                          return await blocking(call, select: \.index) { snapshot, _ in builder.json(snapshot) }
+                          return await blocking(call, on: .everything) { snapshot, _ in builder.json(snapshot) }
                       }),
     ]
 
-    /// Answers a read: at once, or once `select` of the catalog is above the request's `index`
+    /// Answers a read: at once, or once the index of `topic` is above the request's `index`
     /// (or `wait` ran out — then with the unchanged result and index, as Consul does).
-    static func blocking(_ call: ConsulCall, select: @escaping @Sendable (CatalogSnapshot) -> UInt64,
+    static func blocking(_ call: ConsulCall, on topic: CatalogTopic,
                          render: (CatalogSnapshot, ConsulQuery) -> [UInt8]) async -> Response {
         let query: ConsulQuery
         do {
@@ -153,9 +153,9 @@ public struct ConsulRoutes: Sendable {
             return text("No path to datacenter", status: 500)
         }
         if query.index > 0 {
-            snapshot = await catalog.wait(forIndexAbove: query.index, timeout: query.wait, of: select)
+            snapshot = await catalog.wait(forIndexAbove: query.index, timeout: query.wait, on: topic)
         }
-        return json(render(snapshot, query), index: max(1, select(snapshot)))
+        return json(render(snapshot, query), index: max(1, topic.index(in: snapshot)))
     }
 
     static func json(_ bytes: [UInt8], index: UInt64?) -> Response {

@@ -36,10 +36,19 @@ public struct ClusterState: Sendable {
     public var apps: [PathId: AppDefinition] = [:]
     /// Explicitly created groups.
     public var groups: [PathId: GroupRecord] = [:]
-    /// Every instance not yet expunged, by instance id.
-    public var instances: [String: Instance] = [:]
-    /// Instance ids per app, kept in step with `instances`.
-    public var instanceIdsByApp: [PathId: Set<String>] = [:]
+    /// Every instance not yet expunged, by instance id. Changed only through `upsert` and
+    /// `removeInstance`, which keep the indexes below in step.
+    public private(set) var instances: [String: Instance] = [:]
+    /// Instance ids per app.
+    public private(set) var instanceIdsByApp: [PathId: Set<String>] = [:]
+    /// Instance ids per agent.
+    public private(set) var instanceIdsByAgent: [String: Set<String>] = [:]
+    /// What the active instances hold on each agent, for per-app scheduler evaluations.
+    public private(set) var agentUsage: [String: AgentUsage] = [:]
+    /// Marathon's task counts per app (staged, running, healthy, unhealthy), kept in step.
+    private(set) var taskCounts: [PathId: TaskCounts] = [:]
+    /// Active instances being killed (`goal == .decommissioned`), whose kills may need resending.
+    public private(set) var killing: Set<String> = []
     /// Running deployments by id.
     public var deployments: [String: Deployment] = [:]
     public var lastTaskFailures: [PathId: TaskFailure] = [:]
@@ -79,17 +88,58 @@ public struct ClusterState: Sendable {
         return ids.compactMap { instances[$0] }.sorted { ($0.stagedAt, $0.id) < ($1.stagedAt, $1.id) }
     }
 
+    /// Instances of `app` in no particular order: O(its instances), for counting and scans.
+    public func unorderedInstances(of app: PathId) -> [Instance] {
+        guard let ids = instanceIdsByApp[app] else { return [] }
+        return ids.compactMap { instances[$0] }
+    }
+
     mutating func upsert(_ instance: Instance) {
         catalogChanges.insert(instance.appId)
-        instances[instance.id] = instance
-        instanceIdsByApp[instance.appId, default: []].insert(instance.id)
+        let previous = instances.updateValue(instance, forKey: instance.id)
+        if let previous { taskCounts[previous.appId]?.add(previous, by: -1) }
+        taskCounts[instance.appId, default: TaskCounts()].add(instance)
+        if let previous {
+            if previous.isActive, previous.agentId != instance.agentId || previous.ports != instance.ports
+                || previous.resources != instance.resources || !instance.isActive {
+                agentUsage[previous.agentId]?.remove(previous)
+                if instance.isActive { agentUsage[instance.agentId, default: AgentUsage()].add(instance) }
+            } else if !previous.isActive, instance.isActive {
+                agentUsage[instance.agentId, default: AgentUsage()].add(instance)
+            }
+            if previous.agentId != instance.agentId { forget(instance.id, onAgent: previous.agentId) }
+        } else {
+            instanceIdsByApp[instance.appId, default: []].insert(instance.id)
+            if instance.isActive { agentUsage[instance.agentId, default: AgentUsage()].add(instance) }
+        }
+        instanceIdsByAgent[instance.agentId, default: []].insert(instance.id)
+        if instance.isActive && instance.goal == .decommissioned {
+            killing.insert(instance.id)
+        } else if previous?.goal == .decommissioned {
+            killing.remove(instance.id)
+        }
     }
 
     mutating func removeInstance(_ id: String) {
         guard let instance = instances.removeValue(forKey: id) else { return }
         catalogChanges.insert(instance.appId)
         instanceIdsByApp[instance.appId]?.remove(id)
-        if instanceIdsByApp[instance.appId]?.isEmpty == true { instanceIdsByApp[instance.appId] = nil }
+        taskCounts[instance.appId]?.add(instance, by: -1)
+        if instanceIdsByApp[instance.appId]?.isEmpty == true {
+            instanceIdsByApp[instance.appId] = nil
+            taskCounts[instance.appId] = nil
+        }
+        forget(id, onAgent: instance.agentId)
+        if instance.isActive { agentUsage[instance.agentId]?.remove(instance) }
+        killing.remove(id)
+    }
+
+    private mutating func forget(_ id: String, onAgent agentId: String) {
+        instanceIdsByAgent[agentId]?.remove(id)
+        if instanceIdsByAgent[agentId]?.isEmpty == true {
+            instanceIdsByAgent[agentId] = nil
+            agentUsage[agentId] = nil
+        }
     }
 }
 

@@ -160,7 +160,7 @@ extension ControlPlane {
         }
         events.publish(GroupChangeEvent(groupId: .root, version: now))
         publishCatalog()
-        wake()
+        wake(apps: affected.union(changed.keys).union(removed).union(lifted).union(conflicting.flatMap(\.affectedApps)))
         return DeploymentResult(deploymentId: deployment.id, version: now, apps: target)
     }
 
@@ -225,7 +225,8 @@ extension ControlPlane {
             }
             state.deployments[id] = nil
             events.publish(DeploymentResultEvent(deployment: deployment, failureReason: "canceled by the user (force)"))
-            wake()
+            // Apps of steps it had not reached go to their target definitions now.
+            wake(apps: deployment.affectedApps)
             return nil
         }
         var revert = revertRequest(for: deployment)

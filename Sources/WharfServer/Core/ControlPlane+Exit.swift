@@ -41,7 +41,7 @@ extension ControlPlane {
 
     /// Wakes `stopAllTasks()` once no instance is active any more.
     func resumeIfAllTasksStopped() {
-        guard !state.instances.values.contains(where: \.isActive) else { return }
+        guard !state.agentUsage.values.contains(where: { $0.instances > 0 }) else { return }
         resumeAllTasksStoppedWaiter()
     }
 

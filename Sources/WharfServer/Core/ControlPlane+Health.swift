@@ -64,9 +64,9 @@ extension ControlPlane {
     /// says so with `killReason`): announced with `unhealthy_instance_kill_event`, recorded as the
     /// app's `lastTaskFailure`, counted against a deployment that started them. The scheduler
     /// replaces them. Instances of quarantined apps are not killed: nothing would replace them.
-    func killUnhealthyInstances(now: Timestamp) async {
+    func killUnhealthyInstances(of apps: Set<PathId>, now: Timestamp) async {
         var kills: [KillDecision] = []
-        for instance in state.instances.values where instance.goal == .running && instance.state == .running {
+        for instance in apps.flatMap({ state.unorderedInstances(of: $0) }) where instance.goal == .running && instance.state == .running {
             guard let reason = instance.health?.killReason, state.quarantine.apps[instance.appId] == nil else { continue }
             kills.append(KillDecision(instanceId: instance.id, reason: reason))
         }

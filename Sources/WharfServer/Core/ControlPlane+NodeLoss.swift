@@ -29,8 +29,8 @@ extension ControlPlane {
         } else {
             state.unreachableAgents[agentId] = UnreachableAgent(agentId: agentId, info: info, since: now, reason: reason)
         }
-        let affected = state.instances.values.filter {
-            $0.agentId == agentId && $0.isActive && $0.state != .unreachable && !state.quarantine.protects(instanceId: $0.id)
+        let affected = (state.instanceIdsByAgent[agentId] ?? []).compactMap { state.instances[$0] }.filter {
+            $0.isActive && $0.state != .unreachable && !state.quarantine.protects(instanceId: $0.id)
         }
         logger.warning("agent unreachable; its instances are TASK_UNREACHABLE", metadata: [
             "agent": "\(agentId)", "reason": "\(reason)", "instances": "\(affected.count)",
@@ -70,12 +70,14 @@ extension ControlPlane {
         // Instances placed on an agent while it was being declared unreachable (a pass that had
         // chosen it was suspended meanwhile) are unreachable too; without this they would stay
         // staging forever, as nothing would ever report on them.
-        for instance in state.instances.values where instance.isActive && instance.state != .unreachable {
+        let awayAgents = state.instanceIdsByAgent.keys.filter { state.agents[$0] == nil }.sorted()
+        let stranded = awayAgents.flatMap { (state.instanceIdsByAgent[$0] ?? []).sorted() }
+        for instance in stranded.compactMap({ state.instances[$0] }) where instance.isActive && instance.state != .unreachable {
             guard let away = state.unreachableAgents[instance.agentId], !state.quarantine.protects(instanceId: instance.id) else { continue }
             applyLocally(TaskStatus(instanceId: instance.id, incarnation: instance.incarnation, state: .unreachable,
                                     message: "agent \(instance.agentId) unreachable: \(away.reason)", timestamp: now), to: instance)
         }
-        for instance in state.instances.values where instance.state == .unreachable && state.agents[instance.agentId] == nil {
+        for instance in stranded.compactMap({ state.instances[$0] }) where instance.state == .unreachable {
             guard !state.quarantine.protects(instanceId: instance.id) else { continue }
             let message: String
             if instance.goal == .decommissioned {
@@ -100,7 +102,7 @@ extension ControlPlane {
     /// instances are on record but that have not registered are unreachable.
     func declareMissingAgentsUnreachable(now: Timestamp) {
         guard now.seconds(since: startedAt) >= configuration.agentReregistrationSeconds else { return }
-        let missing = Set(state.instances.values.map(\.agentId)).filter {
+        let missing = state.instanceIdsByAgent.keys.filter {
             state.agents[$0] == nil && pendingAgents[$0] == nil && state.unreachableAgents[$0] == nil
         }
         for agentId in missing.sorted() {

@@ -1,4 +1,5 @@
 import WharfModel
+import WharfScheduler
 import WharfStore
 
 /// How an agent stands with the control plane, for `/v1/wharf/agents` and `wharf node`.
@@ -64,14 +65,7 @@ extension ControlPlane {
     /// that only instances or a drain still name. Sorted by id.
     public func agentNodes() -> [AgentNode] {
         var ids = Set(state.agents.keys).union(pendingAgents.keys).union(state.drains.keys).union(state.unreachableAgents.keys)
-        for instance in state.instances.values where instance.isActive { ids.insert(instance.agentId) }
-        var used: [String: (Resources, Int)] = [:]
-        for instance in state.instances.values where instance.isActive {
-            var entry = used[instance.agentId] ?? (.zero, 0)
-            entry.0 += instance.resources
-            entry.1 += 1
-            used[instance.agentId] = entry
-        }
+        for (id, usage) in state.agentUsage where usage.instances > 0 { ids.insert(id) }
         let routers = routing.appliedIndexes
         let connections = link.connections()
         return ids.sorted().map { id in
@@ -84,9 +78,9 @@ extension ControlPlane {
             } else {
                 status = state.agents[id] != nil ? .ready : .registering
             }
-            let (resources, count) = used[id] ?? (.zero, 0)
-            return AgentNode(id: id, info: info, status: status, drain: state.drains[id], used: resources,
-                             instances: count, lastSeen: [state.agentLastSeen[id], connections[id]?.lastHeard].compactMap { $0 }.max(),
+            let usage = state.agentUsage[id] ?? AgentUsage()
+            return AgentNode(id: id, info: info, status: status, drain: state.drains[id], used: usage.resources,
+                             instances: usage.instances, lastSeen: [state.agentLastSeen[id], connections[id]?.lastHeard].compactMap { $0 }.max(),
                              routerIndex: routers[id], connection: connections[id])
         }
     }
@@ -112,12 +106,12 @@ extension ControlPlane {
                 state.drains[node.id] = drain
                 logger.notice("agent draining: nothing new is placed on it and its instances move to other agents",
                               metadata: ["agent": "\(node.id)", "instances": "\(node.instances)"])
-                wake()
+                wake(agent: node.id)
             } else if !draining, state.drains[node.id] != nil {
                 try await storeOrFail([.delete(key: StateKeys.drain(node.id))])
                 state.drains[node.id] = nil
                 logger.notice("agent eligible again", metadata: ["agent": "\(node.id)"])
-                wake()
+                wake(agent: node.id)
             }
             return try agentNode(named: node.id)
         }

@@ -4,9 +4,15 @@ import WharfScheduler
 import WharfStore
 
 extension ControlPlane {
-    /// One level-triggered pass: persist pending status changes, move deployments forward, ask the
-    /// scheduler what the difference between desired and actual state calls for, persist its
-    /// decisions, then tell the agents. Running it again on unchanged state does nothing.
+    /// How many instances one pass evaluates at most (beyond one app): a resync of a large cluster
+    /// is spread over passes of about this size, between which API writes and reports get their turn.
+    static let evaluationBudget = 5_000
+
+    /// One level-triggered pass over the apps marked for evaluation (per-app evaluation; a resync
+    /// marks every app): persist pending status changes, move deployments forward, ask the scheduler
+    /// what the difference between desired and actual state of those apps calls for — on a snapshot,
+    /// off the actor, so that reports and reads go on meanwhile — validate its decisions against the
+    /// state then, persist them and tell the agents. Running it again on unchanged state does nothing.
     func reconcile() async {
         passCount &+= 1
         let now = Timestamp.now()
@@ -18,8 +24,17 @@ extension ControlPlane {
             await flushQuietly()
             return
         }
-        await killUnhealthyInstances(now: now)
-        advanceDeployments(now: now)
+        let resync = resyncPending
+        if resync {
+            resyncPending = false
+            evaluations.mark(state.apps.keys.sorted())
+            evaluations.mark(state.instanceIdsByApp.keys.sorted())
+        }
+        var scope = evaluations.take(budget: Self.evaluationBudget) { state.instanceIdsByApp[$0]?.count ?? 0 }
+        defer { continueEvaluations() }
+
+        await killUnhealthyInstances(of: scope, now: now)
+        advanceDeployments(now: now, scope: &scope, all: resync)
         await failStalledDeployments(now: now)
         resetStableBackoffs(now: now)
 
@@ -34,32 +49,61 @@ extension ControlPlane {
             await decommissionOrRetry(sentenced.map { KillDecision(instanceId: $0, reason: "killed and scaled down through the API") })
         }
 
-        let view = SchedulerView(
-            now: now, apps: Array(effectiveApps().values),
-            instances: state.instances.values.filter { $0.isActive && !isUnreachableInactive($0, now: now) },
-            agents: agentsWithHostPorts(), backoff: state.backoff, seed: passCount,
-            reservedPorts: routedServicePorts(), frozenApps: frozen, drainingAgents: Set(state.drains.keys))
-        let decisions = scheduler.decide(view)
+        if !scope.isEmpty { await evaluate(scope, frozen: frozen, now: now) }
+        expireInstancesOfMissingAgents(now: now)
+        expireUnreachableInstances(now: now)
+        await resendStaleKills(now: now)
+        publishCatalog()
+        await flushQuietly()
+    }
 
-        var queue: [PathId: QueueEntry] = [:]
-        for entry in decisions.waiting { queue[entry.appId] = entry }
-        state.queue = queue
-        state.launchStatistics = LaunchStatistics.afterPass(state.launchStatistics, decisions: decisions,
+    /// Asks the scheduler about the apps in `scope` and carries out what it decides. The decision
+    /// is taken off the actor on a snapshot; launches are then checked against the state of that
+    /// moment (Nomad's plan and apply): none goes to an agent that has left or started draining
+    /// meanwhile. Passes never overlap, so nothing is decided twice.
+    private func evaluate(_ scope: Set<PathId>, frozen: Set<PathId>, now: Timestamp) async {
+        let overrides = deploymentOverrides()
+        var apps: [AppDefinition] = []
+        var instances: [Instance] = []
+        for appId in scope {
+            if let app = overrides[appId] ?? state.apps[appId] { apps.append(app) }
+            for id in state.instanceIdsByApp[appId] ?? [] {
+                guard let instance = state.instances[id], instance.isActive, !isUnreachableInactive(instance, now: now) else { continue }
+                instances.append(instance)
+            }
+        }
+        let view = SchedulerView(
+            now: now, apps: apps, instances: instances,
+            agents: agentsWithHostPorts(), backoff: state.backoff, seed: passCount,
+            reservedPorts: routedServicePorts(), frozenApps: frozen, drainingAgents: Set(state.drains.keys),
+            usage: state.agentUsage)
+        let decisions = await Self.decide(view, with: scheduler)
+
+        for appId in scope { state.queue[appId] = nil }
+        for entry in decisions.waiting { state.queue[entry.appId] = entry }
+        state.launchStatistics = LaunchStatistics.afterPass(state.launchStatistics, decisions: decisions, evaluated: scope,
                                                             pass: passCount, at: now)
         wakeWhenBackoffEnds(decisions.waiting)
 
         if !decisions.kills.isEmpty {
             await decommissionOrRetry(decisions.kills)
         }
-        if !decisions.launches.isEmpty {
-            let apps = Dictionary(view.apps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            await launch(decisions.launches, apps: apps)
+        let launches = decisions.launches.filter { instance in
+            !stoppingAllTasks && state.agents[instance.agentId] != nil && state.drains[instance.agentId] == nil
         }
-        expireInstancesOfMissingAgents(now: now)
-        expireUnreachableInstances(now: now)
-        await resendStaleKills(now: now)
-        publishCatalog()
-        await flushQuietly()
+        if launches.count < decisions.launches.count {
+            // Their agents left or started draining while the scheduler decided: decided again.
+            wake(apps: Set(decisions.launches.map(\.appId)))
+        }
+        if !launches.isEmpty {
+            let byId = Dictionary(apps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            await launch(launches, apps: byId)
+        }
+    }
+
+    /// Runs the pure scheduler away from the actor.
+    nonisolated private static func decide(_ view: SchedulerView, with scheduler: Scheduler) async -> SchedulerDecisions {
+        scheduler.decide(view)
     }
 
     /// The agents that take tasks, each with the ports other processes hold on its host.
@@ -72,26 +116,26 @@ extension ControlPlane {
         }
     }
 
-    /// Definitions the scheduler should converge to now: the target of every app, except apps whose
-    /// deployment step has not been reached yet, which keep their original definition (new apps wait
-    /// with no instances). This is how deployment steps and dependencies order the work.
-    func effectiveApps() -> [PathId: AppDefinition] {
-        var apps = state.apps
+    /// Definitions the scheduler should converge to now where they are not the apps' current ones:
+    /// apps whose deployment step has not been reached yet keep their original definition (new apps
+    /// wait with no instances). This is how deployment steps and dependencies order the work.
+    func deploymentOverrides() -> [PathId: AppDefinition] {
+        var overrides: [PathId: AppDefinition] = [:]
         for deployment in state.deployments.values {
             let current = max(deployment.currentStep, 1)
             guard current < deployment.steps.count else { continue }
             for step in deployment.steps[current...] {
                 for action in step.actions {
                     if let original = deployment.original[action.app] {
-                        apps[action.app] = original
-                    } else if var fresh = apps[action.app] {
+                        overrides[action.app] = original
+                    } else if var fresh = overrides[action.app] ?? state.apps[action.app] {
                         fresh.instances = 0
-                        apps[action.app] = fresh
+                        overrides[action.app] = fresh
                     }
                 }
             }
         }
-        return apps
+        return overrides
     }
 
     /// Marks instances for killing (durably), then tells their agents, in batches the store takes
@@ -132,6 +176,8 @@ extension ControlPlane {
             }
             killSentAt[instance.id] = now
         }
+        // Their apps are evaluated again (a killed instance is replaced unless its app scaled down).
+        wake(apps: Set(updated.map(\.appId)))
         // Out of routing before the agent hears of the kill: in the catalog, and in the local
         // router's table (bounded, so that a stuck router cannot hold kills back).
         publishCatalog()
@@ -204,7 +250,7 @@ extension ControlPlane {
     /// Kills whose confirmation has not arrived within the grace period plus a margin are sent again
     /// (commands are idempotent), so a kill lost in a restart is not lost forever.
     private func resendStaleKills(now: Timestamp) async {
-        for instance in state.instances.values where instance.goal == .decommissioned && instance.isActive {
+        for instance in state.killing.sorted().compactMap({ state.instances[$0] }) {
             let grace = killGrace(for: instance.appId) + configuration.killDrainSeconds
             if let sent = killSentAt[instance.id], now.seconds(since: sent) < grace + 10 { continue }
             guard state.agents[instance.agentId] != nil else { continue }
@@ -220,9 +266,8 @@ extension ControlPlane {
         // Agents of a cluster may be cut off rather than gone: they become unreachable instead.
         if configuration.agentTimeoutSeconds != nil { return declareMissingAgentsUnreachable(now: now) }
         guard now.seconds(since: startedAt) >= configuration.agentReregistrationSeconds else { return }
-        let missing = state.instances.values.filter {
-            state.agents[$0.agentId] == nil && pendingAgents[$0.agentId] == nil
-        }
+        let missing = state.instanceIdsByAgent.keys.filter { state.agents[$0] == nil && pendingAgents[$0] == nil }
+            .flatMap { (state.instanceIdsByAgent[$0] ?? []).sorted() }.compactMap { state.instances[$0] }
         for instance in missing {
             let status = TaskStatus(instanceId: instance.id, incarnation: instance.incarnation, state: .gone,
                                     message: "agent \(instance.agentId) did not re-register", timestamp: now)
@@ -243,8 +288,11 @@ extension ControlPlane {
 
     /// Moves every deployment through its steps as their actions complete; finished deployments are
     /// removed and announced.
-    func advanceDeployments(now: Timestamp) {
+    /// Only deployments of apps in `scope` are looked at unless `all`; the apps of a deployment that
+    /// moves to another step join `scope`, since the definitions they converge to change.
+    func advanceDeployments(now: Timestamp, scope: inout Set<PathId>, all: Bool) {
         for var deployment in state.deployments.values.sorted(by: { $0.version < $1.version }) where !isHeld(deployment) {
+            guard all || deployment.affectedApps.contains(where: scope.contains) else { continue }
             var changed = false
             if deployment.currentStep == 0 {
                 deployment.currentStep = 1
@@ -258,7 +306,7 @@ extension ControlPlane {
                 let step = deployment.steps[deployment.currentStep - 1]
                 let done = step.actions.allSatisfy { action in
                     DeploymentPlanner.isActionComplete(action, app: state.apps[action.app],
-                                                       instances: state.instances(of: action.app).filter {
+                                                       instances: state.unorderedInstances(of: action.app).filter {
                                                            $0.isActive && !isUnreachableInactive($0, now: now)
                                                        })
                 }
@@ -283,6 +331,7 @@ extension ControlPlane {
             }
             if trackProgress(of: &deployment, now: now) { changed = true }
             guard changed else { continue }
+            if stepsDone { scope.formUnion(deployment.affectedApps) }
             if deployment.currentStep > deployment.steps.count {
                 state.deployments[deployment.id] = nil
                 logger.info("deployment finished", metadata: ["deployment": "\(deployment.id)"])
@@ -314,9 +363,17 @@ extension ControlPlane {
         let task = Task { [weak self] in
             try? await Task.sleep(for: .milliseconds(delay))
             guard !Task.isCancelled else { return }
-            self?.wake()
+            await self?.wakeDelayedApps()
         }
         backoffWake = (earliest, task)
+    }
+
+    /// A launch delay ran out: the apps waiting for theirs are evaluated.
+    private func wakeDelayedApps() {
+        wake(apps: state.queue.values.compactMap { entry in
+            if case .backoff = entry.reason { return entry.appId }
+            return nil
+        })
     }
 
     /// Forgets the launch delay of apps that have gone long enough without a failure.

@@ -4,14 +4,21 @@ import WharfModel
 import WharfScheduler
 
 extension ControlPlane {
-    /// Applies one agent report to the instance records.
-    func handle(_ report: AgentReport) async {
+    /// Applies a batch of agent reports in order, then updates the catalog once and asks for a pass
+    /// over the apps and agents they concern.
+    func handle(_ reports: [AgentReport]) {
+        for report in reports { handle(report) }
+        publishCatalog()
+    }
+
+    /// Applies one agent report to the instance records and marks what it concerns for evaluation.
+    private func handle(_ report: AgentReport) {
         // The link's own verdict is not word from the agent.
         if case .unreachable = report {} else { state.agentLastSeen[report.agentId] = Timestamp.now() }
         switch report {
         case let .registered(info):
             logger.info("agent registered", metadata: ["agent": "\(info.id)", "host": "\(info.host)", "isolation": "\(info.isolation)"])
-            let held = state.instances.values.filter { $0.agentId == info.id && $0.isActive }.reduce(Resources.zero) { $0 + $1.resources }
+            let held = state.agentUsage[info.id]?.resources ?? .zero
             if !info.capacity.covers(held) {
                 // Its tasks keep running; the scheduler sees no room on it until enough of them end.
                 logger.warning("the agent offers less than its tasks hold; nothing new is placed on it until they end", metadata: [
@@ -24,36 +31,35 @@ extension ControlPlane {
             pendingAgents[info.id] = info
             hostPortsInUse[info.id] = info.portsInUse
         case let .status(agentId, status):
-            await apply(status, from: agentId)
-            publishCatalog()
-            wake()
+            let appId = state.instances[status.instanceId]?.appId
+            apply(status, from: agentId)
+            if let appId { wake(apps: [appId]) }
         case let .fullState(agentId, statuses):
-            await reconcileAgent(agentId, statuses: statuses)
-            publishCatalog()
-            wake()
+            reconcileAgent(agentId, statuses: statuses)
+            wake(agent: agentId)
         case let .portsInUse(agentId, ports):
             hostPortsInUse[agentId] = ports
             // Freed ports may let a waiting instance fit.
-            wake()
+            wake(apps: state.queue.keys)
         case let .unreachable(agentId, reason):
+            wake(agent: agentId)
             agentUnreachable(agentId, reason: reason)
-            publishCatalog()
-            wake()
         }
     }
 
     /// Compares what an agent runs with what the store says should run there: instances the agent
     /// does not know are gone and will be replaced; tasks the control plane does not know are killed.
-    private func reconcileAgent(_ agentId: String, statuses: [TaskStatus]) async {
+    private func reconcileAgent(_ agentId: String, statuses: [TaskStatus]) {
         let reported = Dictionary(statuses.map { ($0.instanceId, $0) }, uniquingKeysWith: { _, last in last })
         let now = Timestamp.now()
-        for instance in state.instances.values where instance.agentId == agentId && reported[instance.id] == nil {
+        let known = (state.instanceIdsByAgent[agentId] ?? []).sorted().compactMap { state.instances[$0] }
+        for instance in known where reported[instance.id] == nil {
             let gone = TaskStatus(instanceId: instance.id, incarnation: instance.incarnation, state: .gone,
                                   message: "instance unknown to agent \(agentId) (lost while wharf was down)", timestamp: now)
-            await apply(gone, from: agentId)
+            apply(gone, from: agentId)
         }
         for status in statuses {
-            await apply(status, from: agentId)
+            apply(status, from: agentId)
         }
         if let info = pendingAgents.removeValue(forKey: agentId) {
             state.agents[agentId] = info
@@ -63,7 +69,7 @@ extension ControlPlane {
 
     /// Applies a task status to its instance: updates the record, publishes events, and when the task
     /// ended records the failure and backoff and expunges the instance (the scheduler replaces it).
-    func apply(_ status: TaskStatus, from agentId: String) async {
+    func apply(_ status: TaskStatus, from agentId: String) {
         guard let instance = state.instances[status.instanceId], instance.agentId == agentId else {
             guard !status.state.isTerminal else { return }
             let metadata: Logger.Metadata = ["instance": "\(status.instanceId)", "agent": "\(agentId)", "state": "\(status.state.rawValue)"]

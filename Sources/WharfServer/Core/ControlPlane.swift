@@ -61,6 +61,13 @@ public actor ControlPlane: Service {
     var stoppingAllTasks = false
     /// Resumed when `stoppingAllTasks` is set and no instance is active any more (or on a timeout).
     var allTasksStopped: CheckedContinuation<Void, Never>?
+    /// Apps waiting to be evaluated by a reconciliation pass.
+    var evaluations = EvaluationQueue()
+    /// Whether the next pass starts a resync: every app is marked for evaluation (the safety net
+    /// behind per-app evaluation; `resyncIntervalSeconds`).
+    var resyncPending = true
+    /// The service ports the local router routes, as of a catalog index.
+    var routedPortsCache: (index: UInt64, ports: [Int])?
     /// Whether a write (deploy, kill, cancel, reconciliation pass) is in progress; see `serialized`.
     private var writeHeld = false
     private var writeWaiters: [CheckedContinuation<Void, Never>] = []
@@ -140,7 +147,7 @@ public actor ControlPlane: Service {
     public func resetDelay(_ appId: PathId) -> Bool {
         guard state.apps[appId] != nil, state.queue[appId] != nil || state.backoff[appId] != nil else { return false }
         state.backoff[appId] = nil
-        wake()
+        wake(apps: [appId])
         return true
     }
 
@@ -163,9 +170,32 @@ public actor ControlPlane: Service {
         events.shutdown()
     }
 
-    /// Asks the reconciliation loop for a pass soon. Cheap; coalesces.
-    nonisolated func wake() {
+    /// Asks for a pass soon that evaluates `apps` (per-app evaluation). Cheap; coalesces.
+    func wake(apps: some Sequence<PathId>) {
+        evaluations.mark(apps)
         wakeContinuation.yield()
+    }
+
+    /// Asks for a pass soon over what a change of agent `agentId` (registered, reported its tasks,
+    /// unreachable, draining, freed host ports) may concern: the apps with instances on it and the
+    /// apps waiting for room.
+    func wake(agent agentId: String) {
+        evaluations.mark(state.queue.keys)
+        for id in state.instanceIdsByAgent[agentId] ?? [] {
+            if let instance = state.instances[id] { evaluations.mark(instance.appId) }
+        }
+        wakeContinuation.yield()
+    }
+
+    /// Asks for a resync soon: a pass that marks every app for evaluation.
+    func wakeForResync() {
+        resyncPending = true
+        wakeContinuation.yield()
+    }
+
+    /// Asks for another pass when apps are still waiting for evaluation.
+    func continueEvaluations() {
+        if !evaluations.isEmpty { wakeContinuation.yield() }
     }
 
     /// Runs `body` while no other write runs. The actor alone serialises only between suspension
@@ -206,14 +236,25 @@ public actor ControlPlane: Service {
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             if Task.isCancelled { break }
-            wake()
+            wakeForResync()
         }
     }
 
+    /// Applies agent reports in batches: whatever arrived while the previous batch was applied is
+    /// applied in one turn of the actor, with one catalog update and one wake-up for all of it.
     private func consumeReports() async {
-        for await report in link.reports {
-            if Task.isCancelled { break }
-            await handle(report)
+        let inbox = ReportInbox()
+        let reports = link.reports
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await report in reports { inbox.put(report) }
+                inbox.finish()
+            }
+            for await _ in inbox.arrivals {
+                if Task.isCancelled { break }
+                handle(inbox.takeAll())
+            }
+            group.cancelAll()
         }
     }
 }

@@ -71,15 +71,17 @@ public struct LaunchStatistics: Hashable, Sendable {
         }
     }
 
-    /// The statistics after a scheduler pass: apps still waiting keep theirs, updated with this
-    /// pass's placements and declined offers; apps no longer waiting lose theirs (their launch
-    /// attempt is over, as Marathon's `LaunchFinished`).
+    /// The statistics after a scheduler pass that evaluated the apps `evaluated`: apps still
+    /// waiting keep theirs, updated with this pass's placements and declined offers; apps no longer
+    /// waiting lose theirs (their launch attempt is over, as Marathon's `LaunchFinished`); apps not
+    /// evaluated keep theirs as they are.
     public static func afterPass(_ previous: [PathId: LaunchStatistics], decisions: SchedulerDecisions,
-                                 pass: UInt64, at now: Timestamp) -> [PathId: LaunchStatistics] {
-        guard !decisions.waiting.isEmpty else { return [:] }
+                                 evaluated: Set<PathId>, pass: UInt64, at now: Timestamp) -> [PathId: LaunchStatistics] {
+        var next = previous
+        for appId in evaluated { next[appId] = nil }
+        guard !decisions.waiting.isEmpty else { return next }
         var launched: [PathId: Int] = [:]
         for instance in decisions.launches { launched[instance.appId, default: 0] += 1 }
-        var next: [PathId: LaunchStatistics] = [:]
         for appId in Set(decisions.waiting.map(\.appId)) {
             var statistics = previous[appId] ?? LaunchStatistics()
             statistics.record(used: launched[appId] ?? 0, declined: decisions.declinedOffers[appId] ?? [],

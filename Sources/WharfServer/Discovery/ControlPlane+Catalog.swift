@@ -62,6 +62,10 @@ extension ControlPlane {
     func routedServicePorts() -> [Int] {
         let discovery = configuration.discovery
         guard discovery.routerPort != nil, discovery.tcpRoutes, configuration.simulatedAgents == 0 else { return [] }
-        return catalog.snapshot.allServices.filter(\.routesTCP).map(\.servicePort)
+        let snapshot = catalog.snapshot
+        if let cached = routedPortsCache, cached.index == snapshot.index { return cached.ports }
+        let ports = snapshot.allServices.filter(\.routesTCP).map(\.servicePort)
+        routedPortsCache = (snapshot.index, ports)
+        return ports
     }
 }

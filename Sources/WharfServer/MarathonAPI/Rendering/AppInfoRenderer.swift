@@ -41,10 +41,11 @@ struct AppInfoRenderer {
                         into w: inout JSONWriter) {
         // The cached definition without its closing brace; the AppInfo members follow.
         w.raw(json.json(for: app).dropLast())
-        let needsInstances = !embed.isDisjoint(with: [.counts, .tasks, .taskStats])
+        // Counts come from the per-app counters: O(1) per app, not O(its instances).
+        let needsInstances = !embed.isDisjoint(with: [.tasks, .taskStats])
         let instances = needsInstances ? activeInstances(of: app.id, sorted: embed.contains(.tasks)) : []
         if embed.contains(.counts) {
-            let counts = TaskCounts(instances)
+            let counts = state.taskCounts[app.id] ?? TaskCounts()
             w.key("tasksStaged"); w.int(counts.staged)
             w.key("tasksRunning"); w.int(counts.running)
             w.key("tasksHealthy"); w.int(counts.healthy)
@@ -57,8 +58,9 @@ struct AppInfoRenderer {
             // Marathon lists the readiness results its running deployments hold for the app.
             w.key("readinessCheckResults")
             w.beginArray()
-            let all = needsInstances ? instances : activeInstances(of: app.id)
-            for id in deploymentIds[app.id] ?? [] {
+            let deployments = deploymentIds[app.id] ?? []
+            let all = needsInstances || deployments.isEmpty ? instances : activeInstances(of: app.id)
+            for id in deployments {
                 guard let target = state.deployments[id]?.target[app.id] else { continue }
                 DeploymentRenderer.writeReadinessElements(of: all, target: target, into: &w)
             }
@@ -110,18 +112,24 @@ struct TaskCounts: Hashable, Sendable {
     var healthy = 0
     var unhealthy = 0
 
+    init() {}
+
     init(_ instances: [Instance]) {
-        for instance in instances where instance.isActive {
-            switch instance.state {
-            case .staging, .starting: staged += 1
-            case .running: running += 1
-            default: break
-            }
-            switch instance.healthy {
-            case true?: if instance.state == .running { healthy += 1 }
-            case false?: unhealthy += 1
-            case nil: break
-            }
+        for instance in instances { add(instance) }
+    }
+
+    /// Counts `instance` in (`by: 1`) or out again (`by: -1`); terminal instances do not count.
+    mutating func add(_ instance: Instance, by step: Int = 1) {
+        guard instance.isActive else { return }
+        switch instance.state {
+        case .staging, .starting: staged += step
+        case .running: running += step
+        default: break
+        }
+        switch instance.healthy {
+        case true?: if instance.state == .running { healthy += step }
+        case false?: unhealthy += step
+        case nil: break
         }
     }
 }

@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""The control plane at 100,000 instances (issue #12): a real `wharf dev` with simulated agents,
+driven over HTTP like a user. Each mode prints a table and can write JSON.
+
+  bench/scale_bench.py burst   --background 90000 --instances 10000   one app of N: POST -> all RUNNING
+  bench/scale_bench.py create  --apps 1000 --instances 100 --clients 8  apps created concurrently
+  bench/scale_bench.py list    --apps 10000 --instances 10             GET /v2/apps latency
+  bench/scale_bench.py rolling --background 90000 --instances 10000    POST latency and event -> router
+                                                                        latency during rolling restarts
+
+Simulated agents run nothing: a launch reports TASK_RUNNING at once, so these figures are the
+control plane's own cost (API, store, scheduler, deployments, catalog, events, router table).
+Loopback only; bounded in time.
+"""
+import argparse, http.client, json, os, socket, sys, threading, time
+from concurrent.futures import ThreadPoolExecutor
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from api_bench import Wharf, free_port, percentile, report, rss_mib  # noqa: E402
+
+
+def hwm_mib(pid):
+    return rss_mib(pid, "VmHWM")
+
+
+class Client:
+    """One keep-alive connection, as a script or CLI would hold it."""
+
+    def __init__(self, port):
+        self.port = port
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def request(self, method, path, body=None):
+        data = json.dumps(body) if body is not None else None
+        for attempt in range(2):
+            try:
+                self.conn.request(method, path, body=data, headers={"Content-Type": "application/json"})
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (http.client.HTTPException, OSError):
+                self.conn.close()
+                self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+                if attempt:
+                    raise
+
+
+def start(args, extra=()):
+    router = free_port()
+    wharf = Wharf(args.wharf, ["--simulated-agents", str(args.agents), "--cpus", "64", "--mem", "262144",
+                               "--router-port", str(router), "--dns-port", "0", *extra])
+    wharf.router_port = router
+    return wharf
+
+
+def app_body(app_id, instances, **extra):
+    body = {"id": app_id, "cmd": "sleep 3600", "cpus": 0.001, "mem": 1, "instances": instances,
+            "portDefinitions": [{"port": 0}]}
+    body.update(extra)
+    return body
+
+
+def post_apps(wharf, ids, instances, clients):
+    """POSTs one app per id with `clients` concurrent connections; returns per-request latencies (ms)."""
+    local = threading.local()
+    latencies = []
+    lock = threading.Lock()
+
+    def one(app_id):
+        if not hasattr(local, "client"):
+            local.client = Client(wharf.port)
+        begin = time.perf_counter()
+        status, body = local.client.request("POST", "/v2/apps", app_body(app_id, instances))
+        elapsed = (time.perf_counter() - begin) * 1000
+        if status != 201:
+            raise SystemExit(f"POST {app_id} failed: {status} {body[:300]}")
+        with lock:
+            latencies.append(elapsed)
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(one, ids))
+    return latencies
+
+
+def wait_converged(wharf, timeout, interval=0.02):
+    client = Client(wharf.port)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status, body = client.request("GET", "/v2/deployments")
+        if status == 200 and body.strip() == b"[]":
+            return True
+        time.sleep(interval)
+    return False
+
+
+def running_count(wharf):
+    status, body = Client(wharf.port).request("GET", "/v2/apps?embed=apps.counts")
+    return sum(app["tasksRunning"] for app in json.loads(body)["apps"])
+
+
+def fill(wharf, instances_total, per_app, clients=8):
+    """Background load: apps of `per_app` instances up to `instances_total`."""
+    n = instances_total // per_app
+    begin = time.perf_counter()
+    post_apps(wharf, [f"/background/app-{i}" for i in range(n)], per_app, clients)
+    if not wait_converged(wharf, 900):
+        raise SystemExit("background apps did not converge")
+    return time.perf_counter() - begin
+
+
+def bench_burst(args):
+    wharf = start(args)
+    try:
+        results = {"agents": args.agents}
+        if args.background:
+            results["background_fill_s"] = fill(wharf, args.background, 100)
+        client = Client(wharf.port)
+        for round_ in range(args.rounds):
+            app_id = f"/burst/app-{round_}"
+            begin = time.perf_counter()
+            status, body = client.request("POST", "/v2/apps", app_body(app_id, args.instances))
+            if status != 201:
+                raise SystemExit(f"POST failed: {status} {body[:300]}")
+            if not wait_converged(wharf, 600, interval=0.01):
+                raise SystemExit(f"{app_id} did not converge")
+            results[f"burst_{args.instances}_round{round_}_s"] = time.perf_counter() - begin
+            status, _ = client.request("DELETE", "/v2/apps" + app_id)
+            if status != 200 or not wait_converged(wharf, 600):
+                raise SystemExit(f"{app_id} not destroyed")
+        results["instances_running_at_end"] = running_count(wharf)
+        results["rss_mib"] = rss_mib(wharf.proc.pid)
+        results["rss_peak_mib"] = hwm_mib(wharf.proc.pid)
+        return results
+    finally:
+        wharf.stop()
+
+
+def bench_create(args):
+    wharf = start(args)
+    try:
+        begin = time.perf_counter()
+        latencies = post_apps(wharf, [f"/created/app-{i}" for i in range(args.apps)], args.instances, args.clients)
+        accepted = time.perf_counter() - begin
+        if not wait_converged(wharf, 900):
+            raise SystemExit("apps did not converge")
+        converged = time.perf_counter() - begin
+        running = running_count(wharf)
+        return {
+            "apps": args.apps, "instances_per_app": args.instances, "clients": args.clients,
+            "all_posts_accepted_s": accepted, "posts_per_s": args.apps / accepted,
+            "post_p50_ms": percentile(latencies, 50), "post_p99_ms": percentile(latencies, 99),
+            "all_running_s": converged, "launches_per_s": running / converged, "instances_running": running,
+            "rss_mib": rss_mib(wharf.proc.pid), "rss_peak_mib": hwm_mib(wharf.proc.pid),
+        }
+    finally:
+        wharf.stop()
+
+
+def bench_list(args):
+    wharf = start(args)
+    try:
+        begin = time.perf_counter()
+        post_apps(wharf, [f"/listed/app-{i}" for i in range(args.apps)], args.instances, args.clients)
+        if not wait_converged(wharf, 900):
+            raise SystemExit("apps did not converge")
+        results = {"apps": args.apps, "instances": running_count(wharf), "fill_s": time.perf_counter() - begin}
+        client = Client(wharf.port)
+        for name, path in (("get_apps", "/v2/apps"), ("get_app", "/v2/apps/listed/app-7"),
+                           ("get_queue", "/v2/queue"), ("get_app_tasks", "/v2/apps/listed/app-7/tasks")):
+            lat = []
+            for _ in range(args.requests if name == "get_apps" else args.requests * 5):
+                t = time.perf_counter()
+                status, body = client.request("GET", path)
+                lat.append((time.perf_counter() - t) * 1000)
+                if status != 200:
+                    raise SystemExit(f"GET {path}: {status}")
+            results[f"{name}_p50_ms"] = percentile(lat, 50)
+            results[f"{name}_p99_ms"] = percentile(lat, 99)
+            results[f"{name}_bytes"] = len(body)
+        results["rss_mib"] = rss_mib(wharf.proc.pid)
+        results["rss_peak_mib"] = hwm_mib(wharf.proc.pid)
+        return results
+    finally:
+        wharf.stop()
+
+
+class RouterProbe(threading.Thread):
+    """Measures event -> router updated: scales /probe between 0 and 1 instance; for each change,
+    the time from its status_update_event on /v2/events to the first router answer that reflects it
+    (the router answers 503 while the route has no instance and 502 once it has the simulated one,
+    which accepts no connection). Only the scale-ups are timed: after a failed connection the router
+    ejects the backend and answers 503 again, so a scale-down cannot be told apart that way."""
+
+    def __init__(self, wharf, samples):
+        super().__init__(daemon=True)
+        self.wharf, self.samples, self.latencies, self.errors = wharf, samples, [], []
+        self.events, self.cond = [], threading.Condition()
+
+    def follow_events(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.wharf.port)
+        conn.request("GET", "/v2/events?event_type=status_update_event", headers={"Accept": "text/event-stream"})
+        resp = conn.getresponse()
+        while True:
+            line = resp.fp.readline()
+            if not line:
+                return
+            if line.startswith(b"data: ") and b'"/probe"' in line:
+                event = json.loads(line[6:])
+                with self.cond:
+                    self.events.append((event["taskStatus"], time.perf_counter(), event.get("ports") or []))
+                    self.cond.notify_all()
+
+    def router_status(self):
+        conn = http.client.HTTPConnection("127.0.0.1", self.wharf.router_port, timeout=5)
+        try:
+            conn.request("GET", "/", headers={"Host": "probe.localhost"})
+            resp = conn.getresponse()
+            return resp.status, resp.read().decode(errors="replace")
+        finally:
+            conn.close()
+
+    def wait_event(self, status, timeout=60):
+        with self.cond:
+            ok = self.cond.wait_for(lambda: any(e[0] == status for e in self.events), timeout)
+            if not ok:
+                return None, []
+            _, at, ports = next(e for e in self.events if e[0] == status)
+            self.events.clear()
+            return at, ports
+
+    def run(self):
+        threading.Thread(target=self.follow_events, daemon=True).start()
+        time.sleep(0.3)
+        client = Client(self.wharf.port)
+        client.request("POST", "/v2/apps", app_body("/probe", 0))
+        for i in range(self.samples):
+            instances, event, routed = (1, "TASK_RUNNING", 502) if i % 2 == 0 else (0, "TASK_KILLED", 503)
+            status, body = client.request("PUT", "/v2/apps/probe?force=true", {"instances": instances})
+            if status != 200:
+                self.errors.append(f"PUT {status} {body[:200]}")
+                continue
+            at, ports = self.wait_event(event)
+            if at is None:
+                self.errors.append(f"no {event} event")
+                continue
+            if instances == 0:
+                time.sleep(0.05)
+                continue
+            deadline = time.perf_counter() + 10
+            while time.perf_counter() < deadline:
+                # The 502 names the address the router tried: the new instance's port.
+                code, text = self.router_status()
+                if code == routed and all(str(p) in text for p in ports):
+                    self.latencies.append((time.perf_counter() - at) * 1000)
+                    break
+                time.sleep(0.001)
+            else:
+                self.errors.append(f"router did not reflect {event} within 10 s")
+            time.sleep(0.05)
+
+
+def bench_rolling(args):
+    wharf = start(args)
+    try:
+        results = {"agents": args.agents}
+        results["background_fill_s"] = fill(wharf, args.background, 1000 if args.background >= 10000 else 100)
+        client = Client(wharf.port)
+        status, body = client.request("POST", "/v2/apps", app_body("/rolling/big", args.instances))
+        if status != 201 or not wait_converged(wharf, 600):
+            raise SystemExit(f"/rolling/big did not start: {status} {body[:200]}")
+        results["instances_running"] = running_count(wharf)
+
+        stop = threading.Event()
+        restarts = []
+
+        def restart_loop():
+            c = Client(wharf.port)
+            while not stop.is_set():
+                t = time.perf_counter()
+                s, b = c.request("POST", "/v2/apps/rolling/big/restart?force=true")
+                if s != 200:
+                    raise SystemExit(f"restart failed: {s} {b[:200]}")
+                deployment = json.loads(b)["deploymentId"]
+                while not stop.is_set():
+                    s, b = c.request("GET", "/v2/deployments")
+                    if deployment not in b.decode():
+                        restarts.append(time.perf_counter() - t)
+                        break
+                    time.sleep(0.05)
+
+        restarter = threading.Thread(target=restart_loop, daemon=True)
+        restarter.start()
+        time.sleep(0.5)
+        probe = RouterProbe(wharf, args.probes)
+        probe.start()
+        post_latencies = []
+        poster = Client(wharf.port)
+        begin = time.perf_counter()
+        i = 0
+        while time.perf_counter() - begin < args.seconds:
+            t = time.perf_counter()
+            s, b = poster.request("POST", "/v2/apps", app_body(f"/rolling/small-{i}", 1))
+            post_latencies.append((time.perf_counter() - t) * 1000)
+            if s != 201:
+                raise SystemExit(f"POST small failed: {s} {b[:200]}")
+            i += 1
+            time.sleep(0.05)
+        probe.join(timeout=120)
+        stop.set()
+        restarter.join(timeout=120)
+        results.update({
+            "rolling_restarts_completed": len(restarts),
+            "rolling_restart_p50_s": percentile(restarts, 50) if restarts else float("nan"),
+            "posts_during_restarts": len(post_latencies),
+            "post_p50_ms": percentile(post_latencies, 50), "post_p99_ms": percentile(post_latencies, 99),
+            "post_max_ms": max(post_latencies),
+            "router_samples": len(probe.latencies),
+            "event_to_router_p50_ms": percentile(probe.latencies, 50),
+            "event_to_router_p99_ms": percentile(probe.latencies, 99),
+            "event_to_router_max_ms": max(probe.latencies) if probe.latencies else float("nan"),
+            "router_probe_errors": len(probe.errors),
+            "rss_mib": rss_mib(wharf.proc.pid), "rss_peak_mib": hwm_mib(wharf.proc.pid),
+        })
+        for error in probe.errors[:5]:
+            print("probe:", error, file=sys.stderr)
+        return results
+    finally:
+        wharf.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--wharf", default=".build/release/wharf")
+    parser.add_argument("--agents", type=int, default=1000)
+    parser.add_argument("--out", help="write results as JSON here")
+    sub = parser.add_subparsers(dest="mode", required=True)
+    burst = sub.add_parser("burst")
+    burst.add_argument("--background", type=int, default=90000)
+    burst.add_argument("--instances", type=int, default=10000)
+    burst.add_argument("--rounds", type=int, default=3)
+    create = sub.add_parser("create")
+    create.add_argument("--apps", type=int, default=1000)
+    create.add_argument("--instances", type=int, default=100)
+    create.add_argument("--clients", type=int, default=8)
+    listing = sub.add_parser("list")
+    listing.add_argument("--apps", type=int, default=10000)
+    listing.add_argument("--instances", type=int, default=10)
+    listing.add_argument("--clients", type=int, default=8)
+    listing.add_argument("--requests", type=int, default=200)
+    rolling = sub.add_parser("rolling")
+    rolling.add_argument("--background", type=int, default=90000)
+    rolling.add_argument("--instances", type=int, default=10000)
+    rolling.add_argument("--seconds", type=float, default=30)
+    rolling.add_argument("--probes", type=int, default=40)
+    args = parser.parse_args()
+    results = {"burst": bench_burst, "create": bench_create, "list": bench_list, "rolling": bench_rolling}[args.mode](args)
+    report(results, args.out, width=36)
+
+
+if __name__ == "__main__":
+    main()
