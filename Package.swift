@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
     ],
     targets: [
         // Marathon's data model: app definitions, instances, deployments, events. Foundation only.
@@ -69,6 +70,8 @@ let package = Package(
         .target(name: "WharfServer", dependencies: [
             "WharfModel", "WharfScheduler", "WharfStore", "WharfEtcd", "WharfAgent", "WharfDiscovery", "WharfRouter",
             .product(name: "Crypto", package: "swift-crypto"),
+            // Persistent hash tries: the cluster state's snapshots share structure with it.
+            .product(name: "HashTreeCollections", package: "swift-collections"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

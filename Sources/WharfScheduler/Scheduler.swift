@@ -78,7 +78,10 @@ public struct Scheduler: Sendable {
                 decisions.waiting.append(QueueEntry(appId: app.id, count: plan.launchCount, reason: .backoff(until: until)))
                 continue
             }
-            let outcome = placer.place(app: app, count: plan.launchCount, instances: instances)
+            let allowed = view.maxLaunches.map { max(0, $0 - decisions.launches.count) } ?? plan.launchCount
+            if allowed < plan.launchCount { decisions.deferred.append(app.id) }
+            guard allowed > 0 else { continue }
+            let outcome = placer.place(app: app, count: min(plan.launchCount, allowed), instances: instances)
             let configVersion = Scheduler.configVersion(of: app)
             let appVersion = app.version ?? configVersion
             for placement in outcome.placements {

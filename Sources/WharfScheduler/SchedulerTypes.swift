@@ -17,6 +17,11 @@ public struct SchedulerView: Sendable {
     /// agents' free room from here; nil, it computes it from `instances`, which must then be all of
     /// them. For the apps evaluated, both give the same decisions.
     public var usage: [String: AgentUsage]?
+    /// At most this many launches in one call (nil: no limit). Apps whose launches the limit cuts
+    /// short are listed in `SchedulerDecisions.deferred`, to be evaluated again; apps after the
+    /// limit still get their kills. Keeps one call's work, and what the caller carries out before
+    /// it can serve anything else, bounded.
+    public var maxLaunches: Int?
     /// Agents that can take new tasks.
     public var agents: [AgentInfo]
     /// Launch delay state per app; apps without an entry are not delayed.
@@ -102,6 +107,8 @@ public struct SchedulerDecisions: Sendable {
     /// Per app waiting with `.noFit`: every agent examined, what it had free and why it could not
     /// take an instance (what `/v2/queue` shows as declined offers).
     public var declinedOffers: [PathId: [DeclinedOffer]] = [:]
+    /// Apps with launches still to decide because `SchedulerView.maxLaunches` was reached.
+    public var deferred: [PathId] = []
 
     public init(launches: [Instance] = [], kills: [KillDecision] = [], waiting: [QueueEntry] = [],
                 declinedOffers: [PathId: [DeclinedOffer]] = [:]) {

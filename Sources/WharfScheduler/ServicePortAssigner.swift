@@ -29,9 +29,12 @@ public enum ServicePortAssigner {
     /// `target` with every dynamic service port assigned. `original` holds the apps as they were
     /// before this update (their ports stay reserved, and an updated app reuses its own old ones).
     /// `unavailable` are ports no new assignment may take (held by other processes where routers
-    /// listen). Throws `Failure.rangeExhausted` when the range has no free port left.
+    /// listen); `isHeld` says which ports apps not in `original` declare (for a caller that keeps an
+    /// index of them rather than handing over every app). Throws `Failure.rangeExhausted` when the
+    /// range has no free port left.
     public static func assign(_ target: [AppDefinition], original: [AppDefinition] = [],
-                              range: ClosedRange<Int> = defaultRange, unavailable: Set<Int> = []) throws -> [AppDefinition] {
+                              range: ClosedRange<Int> = defaultRange, unavailable: Set<Int> = [],
+                              isHeld: (Int) -> Bool = { _ in false }) throws -> [AppDefinition] {
         var taken = unavailable
         for app in original + target {
             for port in servicePorts(of: app) where port != 0 { taken.insert(port) }
@@ -40,7 +43,7 @@ public enum ServicePortAssigner {
         var cursor = range.lowerBound
 
         func nextGlobalFree() throws -> Int {
-            while cursor <= range.upperBound && taken.contains(cursor) { cursor += 1 }
+            while cursor <= range.upperBound && (taken.contains(cursor) || isHeld(cursor)) { cursor += 1 }
             guard cursor <= range.upperBound else { throw Failure.rangeExhausted(range) }
             taken.insert(cursor)
             return cursor

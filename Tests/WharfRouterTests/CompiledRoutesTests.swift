@@ -4,7 +4,7 @@ import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct CompiledRoutesTests {
     private func compile(_ routes: [HTTPRoute]) -> CompiledRoutes {
-        CompiledRoutes(table: RouteTable(http: routes)) { BackendSlot(backend: $0) }
+        CompiledRoutes(table: RouteTable(http: routes)) { $0.map { BackendSlot(backend: $0) } }
     }
 
     private let backend = Backend(id: "b", host: "127.0.0.1", port: 1)
@@ -61,9 +61,44 @@ import Testing
         let first = store.replace(with: table)
         #expect(first != nil)
         #expect(store.replace(with: table) == nil)
+        let slots = store.liveSlots
         var next = table
         next.version = 2
         let second = store.replace(with: next)
-        #expect(first?.slotIDs == second?.slotIDs)
+        #expect(second?.released.isEmpty == true)
+        #expect(store.liveSlots == slots)
+    }
+
+    @Test("an update takes unchanged routes over as they are and releases only the backends no route names")
+    func incrementalUpdate() {
+        let store = RouteStore()
+        let a = Backend(id: "a", host: "127.0.0.1", port: 9001)
+        let b = Backend(id: "b", host: "127.0.0.1", port: 9002)
+        let shared = Backend(id: "s", host: "127.0.0.1", port: 9003)
+        let web = HTTPRoute(name: "web", hosts: ["web.example"], pathPrefix: "/", backends: [a, shared])
+        let api = HTTPRoute(name: "api", hosts: ["api.example"], pathPrefix: "/", backends: [b, shared])
+        let db = TCPRoute(name: "db", port: 15432, backends: [b])
+        let first = store.replace(with: RouteTable(version: 1, http: [web, api], tcp: [db]))
+        #expect(first?.compiled.fresh.count == 3)
+        let webRoute = first?.compiled.route(host: "web.example", uri: "/")
+        let dbRoute = first?.compiled.tcpByPort[15432]
+
+        // A route is inserted in front (positions shift) and api loses b: web and db are taken over.
+        let blog = HTTPRoute(name: "blog", hosts: ["blog.example"], pathPrefix: "/", backends: [a])
+        var thinner = api
+        thinner.backends = [shared]
+        let second = store.replace(with: RouteTable(version: 2, http: [blog, web, thinner], tcp: [db]))
+        #expect(second?.compiled.fresh.map(\.name).sorted() == ["api", "blog"])
+        #expect(second?.compiled.dropped.map(\.name) == ["api"])
+        #expect(second?.compiled.route(host: "web.example", uri: "/") === webRoute)
+        #expect(second?.compiled.tcpByPort[15432] === dbRoute)
+        #expect(second?.released.isEmpty == true, "b is still named by the TCP route")
+        #expect(second?.compiled.route(host: "api.example", uri: "/")?.slots.map(\.backend) == [shared])
+
+        // The TCP route goes: b is named by no route any more, and only it is released.
+        let bSlot = dbRoute?.slots.first.map(ObjectIdentifier.init)
+        let third = store.replace(with: RouteTable(version: 3, http: [blog, web, thinner]))
+        #expect(third?.released == Set([bSlot].compactMap { $0 }))
+        #expect(store.liveSlots.count == 2, "a and the shared backend")
     }
 }

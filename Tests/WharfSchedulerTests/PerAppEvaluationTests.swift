@@ -97,6 +97,43 @@ struct PerAppEvaluationTests {
         #expect(partial.instances.count == full.instances.count)
     }
 
+    @Test("a launch limit cuts a call short and names the apps left to evaluate; repeated calls finish the job")
+    func launchLimit() {
+        let agents = Fixture.agents(4, cpus: 8, mem: 8192)
+        let big = Fixture.app("/big", instances: 25, cpus: 0.1, mem: 16)
+        let small = Fixture.app("/small", instances: 3, cpus: 0.1, mem: 16)
+        let shrink = Fixture.app("/shrink", instances: 4, cpus: 0.1, mem: 16)
+        var h = Harness(apps: [shrink], agents: agents, algorithm: .spread)
+        h.converge()
+        var fewer = shrink
+        fewer.instances = 1
+        h.apps = [big, fewer, small]
+
+        var view = h.view
+        view.maxLaunches = 10
+        let first = h.scheduler.decide(view)
+        #expect(first.launches.count == 10)
+        #expect(first.launches.allSatisfy { $0.appId == big.id }, "apps are taken in id order")
+        #expect(first.deferred == [big.id, small.id])
+        #expect(first.kills.count == 3, "kills are not limited: /shrink still scales down")
+        #expect(first.waiting.isEmpty, "deferred apps do not wait for a reason; they are not decided yet")
+
+        h.apply(first)
+        var calls = 1
+        while true {
+            var next = h.view
+            next.maxLaunches = 10
+            let decisions = h.scheduler.decide(next)
+            if decisions.launches.isEmpty { break }
+            #expect(decisions.launches.count <= 10)
+            h.apply(decisions)
+            calls += 1
+        }
+        #expect(calls == 3, "28 launches at 10 per call")
+        #expect(h.goalRunning(big.id).count == 25 && h.goalRunning(small.id).count == 3)
+        h.checkInvariants()
+    }
+
     @Test("agent usage is kept exactly as instances come and go")
     func usageBookkeeping() {
         let agent = Fixture.agent("a0")

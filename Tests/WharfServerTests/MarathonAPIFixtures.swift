@@ -83,7 +83,7 @@ enum MarathonAPIFixtures {
         var state = ClusterState()
         var n = 0
         for app in apps {
-            state.apps[app.id] = app
+            state.setApp(app.id, app)
             for _ in 0..<perApp {
                 n += 1
                 state.upsert(instance(of: app, n))

@@ -13,11 +13,11 @@ struct RouteListenerErrorTests {
         let web = F.app("/web")  // service port 10000
         let other = F.app("/other")
         var state = F.state(apps: [web], perApp: 2)
-        state.apps[other.id] = {
+        state.setApp(other.id, {
             var app = other
             app.portDefinitions = [PortDefinition(port: 10_001, name: "default")]
             return app
-        }()
+        }())
         state.routeListenerErrors = [10_000: "service port 10000: cannot listen on 0.0.0.0:10000: Address already in use"]
 
         var renderer = AppInfoRenderer(state: state, cache: AppJSONCache())

@@ -51,6 +51,16 @@ final class BackendPool {
         }
     }
 
+    /// Closes the idle connections to the slots in `released` (no route names their backends any more).
+    func prune(removing released: Set<ObjectIdentifier>) {
+        for key in released {
+            for connection in self.idle.removeValue(forKey: key) ?? [] {
+                connection.pool = nil
+                connection.close()
+            }
+        }
+    }
+
     /// Closes every idle connection (router shutdown).
     func closeAll() {
         self.prune(keeping: [])

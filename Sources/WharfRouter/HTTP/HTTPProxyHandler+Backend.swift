@@ -58,7 +58,7 @@ extension HTTPProxyHandler {
             guard current else { return }
             slot.release()
             self.slot = nil
-            self.lastConnectError = "\(error)"
+            self.lastConnectError = "\(slot.backend.host):\(slot.backend.port): \(error)"
             if self.triedSlots.count <= configuration.connectRetries {
                 self.loop.count { $0.retries &+= 1 }
                 self.connectNext()

@@ -1,33 +1,59 @@
 /// A route table compiled for lookup: host → routes (longest prefix first), wildcard routes,
 /// and TCP routes by port. Immutable; `RouteStore` swaps whole instances.
+///
+/// Compiling a table after another one takes over every route whose definition did not change
+/// (with its balancer cursor and backend slots), so a change to one route of a table of thousands
+/// costs about one route's compilation plus a walk over the routes, not a pass over every backend.
 final class CompiledRoutes: Sendable {
     let table: RouteTable
     private let byHost: [String: [CompiledRoute]]
     private let wildcard: [CompiledRoute]
     let tcpByPort: [Int: CompiledRoute]
-    /// Identities of every backend slot referenced by the table.
-    let slotIDs: Set<ObjectIdentifier>
+    /// The compiled route of each entry of `table.http`, in order.
+    private let http: [CompiledRoute]
+    /// The compiled route of each entry of `table.tcp`, in order (nil for a port that an earlier
+    /// entry already took).
+    private let tcp: [CompiledRoute?]
+    /// Routes compiled for this table rather than taken over from the previous one.
+    let fresh: [CompiledRoute]
+    /// Routes of the previous table that this one no longer has.
+    let dropped: [CompiledRoute]
 
-    init(table: RouteTable, slot: (Backend) -> BackendSlot) {
+    /// Compiles `table`, taking unchanged routes over from `previous`; `slots` gives the backend
+    /// slots of a route compiled anew (one per distinct backend, in order).
+    init(table: RouteTable, previous: CompiledRoutes? = nil, slots: ([Backend]) -> [BackendSlot]) {
+        var fresh: [CompiledRoute] = []
+        var reused = Set<ObjectIdentifier>()
+        var previousHTTP: [HTTPRouteKey: Int]?
+        func compile(_ route: HTTPRoute, at position: Int) -> CompiledRoute {
+            if let previous {
+                var match: Int?
+                if position < previous.table.http.count, HTTPRouteKey(previous.table.http[position]) == HTTPRouteKey(route) {
+                    match = position
+                } else {
+                    if previousHTTP == nil {
+                        var index: [HTTPRouteKey: Int] = [:]
+                        for (i, old) in previous.table.http.enumerated() where index[HTTPRouteKey(old)] == nil { index[HTTPRouteKey(old)] = i }
+                        previousHTTP = index
+                    }
+                    match = previousHTTP?[HTTPRouteKey(route)]
+                }
+                if let match, previous.table.http[match] == route, reused.insert(ObjectIdentifier(previous.http[match])).inserted {
+                    return previous.http[match]
+                }
+            }
+            let compiled = CompiledRoute(name: route.name, pathPrefix: route.pathPrefix.isEmpty ? "/" : route.pathPrefix,
+                                         slots: slots(route.backends), balance: route.balance)
+            fresh.append(compiled)
+            return compiled
+        }
         var byHost: [String: [CompiledRoute]] = [:]
         var wildcard: [CompiledRoute] = []
-        var ids = Set<ObjectIdentifier>()
-        func slots(_ backends: [Backend]) -> [BackendSlot] {
-            var seen = Set<Backend>()
-            return backends.compactMap { backend in
-                guard seen.insert(backend).inserted else { return nil }
-                let slot = slot(backend)
-                ids.insert(ObjectIdentifier(slot))
-                return slot
-            }
-        }
-        for route in table.http {
-            let compiled = CompiledRoute(
-                name: route.name,
-                pathPrefix: route.pathPrefix.isEmpty ? "/" : route.pathPrefix,
-                slots: slots(route.backends),
-                balance: route.balance
-            )
+        var http: [CompiledRoute] = []
+        http.reserveCapacity(table.http.count)
+        for (position, route) in table.http.enumerated() {
+            let compiled = compile(route, at: position)
+            http.append(compiled)
             if route.hosts.isEmpty {
                 wildcard.append(compiled)
             } else {
@@ -38,25 +64,43 @@ final class CompiledRoutes: Sendable {
         }
         // Longest prefix first; the sort is stable so earlier routes win ties.
         func ordered(_ routes: [CompiledRoute]) -> [CompiledRoute] {
-            routes.enumerated().sorted { lhs, rhs in
+            guard routes.count > 1 else { return routes }
+            return routes.enumerated().sorted { lhs, rhs in
                 let (left, right) = (lhs.element.pathPrefix.utf8.count, rhs.element.pathPrefix.utf8.count)
                 return left != right ? left > right : lhs.offset < rhs.offset
             }.map(\.element)
         }
+        var previousTCP: [Int: Int] = [:]
+        for (i, old) in (previous?.table.tcp ?? []).enumerated() where previous?.tcp[i] != nil { previousTCP[old.port] = i }
         var tcpByPort: [Int: CompiledRoute] = [:]
-        for route in table.tcp where tcpByPort[route.port] == nil {
-            tcpByPort[route.port] = CompiledRoute(
-                name: route.name,
-                pathPrefix: "",
-                slots: slots(route.backends),
-                balance: route.balance
-            )
+        var tcp: [CompiledRoute?] = []
+        tcp.reserveCapacity(table.tcp.count)
+        for route in table.tcp {
+            guard tcpByPort[route.port] == nil else {
+                tcp.append(nil)
+                continue
+            }
+            let compiled: CompiledRoute
+            if let previous, let i = previousTCP[route.port], previous.table.tcp[i] == route, let old = previous.tcp[i],
+               reused.insert(ObjectIdentifier(old)).inserted {
+                compiled = old
+            } else {
+                compiled = CompiledRoute(name: route.name, pathPrefix: "", slots: slots(route.backends), balance: route.balance)
+                fresh.append(compiled)
+            }
+            tcpByPort[route.port] = compiled
+            tcp.append(compiled)
         }
         self.table = table
         self.byHost = byHost.mapValues(ordered)
         self.wildcard = ordered(wildcard)
         self.tcpByPort = tcpByPort
-        self.slotIDs = ids
+        self.http = http
+        self.tcp = tcp
+        self.fresh = fresh
+        self.dropped = ((previous?.http ?? []) + (previous?.tcp.compactMap { $0 } ?? [])).filter {
+            !reused.contains(ObjectIdentifier($0))
+        }
     }
 
     /// The route for a request: routes naming `host` beat wildcard routes; within each group
@@ -84,5 +128,18 @@ final class CompiledRoutes: Sendable {
             return name.lowercased()
         }
         return String(name)
+    }
+}
+
+/// What identifies an HTTP route across tables, for taking its compiled form over.
+private struct HTTPRouteKey: Hashable {
+    let name: String
+    let hosts: [String]
+    let pathPrefix: String
+
+    init(_ route: HTTPRoute) {
+        name = route.name
+        hosts = route.hosts
+        pathPrefix = route.pathPrefix
     }
 }

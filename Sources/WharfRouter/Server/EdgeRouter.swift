@@ -41,19 +41,21 @@ public final class EdgeRouter: Service, Sendable {
     /// listeners are opened for new ports (failed ones are retried) and closed for removed ones,
     /// and pooled idle connections to backends no longer in any route are closed.
     public func update(_ table: RouteTable) {
-        let compiled = self.environment.store.replace(with: table)
-        if let compiled {
+        let replacement = self.environment.store.replace(with: table)
+        if let replacement {
             self.environment.logger.debug(
                 "route table updated",
                 metadata: ["version": "\(table.version)", "http": "\(table.http.count)", "tcp": "\(table.tcp.count)"]
             )
-            let live = compiled.slotIDs
-            for loop in self.environment.loops.all {
-                loop.eventLoop.execute { loop.pool.prune(keeping: live) }
+            let released = replacement.released
+            if !released.isEmpty {
+                for loop in self.environment.loops.all {
+                    loop.eventLoop.execute { loop.pool.prune(removing: released) }
+                }
             }
         }
         if self.running.withLockedValue({ $0 }) {
-            self.tcpListeners.reconcile(compiled ?? self.environment.store.current)
+            self.tcpListeners.reconcile(replacement?.compiled ?? self.environment.store.current)
         }
     }
 

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import WharfModel
 import WharfScheduler
 
@@ -32,21 +33,28 @@ public struct TaskFailure: Codable, Hashable, Sendable {
 /// A consistent, immutable picture of the control plane, handed to readers (API, CLI, UI).
 /// Copying is O(1): the collections are copy-on-write.
 public struct ClusterState: Sendable {
-    /// Current definition of every app.
-    public var apps: [PathId: AppDefinition] = [:]
+    /// Current definition of every app. Changed only through `setApp`, which keeps
+    /// `servicePortUsers` in step.
+    public private(set) var apps: TreeDictionary<PathId, AppDefinition> = [:]
+    /// How many apps declare each service port (assigned ones; 0 is not counted).
+    private(set) var servicePortUsers: [Int: Int] = [:]
     /// Explicitly created groups.
     public var groups: [PathId: GroupRecord] = [:]
     /// Every instance not yet expunged, by instance id. Changed only through `upsert` and
     /// `removeInstance`, which keep the indexes below in step.
-    public private(set) var instances: [String: Instance] = [:]
+    ///
+    /// The instance collections are persistent hash tries (`TreeDictionary`, `TreeSet`): a reader's
+    /// snapshot shares them, and the next change copies only the path to what it changes — with
+    /// plain dictionaries it would copy all 100,000 instances after every read.
+    public private(set) var instances: TreeDictionary<String, Instance> = [:]
     /// Instance ids per app.
-    public private(set) var instanceIdsByApp: [PathId: Set<String>] = [:]
+    public private(set) var instanceIdsByApp: TreeDictionary<PathId, TreeSet<String>> = [:]
     /// Instance ids per agent.
-    public private(set) var instanceIdsByAgent: [String: Set<String>] = [:]
+    public private(set) var instanceIdsByAgent: TreeDictionary<String, TreeSet<String>> = [:]
     /// What the active instances hold on each agent, for per-app scheduler evaluations.
     public private(set) var agentUsage: [String: AgentUsage] = [:]
     /// Marathon's task counts per app (staged, running, healthy, unhealthy), kept in step.
-    private(set) var taskCounts: [PathId: TaskCounts] = [:]
+    private(set) var taskCounts: TreeDictionary<PathId, TaskCounts> = [:]
     /// Active instances being killed (`goal == .decommissioned`), whose kills may need resending.
     public private(set) var killing: Set<String> = []
     /// Running deployments by id.
@@ -86,6 +94,17 @@ public struct ClusterState: Sendable {
     public func instances(of app: PathId) -> [Instance] {
         guard let ids = instanceIdsByApp[app] else { return [] }
         return ids.compactMap { instances[$0] }.sorted { ($0.stagedAt, $0.id) < ($1.stagedAt, $1.id) }
+    }
+
+    /// Sets (or with nil removes) the definition of app `id`.
+    mutating func setApp(_ id: PathId, _ app: AppDefinition?) {
+        let previous = app.map { apps.updateValue($0, forKey: id) } ?? apps.removeValue(forKey: id)
+        for port in previous.map(ServicePortAssigner.servicePorts(of:)) ?? [] where port != 0 {
+            if let count = servicePortUsers[port], count > 1 { servicePortUsers[port] = count - 1 } else { servicePortUsers[port] = nil }
+        }
+        for port in app.map(ServicePortAssigner.servicePorts(of:)) ?? [] where port != 0 {
+            servicePortUsers[port, default: 0] += 1
+        }
     }
 
     /// Instances of `app` in no particular order: O(its instances), for counting and scans.

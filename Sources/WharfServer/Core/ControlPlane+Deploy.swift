@@ -134,11 +134,11 @@ extension ControlPlane {
         // Durable: now visible.
         versions = newVersions
         for (id, app) in changed {
-            state.apps[id] = app
+            state.setApp(id, app)
             state.catalogChanges.insert(id)
         }
         for id in removed {
-            state.apps[id] = nil
+            state.setApp(id, nil)
             state.catalogChanges.insert(id)
             state.backoff[id] = nil
             state.queue[id] = nil
@@ -289,8 +289,11 @@ extension ControlPlane {
         // as every agent last reported them (registered or still reconciling).
         let heldElsewhere = Set(hostPortsInUse.values.joined().filter(range.contains))
         do {
-            let assigned = try ServicePortAssigner.assign(Array(target.values), original: Array(state.apps.values),
-                                                          range: range, unavailable: heldElsewhere)
+            // Only the changed apps' own definitions are handed over; the ports every other app
+            // holds come from the index (O(changed apps), not O(all apps)).
+            let assigned = try ServicePortAssigner.assign(Array(target.values), original: target.keys.compactMap { state.apps[$0] },
+                                                          range: range, unavailable: heldElsewhere,
+                                                          isHeld: { [users = state.servicePortUsers] in users[$0] != nil })
             // Filling in dynamic service ports does not make a new configuration: versions stay.
             for app in assigned { target[app.id] = app }
         } catch {

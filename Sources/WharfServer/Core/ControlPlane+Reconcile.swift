@@ -4,25 +4,47 @@ import WharfScheduler
 import WharfStore
 
 extension ControlPlane {
-    /// How many instances one pass evaluates at most (beyond one app): a resync of a large cluster
-    /// is spread over passes of about this size, between which API writes and reports get their turn.
+    /// How many instances one pass evaluates at most (beyond one app; counting what each app has
+    /// and asks for): a resync of a large cluster is spread over passes of about this size.
     static let evaluationBudget = 5_000
 
+    /// How many launches, and how many kills and status records, one pass carries out at most; the
+    /// rest go to the next pass. The carrying out holds the write gate (API writes wait for it), so
+    /// it must stay at milliseconds even when 10,000 instances change at once.
+    static let maxChangesPerPass = 250
+
+    /// What a pass hands the scheduler, and what it needs to check the decisions against later.
+    struct Evaluation {
+        var scope: Set<PathId>
+        var view: SchedulerView
+        var now: Timestamp
+    }
+
     /// One level-triggered pass over the apps marked for evaluation (per-app evaluation; a resync
-    /// marks every app): persist pending status changes, move deployments forward, ask the scheduler
-    /// what the difference between desired and actual state of those apps calls for — on a snapshot,
-    /// off the actor, so that reports and reads go on meanwhile — validate its decisions against the
-    /// state then, persist them and tell the agents. Running it again on unchanged state does nothing.
+    /// marks every app). Under the write gate: persist pending status changes, move deployments
+    /// forward and take a snapshot of those apps. Then, without the gate and off the actor — API
+    /// writes, reports and reads go on meanwhile — the scheduler decides. Under the gate again, the
+    /// decisions are checked against the state of that moment (Nomad's plan and apply), persisted
+    /// and sent to the agents. Running it again on unchanged state does nothing.
     func reconcile() async {
+        defer { continueEvaluations() }
+        guard let evaluation = await serialized({ await beginPass() }) else { return }
+        let decisions = await Self.decide(evaluation.view, with: scheduler)
+        await serialized { await finishPass(evaluation, decisions: decisions) }
+    }
+
+    /// The part of a pass before the scheduler decides; nil when there is nothing to decide (the
+    /// pass is then complete).
+    private func beginPass() async -> Evaluation? {
         passCount &+= 1
         let now = Timestamp.now()
-        await flushQuietly()
+        await flushQuietly(limit: Self.maxChangesPerPass)
         guard !stoppingAllTasks else {
             // Shutting down with --stop-tasks-on-exit: kills only, nothing is replaced.
             await resendStaleKills(now: now)
             publishCatalog()
             await flushQuietly()
-            return
+            return nil
         }
         let resync = resyncPending
         if resync {
@@ -30,8 +52,9 @@ extension ControlPlane {
             evaluations.mark(state.apps.keys.sorted())
             evaluations.mark(state.instanceIdsByApp.keys.sorted())
         }
-        var scope = evaluations.take(budget: Self.evaluationBudget) { state.instanceIdsByApp[$0]?.count ?? 0 }
-        defer { continueEvaluations() }
+        var scope = evaluations.take(budget: Self.evaluationBudget) { id in
+            max(state.instanceIdsByApp[id]?.count ?? 0, state.apps[id]?.instances ?? 0)
+        }
 
         await killUnhealthyInstances(of: scope, now: now)
         advanceDeployments(now: now, scope: &scope, all: resync)
@@ -48,20 +71,10 @@ extension ControlPlane {
         if !sentenced.isEmpty {
             await decommissionOrRetry(sentenced.map { KillDecision(instanceId: $0, reason: "killed and scaled down through the API") })
         }
-
-        if !scope.isEmpty { await evaluate(scope, frozen: frozen, now: now) }
-        expireInstancesOfMissingAgents(now: now)
-        expireUnreachableInstances(now: now)
-        await resendStaleKills(now: now)
-        publishCatalog()
-        await flushQuietly()
-    }
-
-    /// Asks the scheduler about the apps in `scope` and carries out what it decides. The decision
-    /// is taken off the actor on a snapshot; launches are then checked against the state of that
-    /// moment (Nomad's plan and apply): none goes to an agent that has left or started draining
-    /// meanwhile. Passes never overlap, so nothing is decided twice.
-    private func evaluate(_ scope: Set<PathId>, frozen: Set<PathId>, now: Timestamp) async {
+        guard !scope.isEmpty else {
+            await endPass(now: now)
+            return nil
+        }
         let overrides = deploymentOverrides()
         var apps: [AppDefinition] = []
         var instances: [Instance] = []
@@ -72,33 +85,64 @@ extension ControlPlane {
                 instances.append(instance)
             }
         }
-        let view = SchedulerView(
+        var view = SchedulerView(
             now: now, apps: apps, instances: instances,
             agents: agentsWithHostPorts(), backoff: state.backoff, seed: passCount,
             reservedPorts: routedServicePorts(), frozenApps: frozen, drainingAgents: Set(state.drains.keys),
             usage: state.agentUsage)
-        let decisions = await Self.decide(view, with: scheduler)
+        view.maxLaunches = Self.maxChangesPerPass
+        return Evaluation(scope: scope, view: view, now: now)
+    }
 
-        for appId in scope { state.queue[appId] = nil }
-        for entry in decisions.waiting { state.queue[entry.appId] = entry }
-        state.launchStatistics = LaunchStatistics.afterPass(state.launchStatistics, decisions: decisions, evaluated: scope,
+    /// The part of a pass after the scheduler decided: the decisions about apps whose definition
+    /// changed meanwhile are dropped and those apps evaluated again; launches to agents that left or
+    /// started draining meanwhile are dropped likewise; the rest is carried out.
+    private func finishPass(_ evaluation: Evaluation, decisions: SchedulerDecisions) async {
+        let now = evaluation.now
+        let overrides = deploymentOverrides()
+        let decided = Dictionary(evaluation.view.apps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var stale = Set<PathId>()
+        for appId in evaluation.scope where (overrides[appId] ?? state.apps[appId]) != decided[appId] {
+            stale.insert(appId)
+        }
+        let appOf = Dictionary(evaluation.view.instances.map { ($0.id, $0.appId) }, uniquingKeysWith: { first, _ in first })
+        let current = evaluation.scope.subtracting(stale)
+        wake(apps: stale.union(decisions.deferred))
+
+        for appId in current { state.queue[appId] = nil }
+        for entry in decisions.waiting where current.contains(entry.appId) { state.queue[entry.appId] = entry }
+        state.launchStatistics = LaunchStatistics.afterPass(state.launchStatistics, decisions: decisions, evaluated: current,
                                                             pass: passCount, at: now)
         wakeWhenBackoffEnds(decisions.waiting)
 
-        if !decisions.kills.isEmpty {
-            await decommissionOrRetry(decisions.kills)
+        let kills = decisions.kills.filter { appOf[$0.instanceId].map(current.contains) ?? false }
+        if kills.count > Self.maxChangesPerPass {
+            wake(apps: kills[Self.maxChangesPerPass...].compactMap { appOf[$0.instanceId] })
+        }
+        if !kills.isEmpty {
+            await decommissionOrRetry(Array(kills.prefix(Self.maxChangesPerPass)))
         }
         let launches = decisions.launches.filter { instance in
-            !stoppingAllTasks && state.agents[instance.agentId] != nil && state.drains[instance.agentId] == nil
+            current.contains(instance.appId) && !stoppingAllTasks
+                && state.agents[instance.agentId] != nil && state.drains[instance.agentId] == nil
         }
         if launches.count < decisions.launches.count {
-            // Their agents left or started draining while the scheduler decided: decided again.
             wake(apps: Set(decisions.launches.map(\.appId)))
         }
         if !launches.isEmpty {
-            let byId = Dictionary(apps.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-            await launch(launches, apps: byId)
+            await launch(launches, apps: decided)
         }
+        await endPass(now: now)
+    }
+
+    /// What every pass ends with: instances of agents gone for good are settled, unconfirmed kills
+    /// sent again, the catalog told and status changes persisted.
+    private func endPass(now: Timestamp) async {
+        expireInstancesOfMissingAgents(now: now)
+        expireUnreachableInstances(now: now)
+        await resendStaleKills(now: now)
+        publishCatalog()
+        await flushQuietly(limit: Self.maxChangesPerPass)
     }
 
     /// Runs the pure scheduler away from the actor.
@@ -384,35 +428,37 @@ extension ControlPlane {
     }
 
     /// Writes batched status changes, expunged instances and deployment progress (in as few
-    /// transactions as the store allows).
-    func flush() async throws {
+    /// transactions as the store allows): all of them, or with `limit` at most that many instance
+    /// records of each kind, the rest being left for the next call (a pass asks for another pass
+    /// while some are left).
+    func flush(limit: Int? = nil) async throws {
         guard !dirtyInstances.isEmpty || !expungedInstances.isEmpty || !dirtyDeployments.isEmpty
             || !dirtyFailures.isEmpty else { return }
-        var ops: [StoreOperation] = []
-        for id in dirtyInstances {
-            if let instance = state.instances[id] {
-                ops.append(.put(key: StateKeys.instance(id), value: try StoredJSON.encode(instance)))
-            }
-        }
-        for id in expungedInstances { ops.append(.delete(key: StateKeys.instance(id))) }
-        for id in dirtyDeployments {
-            if let deployment = state.deployments[id] {
-                ops.append(.put(key: StateKeys.deployment(id), value: try StoredJSON.encode(StoredDeployment(deployment))))
-            } else {
-                ops.append(.delete(key: StateKeys.deployment(id)))
-            }
-        }
-        for id in dirtyFailures {
-            if let failure = state.lastTaskFailures[id] {
-                ops.append(.put(key: StateKeys.failure(id), value: try StoredJSON.encode(failure)))
-            }
-        }
-        let (instances, expunged, deployments, failures) = (dirtyInstances, expungedInstances, dirtyDeployments, dirtyFailures)
-        dirtyInstances = []
-        expungedInstances = []
+        let instances = Self.take(&dirtyInstances, limit: limit)
+        let expunged = Self.take(&expungedInstances, limit: limit)
+        let (deployments, failures) = (dirtyDeployments, dirtyFailures)
         dirtyDeployments = []
         dirtyFailures = []
         do {
+            var ops: [StoreOperation] = []
+            for id in instances {
+                if let instance = state.instances[id] {
+                    ops.append(.put(key: StateKeys.instance(id), value: try StoredJSON.encode(instance)))
+                }
+            }
+            for id in expunged { ops.append(.delete(key: StateKeys.instance(id))) }
+            for id in deployments {
+                if let deployment = state.deployments[id] {
+                    ops.append(.put(key: StateKeys.deployment(id), value: try StoredJSON.encode(StoredDeployment(deployment))))
+                } else {
+                    ops.append(.delete(key: StateKeys.deployment(id)))
+                }
+            }
+            for id in failures {
+                if let failure = state.lastTaskFailures[id] {
+                    ops.append(.put(key: StateKeys.failure(id), value: try StoredJSON.encode(failure)))
+                }
+            }
             try await commitIndependent(ops)
         } catch {
             dirtyInstances.formUnion(instances)
@@ -423,10 +469,27 @@ extension ControlPlane {
         }
     }
 
-    func flushQuietly() async {
+    /// Removes and returns up to `limit` members of `set` (all without a limit).
+    private static func take(_ set: inout Set<String>, limit: Int?) -> Set<String> {
+        guard let limit, set.count > limit else {
+            defer { set = [] }
+            return set
+        }
+        var taken = Set<String>(minimumCapacity: limit)
+        for id in set.prefix(limit) { taken.insert(id) }
+        set.subtract(taken)
+        return taken
+    }
+
+    /// Whether status records are waiting to be written.
+    var hasUnflushedChanges: Bool { !dirtyInstances.isEmpty || !expungedInstances.isEmpty }
+
+    func flushQuietly(limit: Int? = nil) async {
         do {
-            try await flush()
+            try await flush(limit: limit)
+            flushFailed = false
         } catch {
+            flushFailed = true
             logger.error("state flush failed, will retry: \(error)")
         }
     }

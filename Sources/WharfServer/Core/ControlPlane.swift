@@ -1,4 +1,5 @@
 import Foundation
+import HashTreeCollections
 import Logging
 import ServiceLifecycle
 import WharfDiscovery
@@ -36,7 +37,7 @@ public actor ControlPlane: Service {
 
     var state = ClusterState()
     /// Kept versions per app, newest first.
-    var versions: [PathId: [Timestamp]] = [:]
+    var versions: TreeDictionary<PathId, [Timestamp]> = [:]
     /// Agents that registered but have not yet reported their tasks; nothing is placed on them yet.
     var pendingAgents: [String: AgentInfo] = [:]
     /// Per agent, the ports in its ranges that other processes hold on its host (its latest
@@ -66,6 +67,9 @@ public actor ControlPlane: Service {
     /// Whether the next pass starts a resync: every app is marked for evaluation (the safety net
     /// behind per-app evaluation; `resyncIntervalSeconds`).
     var resyncPending = true
+    /// Whether the last flush of status records failed (the next one is then left to the next
+    /// wake-up rather than retried at once).
+    var flushFailed = false
     /// The service ports the local router routes, as of a catalog index.
     var routedPortsCache: (index: UInt64, ports: [Int])?
     /// Whether a write (deploy, kill, cancel, reconciliation pass) is in progress; see `serialized`.
@@ -193,9 +197,10 @@ public actor ControlPlane: Service {
         wakeContinuation.yield()
     }
 
-    /// Asks for another pass when apps are still waiting for evaluation.
+    /// Asks for another pass when apps are still waiting for evaluation or status records for
+    /// being written.
     func continueEvaluations() {
-        if !evaluations.isEmpty { wakeContinuation.yield() }
+        if !evaluations.isEmpty || (hasUnflushedChanges && !flushFailed) { wakeContinuation.yield() }
     }
 
     /// Runs `body` while no other write runs. The actor alone serialises only between suspension
@@ -227,7 +232,7 @@ public actor ControlPlane: Service {
     private func reconcileLoop() async {
         for await _ in wakeStream {
             if Task.isCancelled { break }
-            await serialized { await reconcile() }
+            await reconcile()
         }
     }
 

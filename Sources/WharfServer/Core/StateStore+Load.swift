@@ -1,11 +1,12 @@
 import Foundation
+import HashTreeCollections
 import WharfModel
 import WharfStore
 
 /// Everything the control plane keeps, read back at start-up.
 struct LoadedState {
     var state = ClusterState()
-    var versions: [PathId: [Timestamp]] = [:]
+    var versions: TreeDictionary<PathId, [Timestamp]> = [:]
 }
 
 /// The control plane does not start: records in the store were written by a newer Wharf. Nothing was
@@ -42,7 +43,7 @@ extension StateStore {
                 reader.quarantine.add(record.key, reason: "it holds app \(app.id)", apps: [id])
                 continue
             }
-            loaded.state.apps[id] = app
+            loaded.state.setApp(id, app)
             loaded.versions[id] = stored.versions ?? [stored.version]
         }
         for record in try await list(prefix: StateKeys.deploymentsPrefix) {

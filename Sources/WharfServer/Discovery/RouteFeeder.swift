@@ -96,8 +96,9 @@ struct RouteFeeder: Service {
     private func follow() async {
         var last: RouteTable?
         var reportedErrors: [String: [String]] = [:]
+        var cache = RouteTableBuilder.Cache()
         for await snapshot in catalog.changes() {
-            var table = builder.table(snapshot)
+            var table = builder.table(snapshot, cache: &cache)
             let version = table.version
             table.version = last?.version ?? 0
             if table != last {
@@ -117,7 +118,7 @@ struct RouteFeeder: Service {
     /// Logs each service's rejected route labels once per change of them.
     private func reportRouteErrors(_ snapshot: CatalogSnapshot, reported: inout [String: [String]]) {
         var current: [String: [String]] = [:]
-        for service in snapshot.allServices where !service.routeErrors.isEmpty {
+        for service in snapshot.services.values.lazy.flatMap(\.parts) where !service.routeErrors.isEmpty {
             let key = "\(service.appId)#\(service.portIndex ?? 0)"
             current[key] = service.routeErrors
             if reported[key] != service.routeErrors {

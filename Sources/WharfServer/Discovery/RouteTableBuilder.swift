@@ -12,12 +12,34 @@ struct RouteTableBuilder {
         var portIndex: Int
     }
 
+    /// The routes one catalog service contributes, before services that claim the same host and
+    /// path (or service port) are merged.
+    struct ServiceRoutes {
+        var http: [(key: String, route: HTTPRoute, origin: Origin)] = []
+        var tcp: (route: TCPRoute, origin: Origin)?
+    }
+
+    /// The routes built from each service name at its last `modifyIndex`, so that the table of a
+    /// new snapshot costs the services that changed plus a walk over the names, not a pass over
+    /// every endpoint.
+    struct Cache {
+        fileprivate var services: [String: (modifyIndex: UInt64, routes: [ServiceRoutes])] = [:]
+        /// The names in order, as of a `servicesIndex` (names change only with it).
+        fileprivate var names: (index: UInt64, sorted: [String])?
+    }
+
     let configuration: DiscoveryConfiguration
+
+    /// The router's table for `snapshot`, reusing what `cache` holds from earlier snapshots.
+    func table(_ snapshot: CatalogSnapshot, cache: inout Cache) -> RouteTable {
+        let built = build(snapshot, cache: &cache)
+        return RouteTable(version: snapshot.index, http: built.http.map(\.route), tcp: built.tcp.map(\.route))
+    }
 
     /// The router's table for `snapshot`.
     func table(_ snapshot: CatalogSnapshot) -> RouteTable {
-        let built = build(snapshot)
-        return RouteTable(version: snapshot.index, http: built.http.map(\.route), tcp: built.tcp.map(\.route))
+        var cache = Cache()
+        return table(snapshot, cache: &cache)
     }
 
     /// The table as JSON, with each route's app and port index, for external load balancers, and
@@ -25,7 +47,8 @@ struct RouteTableBuilder {
     /// (absent when it serves no TCP routes), so that a load balancer on the same host can leave
     /// those ports alone.
     func json(_ snapshot: CatalogSnapshot) -> [UInt8] {
-        let built = build(snapshot)
+        var cache = Cache()
+        let built = build(snapshot, cache: &cache)
         var w = JSONWriter(capacity: 1024)
         w.beginObject()
         w.key("index"); w.int64(Int64(snapshot.index))
@@ -77,41 +100,76 @@ struct RouteTableBuilder {
 
     /// Routes in a stable order. Services that claim the same host and path (or the same service
     /// port) share one route whose backends are all of theirs, as blue/green apps need.
-    private func build(_ snapshot: CatalogSnapshot) -> (http: [(route: HTTPRoute, origin: Origin)], tcp: [(route: TCPRoute, origin: Origin)]) {
+    private func build(_ snapshot: CatalogSnapshot, cache: inout Cache) -> (http: [(route: HTTPRoute, origin: Origin)], tcp: [(route: TCPRoute, origin: Origin)]) {
         var http: [(route: HTTPRoute, origin: Origin)] = []
         var httpIndex: [String: Int] = [:]
         var tcp: [(route: TCPRoute, origin: Origin)] = []
         var tcpIndex: [Int: Int] = [:]
-        for service in snapshot.allServices {
-            guard let portIndex = service.portIndex, service.portProtocol.contains("tcp"), isInGroup(service) else { continue }
-            let origin = Origin(app: service.appId, portIndex: portIndex)
-            let backends = service.passing.filter { $0.port > 0 }.map { Backend(id: $0.instanceId, host: $0.address, port: $0.port) }
-            let balance = balance(of: service)
-            var rules = service.httpRoutes
-            if portIndex == 0, let domain = configuration.routerDomain, !domain.isEmpty {
-                rules.append(HTTPRouteRule(hosts: ["\(service.name).\(domain)"], paths: ["/"]))
+        let names: [String]
+        if let cached = cache.names, cached.index == snapshot.servicesIndex, cached.sorted.count == snapshot.services.count {
+            names = cached.sorted
+        } else {
+            names = snapshot.services.keys.sorted()
+            cache.names = (snapshot.servicesIndex, names)
+            cache.services = cache.services.filter { snapshot.services[$0.key] != nil }
+        }
+        for name in names {
+            guard let entry = snapshot.services[name] else { continue }
+            let pieces: [ServiceRoutes]
+            if let cached = cache.services[name], cached.modifyIndex == entry.modifyIndex {
+                pieces = cached.routes
+            } else {
+                pieces = entry.parts.map(routes(of:))
+                cache.services[name] = (entry.modifyIndex, pieces)
             }
-            for rule in rules {
-                for path in rule.paths {
-                    let key = rule.hosts.sorted().joined(separator: ",") + " " + path
+            for piece in pieces {
+                for (key, route, origin) in piece.http {
                     if let existing = httpIndex[key] {
-                        http[existing].route.backends += backends
+                        http[existing].route.backends += route.backends
                     } else {
                         httpIndex[key] = http.count
-                        http.append((HTTPRoute(name: service.name, hosts: rule.hosts, pathPrefix: path, backends: backends, balance: balance), origin))
+                        http.append((route, origin))
                     }
                 }
-            }
-            if configuration.tcpRoutes, service.routesTCP {
-                if let existing = tcpIndex[service.servicePort] {
-                    tcp[existing].route.backends += backends
-                } else {
-                    tcpIndex[service.servicePort] = tcp.count
-                    tcp.append((TCPRoute(name: service.name, port: service.servicePort, backends: backends, balance: balance), origin))
+                if let (route, origin) = piece.tcp {
+                    if let existing = tcpIndex[route.port] {
+                        tcp[existing].route.backends += route.backends
+                    } else {
+                        tcpIndex[route.port] = tcp.count
+                        tcp.append((route, origin))
+                    }
                 }
             }
         }
         return (http, tcp)
+    }
+
+    /// The routes `service` asks for, with its passing endpoints as backends.
+    private func routes(of service: CatalogService) -> ServiceRoutes {
+        var pieces = ServiceRoutes()
+        guard let portIndex = service.portIndex, service.portProtocol.contains("tcp"), isInGroup(service) else { return pieces }
+        let origin = Origin(app: service.appId, portIndex: portIndex)
+        let backends = service.passing.filter { $0.port > 0 }.map { Backend(id: $0.instanceId, host: $0.address, port: $0.port) }
+        let balance = balance(of: service)
+        var rules = service.httpRoutes
+        if portIndex == 0, let domain = configuration.routerDomain, !domain.isEmpty {
+            rules.append(HTTPRouteRule(hosts: ["\(service.name).\(domain)"], paths: ["/"]))
+        }
+        var seen = Set<String>()
+        for rule in rules {
+            for path in rule.paths {
+                let key = rule.hosts.sorted().joined(separator: ",") + " " + path
+                if seen.insert(key).inserted {
+                    pieces.http.append((key, HTTPRoute(name: service.name, hosts: rule.hosts, pathPrefix: path, backends: backends, balance: balance), origin))
+                } else if let existing = pieces.http.firstIndex(where: { $0.key == key }) {
+                    pieces.http[existing].route.backends += backends
+                }
+            }
+        }
+        if configuration.tcpRoutes, service.routesTCP {
+            pieces.tcp = (TCPRoute(name: service.name, port: service.servicePort, backends: backends, balance: balance), origin)
+        }
+        return pieces
     }
 
     /// marathon-lb's `HAPROXY_{n}_BALANCE` or `wharf.balance`: `leastconn`, else round-robin.

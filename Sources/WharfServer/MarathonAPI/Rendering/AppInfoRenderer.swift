@@ -58,7 +58,9 @@ struct AppInfoRenderer {
             // Marathon lists the readiness results its running deployments hold for the app.
             w.key("readinessCheckResults")
             w.beginArray()
-            let deployments = deploymentIds[app.id] ?? []
+            let deployments = (deploymentIds[app.id] ?? []).filter {
+                state.deployments[$0]?.target[app.id].map { !$0.readinessChecks.isEmpty } ?? false
+            }
             let all = needsInstances || deployments.isEmpty ? instances : activeInstances(of: app.id)
             for id in deployments {
                 guard let target = state.deployments[id]?.target[app.id] else { continue }

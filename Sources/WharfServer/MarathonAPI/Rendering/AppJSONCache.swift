@@ -1,3 +1,4 @@
+import HashTreeCollections
 import WharfModel
 
 /// Marathon JSON of app definitions, encoded once per app version and reused by every request.
@@ -49,7 +50,7 @@ final class AppJSONCache: Sendable {
     }
 
     /// Stores what a session encoded, and drops entries of apps that no longer exist.
-    func commit(_ session: Session, liveApps: [PathId: AppDefinition]) {
+    func commit(_ session: Session, liveApps: TreeDictionary<PathId, AppDefinition>) {
         guard !session.misses.isEmpty else { return }
         entries.withLock { entries in
             for (id, entry) in session.misses where liveApps[id].map({ Self.same($0, entry.app) }) == true {

@@ -34,7 +34,10 @@ enum DeploymentRenderer {
             w.key("action"); w.string(action.action.rawValue)
             w.key("app"); w.string(action.app.description)
             w.key("readinessCheckResults")
-            writeReadiness(of: state.instances(of: action.app), target: deployment.target[action.app], into: &w)
+            // Only apps with readiness checks have results: the others cost nothing here.
+            let target = deployment.target[action.app]
+            let withChecks = target.map { !$0.readinessChecks.isEmpty } ?? false
+            writeReadiness(of: withChecks ? state.instances(of: action.app) : [], target: target, into: &w)
             w.endObject()
         }
         w.endArray()

@@ -1,3 +1,4 @@
+import HashTreeCollections
 import WharfModel
 
 /// Writes Marathon's task JSON (`types/task.raml`, `raml/TaskConversion.scala`) for an instance,
@@ -88,7 +89,7 @@ enum TaskRenderer {
 /// The role a task was launched with: its app's role (Wharf keeps no role per instance; an app's
 /// role only changes with a new definition), `*` once the app is gone.
 struct TaskRoles {
-    let apps: [PathId: AppDefinition]
+    let apps: TreeDictionary<PathId, AppDefinition>
 
     init(_ state: ClusterState) { apps = state.apps }
 
