@@ -67,21 +67,30 @@ def post_apps(wharf, ids, instances, clients):
     """POSTs one app per id with `clients` concurrent connections; returns per-request latencies (ms)."""
     local = threading.local()
     latencies = []
+    refused = [0]
     lock = threading.Lock()
 
     def one(app_id):
         if not hasattr(local, "client"):
             local.client = Client(wharf.port)
-        begin = time.perf_counter()
-        status, body = local.client.request("POST", "/v2/apps", app_body(app_id, instances))
-        elapsed = (time.perf_counter() - begin) * 1000
-        if status != 201:
-            raise SystemExit(f"POST {app_id} failed: {status} {body[:300]}")
-        with lock:
-            latencies.append(elapsed)
+        while True:
+            begin = time.perf_counter()
+            status, body = local.client.request("POST", "/v2/apps", app_body(app_id, instances))
+            elapsed = (time.perf_counter() - begin) * 1000
+            with lock:
+                latencies.append(elapsed)
+            if status == 201:
+                return
+            if status != 403:
+                raise SystemExit(f"POST {app_id} failed: {status} {body[:300]}")
+            # Marathon's limit of running deployments (403): back off as a script would.
+            with lock:
+                refused[0] += 1
+            time.sleep(0.05)
 
     with ThreadPoolExecutor(clients) as pool:
         list(pool.map(one, ids))
+    post_apps.refused = refused[0]
     return latencies
 
 

@@ -51,7 +51,7 @@ extension CatalogService {
             var meta = app.labels
             for (key, value) in labels { meta[key] = value }
             let routes = RouteLabels.rules(app: app.labels, port: labels, index: port.index, errors: &errors)
-            let endpoints = sortedMembers.map { endpoint($0, port: port.index < $0.instance.ports.count ? $0.instance.ports[port.index] : 0) }
+            let endpoints = sortedMembers.map { endpoint($0, portIndex: port.index) }
             let portTags = Array(Set(appTags + tags(from: labels))).sorted()
             var service = CatalogService(name: name, appId: app.id, portIndex: port.index, portName: port.name,
                                          servicePort: port.servicePort, portProtocol: port.protocolName, tags: portTags,
@@ -94,6 +94,13 @@ extension CatalogService {
     private static func endpoint(_ member: CatalogMember, port: Int) -> CatalogEndpoint {
         CatalogEndpoint(instanceId: member.instance.id, taskId: member.instance.taskId, node: member.instance.agentId,
                         address: member.instance.host, port: port, health: member.health, output: member.output)
+    }
+
+    /// The endpoint of `member` in the service of port `portIndex` (nil: a port-less app's).
+    static func endpoint(_ member: CatalogMember, portIndex: Int?) -> CatalogEndpoint {
+        guard let portIndex else { return endpoint(member, port: 0) }
+        let ports = member.instance.ports
+        return endpoint(member, port: portIndex < ports.count ? ports[portIndex] : 0)
     }
 
     /// Labels valued `tag`, plus the `wharf.tags` list.

@@ -57,7 +57,9 @@ final class CompiledRoutes: Sendable {
             if route.hosts.isEmpty {
                 wildcard.append(compiled)
             } else {
-                for host in Set(route.hosts.map { Self.normalize(host: $0) }) {
+                let hosts = route.hosts.count == 1 ? [Self.normalize(host: route.hosts[0])]
+                    : Array(Set(route.hosts.map { Self.normalize(host: $0) }))
+                for host in hosts {
                     byHost[host, default: []].append(compiled)
                 }
             }

@@ -80,8 +80,12 @@ public struct ClusterState: Sendable {
     var agentsChanged = true
     /// Version of the root group: the time of the last accepted change.
     public var rootVersion: Timestamp = Timestamp(millis: 0)
-    /// Apps whose instances or definition changed since the catalog was last told.
+    /// Apps whose definition (or anything else of the whole app) changed since the catalog was
+    /// last told: their services are rebuilt.
     var catalogChanges: Set<PathId> = []
+    /// Instances whose record changed since the catalog was last told, by app: only their
+    /// endpoints are updated.
+    var catalogInstanceChanges: [PathId: Set<String>] = [:]
     /// Service ports the local router's TCP routes cannot listen on, with why (shown in
     /// `routeErrors` and `/v2/queue`); a port leaves once its listener binds or its route is gone.
     public var routeListenerErrors: [Int: String] = [:]
@@ -114,7 +118,7 @@ public struct ClusterState: Sendable {
     }
 
     mutating func upsert(_ instance: Instance) {
-        catalogChanges.insert(instance.appId)
+        catalogInstanceChanges[instance.appId, default: []].insert(instance.id)
         let previous = instances.updateValue(instance, forKey: instance.id)
         if let previous { taskCounts[previous.appId]?.add(previous, by: -1) }
         taskCounts[instance.appId, default: TaskCounts()].add(instance)
@@ -141,7 +145,7 @@ public struct ClusterState: Sendable {
 
     mutating func removeInstance(_ id: String) {
         guard let instance = instances.removeValue(forKey: id) else { return }
-        catalogChanges.insert(instance.appId)
+        catalogInstanceChanges[instance.appId, default: []].insert(instance.id)
         instanceIdsByApp[instance.appId]?.remove(id)
         taskCounts[instance.appId]?.add(instance, by: -1)
         if instanceIdsByApp[instance.appId]?.isEmpty == true {

@@ -5,7 +5,8 @@ import WharfStore
 
 extension ControlPlane {
     /// How many instances one pass evaluates at most (beyond one app; counting what each app has
-    /// and asks for): a resync of a large cluster is spread over passes of about this size.
+    /// or asks for, whichever is more): a resync of a large cluster is spread over passes of about
+    /// this size. A pass also takes no more apps than it can launch for (`maxChangesPerPass`).
     static let evaluationBudget = 5_000
 
     /// How many launches, and how many kills and status records, one pass carries out at most; the
@@ -49,11 +50,12 @@ extension ControlPlane {
         let resync = resyncPending
         if resync {
             resyncPending = false
-            evaluations.mark(state.apps.keys.sorted())
-            evaluations.mark(state.instanceIdsByApp.keys.sorted())
+            evaluations.mark(state.apps.keys.sorted(), lane: .later)
+            evaluations.mark(state.instanceIdsByApp.keys.sorted(), lane: .later)
         }
-        var scope = evaluations.take(budget: Self.evaluationBudget) { id in
-            max(state.instanceIdsByApp[id]?.count ?? 0, state.apps[id]?.instances ?? 0)
+        var scope = evaluations.take(maxInstances: Self.evaluationBudget, maxLaunches: Self.maxChangesPerPass) { id in
+            let (have, want) = (state.instanceIdsByApp[id]?.count ?? 0, state.apps[id]?.instances ?? 0)
+            return (max(have, want), want - have)
         }
 
         await killUnhealthyInstances(of: scope, now: now)
@@ -107,7 +109,8 @@ extension ControlPlane {
         }
         let appOf = Dictionary(evaluation.view.instances.map { ($0.id, $0.appId) }, uniquingKeysWith: { first, _ in first })
         let current = evaluation.scope.subtracting(stale)
-        wake(apps: stale.union(decisions.deferred))
+        wake(apps: stale)
+        wake(apps: decisions.deferred, lane: .later)
 
         for appId in current { state.queue[appId] = nil }
         for entry in decisions.waiting where current.contains(entry.appId) { state.queue[entry.appId] = entry }
@@ -117,7 +120,7 @@ extension ControlPlane {
 
         let kills = decisions.kills.filter { appOf[$0.instanceId].map(current.contains) ?? false }
         if kills.count > Self.maxChangesPerPass {
-            wake(apps: kills[Self.maxChangesPerPass...].compactMap { appOf[$0.instanceId] })
+            wake(apps: kills[Self.maxChangesPerPass...].compactMap { appOf[$0.instanceId] }, lane: .later)
         }
         if !kills.isEmpty {
             await decommissionOrRetry(Array(kills.prefix(Self.maxChangesPerPass)))

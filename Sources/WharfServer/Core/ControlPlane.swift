@@ -70,6 +70,8 @@ public actor ControlPlane: Service {
     /// Whether the last flush of status records failed (the next one is then left to the next
     /// wake-up rather than retried at once).
     var flushFailed = false
+    /// What the catalog was last told of each app, with the deployments affecting it then.
+    var publishedServices: [PathId: (services: AppServices, deployments: [String])] = [:]
     /// The service ports the local router routes, as of a catalog index.
     var routedPortsCache: (index: UInt64, ports: [Int])?
     /// Whether a write (deploy, kill, cancel, reconciliation pass) is in progress; see `serialized`.
@@ -174,9 +176,10 @@ public actor ControlPlane: Service {
         events.shutdown()
     }
 
-    /// Asks for a pass soon that evaluates `apps` (per-app evaluation). Cheap; coalesces.
-    func wake(apps: some Sequence<PathId>) {
-        evaluations.mark(apps)
+    /// Asks for a pass soon that evaluates `apps` (per-app evaluation), served in `lane`. Cheap;
+    /// coalesces.
+    func wake(apps: some Sequence<PathId>, lane: EvaluationQueue.Lane = .prompt) {
+        evaluations.mark(apps, lane: lane)
         wakeContinuation.yield()
     }
 

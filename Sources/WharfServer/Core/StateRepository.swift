@@ -131,6 +131,11 @@ enum StoredJSON {
         try RecordSchema.encode(value)
     }
 
+    /// Instance records, the ones written by the ten thousand, take the direct writer.
+    static func encode(_ instance: Instance) throws -> Data {
+        try instance.recordJSON()
+    }
+
     /// Reads a record written by this or an earlier Wharf; throws `RecordReadError`.
     static func decode<T: VersionedRecord>(_ type: T.Type, _ data: Data) throws(RecordReadError) -> T {
         try RecordSchema.decode(type, from: data)
