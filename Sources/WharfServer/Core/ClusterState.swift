@@ -57,6 +57,8 @@ public struct ClusterState: Sendable {
     private(set) var taskCounts: TreeDictionary<PathId, TaskCounts> = [:]
     /// Active instances being killed (`goal == .decommissioned`), whose kills may need resending.
     public private(set) var killing: Set<String> = []
+    /// Running instances meant to run whose health checks ask for a kill (`health.killReason`).
+    private(set) var failingChecks: Set<String> = []
     /// Running deployments by id.
     public var deployments: [String: Deployment] = [:]
     public var lastTaskFailures: [PathId: TaskFailure] = [:]
@@ -136,6 +138,11 @@ public struct ClusterState: Sendable {
             if instance.isActive { agentUsage[instance.agentId, default: AgentUsage()].add(instance) }
         }
         instanceIdsByAgent[instance.agentId, default: []].insert(instance.id)
+        if instance.goal == .running, instance.state == .running, instance.health?.killReason != nil {
+            failingChecks.insert(instance.id)
+        } else if previous?.health?.killReason != nil {
+            failingChecks.remove(instance.id)
+        }
         if instance.isActive && instance.goal == .decommissioned {
             killing.insert(instance.id)
         } else if previous?.goal == .decommissioned {
@@ -155,6 +162,7 @@ public struct ClusterState: Sendable {
         forget(id, onAgent: instance.agentId)
         if instance.isActive { agentUsage[instance.agentId]?.remove(instance) }
         killing.remove(id)
+        failingChecks.remove(id)
     }
 
     private mutating func forget(_ id: String, onAgent agentId: String) {

@@ -66,7 +66,7 @@ extension ControlPlane {
     /// replaces them. Instances of quarantined apps are not killed: nothing would replace them.
     func killUnhealthyInstances(of apps: Set<PathId>, now: Timestamp) async {
         var kills: [KillDecision] = []
-        for instance in apps.flatMap({ state.unorderedInstances(of: $0) }) where instance.goal == .running && instance.state == .running {
+        for instance in state.failingChecks.sorted().compactMap({ state.instances[$0] }) where apps.contains(instance.appId) {
             guard let reason = instance.health?.killReason, state.quarantine.apps[instance.appId] == nil else { continue }
             kills.append(KillDecision(instanceId: instance.id, reason: reason))
         }
