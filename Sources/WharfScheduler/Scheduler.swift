@@ -65,14 +65,22 @@ public struct Scheduler: Sendable {
                                    reservedPorts: view.reservedPorts, drainingAgents: view.drainingAgents, usage: view.usage)
         let placer = Placer(cluster: cluster, seed: view.seed, algorithm: algorithm)
 
+        var plans: [(app: AppDefinition, plan: AppPlan)] = []
         for app in apps where !view.frozenApps.contains(app.id) {
-            let instances = byApp[app.id] ?? []
-            let plan = AppPlan.make(app: app, instances: instances, drainingAgents: view.drainingAgents)
+            let plan = AppPlan.make(app: app, instances: byApp[app.id] ?? [], drainingAgents: view.drainingAgents)
             decisions.kills += plan.kills
             if plan.heldByCapacity > 0 {
                 decisions.waiting.append(QueueEntry(appId: app.id, count: plan.heldByCapacity, reason: .upgradeCapacity))
             }
-            guard plan.launchCount > 0 else { continue }
+            if plan.launchCount > 0 { plans.append((app, plan)) }
+        }
+        if view.maxLaunches != nil {
+            // Under a launch limit, apps needing fewest go first: one big app does not hold back
+            // every small one behind it.
+            plans.sort { ($0.plan.launchCount, $0.app.id) < ($1.plan.launchCount, $1.app.id) }
+        }
+        for (app, plan) in plans {
+            let instances = byApp[app.id] ?? []
             if let backoff = view.backoff[app.id], backoff.isDelaying(app, now: view.now),
                let until = backoff.delayedUntil {
                 decisions.waiting.append(QueueEntry(appId: app.id, count: plan.launchCount, reason: .backoff(until: until)))

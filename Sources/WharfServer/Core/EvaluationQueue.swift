@@ -6,8 +6,8 @@ import WharfModel
 ///   instance to run, a crashed instance to replace. Short work whose latency users see.
 /// - `later`: apps whose launches a pass cut short, and every app at a resync. Long work that may
 ///   wait a few passes.
-/// A pass takes a bounded chunk (`take`): prompt apps first, but always at least one later app, so
-/// that a steady stream of reports never starves the work in progress.
+/// A pass takes a bounded chunk of each lane (`take`), so that a steady stream of reports never
+/// starves the work in progress, nor the other way round.
 struct EvaluationQueue {
     enum Lane: Int {
         case prompt = 0
@@ -37,14 +37,14 @@ struct EvaluationQueue {
         for app in apps { mark(app, lane: lane) }
     }
 
-    /// Takes apps until their instances reach `maxInstances` or the instances they lack reach
-    /// `maxLaunches` (`size` says both of an app): prompt ones first, then later ones, at least one
-    /// of each lane when it has any.
+    /// Takes apps from each lane until their instances reach `maxInstances` or the instances they
+    /// lack reach `maxLaunches` (`size` says both of an app), at least one of each lane when it has
+    /// any: each lane has its own budget, so that a big app in one does not hold the other back.
     mutating func take(maxInstances: Int, maxLaunches: Int, size: (PathId) -> (instances: Int, missing: Int)) -> Set<PathId> {
         var taken = Set<PathId>()
-        var instances = 0
-        var missing = 0
         for lane in [Lane.prompt, .later] {
+            var instances = 0
+            var missing = 0
             var first = true
             while let app = next(in: lane), first || (instances < maxInstances && missing < maxLaunches) {
                 first = false
