@@ -226,12 +226,18 @@ extension ControlPlane {
         // Their apps are evaluated again (a killed instance is replaced unless its app scaled down).
         wake(apps: Set(updated.map(\.appId)))
         // Out of routing before the agent hears of the kill: in the catalog, and in the local
-        // router's table (bounded, so that a stuck router cannot hold kills back).
+        // router's table (bounded, so that a stuck router cannot hold kills back). The wait does
+        // not hold the write gate: the kills are stored, and are sent once the routers follow.
         publishCatalog()
-        await routing.wait(forIndex: catalog.snapshot.index, timeout: .seconds(1))
-        for instance in updated {
-            logger.info("killing instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "reason": "\(instance.message ?? "")"])
-            link.send(.kill(killTask(instance, reason: instance.message ?? "")), to: instance.agentId)
+        let index = catalog.snapshot.index
+        let kills = updated.map { (agentId: $0.agentId, task: killTask($0, reason: $0.message ?? ""), appId: $0.appId) }
+        let (routing, link, logger) = (routing, link, logger)
+        Task {
+            await routing.wait(forIndex: index, timeout: .seconds(1))
+            for kill in kills {
+                logger.info("killing instance", metadata: ["instance": "\(kill.task.instanceId)", "app": "\(kill.appId)", "reason": "\(kill.task.reason)"])
+                link.send(.kill(kill.task), to: kill.agentId)
+            }
         }
         return updated
     }

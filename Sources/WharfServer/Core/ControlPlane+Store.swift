@@ -53,7 +53,10 @@ extension ControlPlaneError {
         case let .fenced(reason)?:
             self = .unavailable("this server no longer leads the cluster (\(reason)); retry: the request goes to the new leader")
         case let .unavailable(reason)?:
-            self = .unavailable("the state store cannot be reached: \(reason); nothing was changed, retry later")
+            // etcd may have taken the write and not answered in time (a frozen or partitioned
+            // leader applies it when it comes back): the outcome is unknown, and the answer says so.
+            self = .unavailable("the state store did not confirm the change: \(reason); it may or may not have been applied, "
+                + "so read the current state before retrying")
         default:
             self = .store("\(error)")
         }
