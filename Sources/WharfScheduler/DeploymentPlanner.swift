@@ -88,40 +88,48 @@ public enum DeploymentPlanner {
     /// `app.instances` goal-running instances, all of the current configuration and running and
     /// healthy, and no goal-running instance of an older configuration. Without `app`, scale and
     /// restart are judged like stop.
-    public static func isActionComplete(_ action: DeploymentAction, app: AppDefinition?, instances: [Instance]) -> Bool {
-        let mine = instances.filter { $0.appId == action.app && $0.isActive }
+    public static func isActionComplete(_ action: DeploymentAction, app: AppDefinition?, instances: some Sequence<Instance>) -> Bool {
+        let mine = instances.lazy.filter { $0.appId == action.app && $0.isActive }
         switch action.action {
         case .startApplication:
             return true
         case .stopApplication:
-            return mine.isEmpty
+            return mine.first(where: { _ in true }) == nil
         case .scaleApplication, .restartApplication:
-            guard let app else { return mine.isEmpty }
+            guard let app else { return mine.first(where: { _ in true }) == nil }
             let version = Scheduler.configVersion(of: app)
-            let running = mine.filter { $0.goal == .running }
-            // Instances being killed must have stopped too, as in Marathon.
-            guard running.count == mine.count, running.count == max(0, app.instances) else { return false }
-            return running.allSatisfy { $0.configVersion == version && Scheduler.isServing($0, of: app) }
+            var count = 0
+            for instance in mine {
+                // Instances being killed must have stopped too, as in Marathon.
+                guard instance.goal == .running, instance.configVersion == version, Scheduler.isServing(instance, of: app) else {
+                    return false
+                }
+                count += 1
+            }
+            return count == max(0, app.instances)
         }
     }
 
     /// A measure of how far `action` has come, which grows whenever it makes progress: instances of
     /// the target configuration that serve (healthy and ready), minus instances that still have to
     /// go (any instance of a stopped app; old-configuration, killed or surplus ones otherwise).
-    public static func progress(_ action: DeploymentAction, app: AppDefinition?, instances: [Instance]) -> Int {
-        let mine = instances.filter { $0.appId == action.app && $0.isActive }
-        guard let app, action.action != .stopApplication else { return -mine.count }
+    public static func progress(_ action: DeploymentAction, app: AppDefinition?, instances: some Sequence<Instance>) -> Int {
+        let mine = instances.lazy.filter { $0.appId == action.app && $0.isActive }
+        guard let app, action.action != .stopApplication else { return -mine.reduce(0) { count, _ in count + 1 } }
         let version = Scheduler.configVersion(of: app)
         let target = max(0, app.instances)
+        var all = 0
         var current = 0
         var serving = 0
-        for instance in mine where instance.goal == .running && instance.configVersion == version {
+        for instance in mine {
+            all += 1
+            guard instance.goal == .running && instance.configVersion == version else { continue }
             current += 1
             if Scheduler.isServing(instance, of: app) { serving += 1 }
         }
         // Everything beyond the `target` instances to keep has to go: old configurations, instances
         // being killed, a current-configuration surplus. Each exit is progress.
-        let leaving = mine.count - min(current, target)
+        let leaving = all - min(current, target)
         return min(serving, target) - leaving
     }
 }

@@ -113,6 +113,11 @@ public struct ClusterState: Sendable {
         }
     }
 
+    /// Instances of `app` in no particular order, looked up as they are read (no copy of them all).
+    public func lazyInstances(of app: PathId) -> some Sequence<Instance> {
+        (instanceIdsByApp[app] ?? []).lazy.compactMap { instances[$0] }
+    }
+
     /// Instances of `app` in no particular order: O(its instances), for counting and scans.
     public func unorderedInstances(of app: PathId) -> [Instance] {
         guard let ids = instanceIdsByApp[app] else { return [] }

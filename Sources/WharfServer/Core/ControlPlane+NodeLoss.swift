@@ -55,11 +55,7 @@ extension ControlPlane {
     /// on an agent that is away for at least its app's `inactiveAfterSeconds`. The scheduler
     /// launches a replacement for it, and deployments treat it as gone.
     func isUnreachableInactive(_ instance: Instance, now: Timestamp) -> Bool {
-        guard instance.state == .unreachable, state.agents[instance.agentId] == nil,
-              !state.quarantine.protects(instanceId: instance.id),
-              case let .enabled(inactiveAfter, _)? = state.apps[instance.appId]?.unreachableStrategy
-        else { return false }
-        return now.seconds(since: instance.stateSince) >= Double(inactiveAfter)
+        state.isUnreachableInactive(instance, now: now)
     }
 
     /// Forgets the unreachable instances of away agents that cannot be reached to be killed
@@ -109,5 +105,16 @@ extension ControlPlane {
             agentUnreachable(agentId, reason: "did not reconnect within \(Int(configuration.agentReregistrationSeconds)) s "
                 + "of the control plane's start")
         }
+    }
+}
+
+extension ClusterState {
+    /// See `ControlPlane.isUnreachableInactive`.
+    func isUnreachableInactive(_ instance: Instance, now: Timestamp) -> Bool {
+        guard instance.state == .unreachable, agents[instance.agentId] == nil,
+              !quarantine.protects(instanceId: instance.id),
+              case let .enabled(inactiveAfter, _)? = apps[instance.appId]?.unreachableStrategy
+        else { return false }
+        return now.seconds(since: instance.stateSince) >= Double(inactiveAfter)
     }
 }

@@ -15,9 +15,12 @@ extension ControlPlane {
     static let maxChangesPerPass = 250
 
     /// What a pass hands the scheduler, and what it needs to check the decisions against later.
-    struct Evaluation {
+    struct Evaluation: Sendable {
         var scope: Set<PathId>
+        /// The view, its `instances` filled in off the actor from `state`.
         var view: SchedulerView
+        /// The state when the pass began (a snapshot: its instance collections share structure).
+        var state: ClusterState
         var now: Timestamp
     }
 
@@ -29,8 +32,9 @@ extension ControlPlane {
     /// and sent to the agents. Running it again on unchanged state does nothing.
     func reconcile() async {
         defer { continueEvaluations() }
-        guard let evaluation = await serialized({ await beginPass() }) else { return }
-        let decisions = await Self.decide(evaluation.view, with: scheduler)
+        guard var evaluation = await serialized({ await beginPass() }) else { return }
+        let decisions: SchedulerDecisions
+        (evaluation.view, decisions) = await Self.decide(evaluation, with: scheduler)
         await serialized { await finishPass(evaluation, decisions: decisions) }
     }
 
@@ -78,22 +82,13 @@ extension ControlPlane {
             return nil
         }
         let overrides = deploymentOverrides()
-        var apps: [AppDefinition] = []
-        var instances: [Instance] = []
-        for appId in scope {
-            if let app = overrides[appId] ?? state.apps[appId] { apps.append(app) }
-            for id in state.instanceIdsByApp[appId] ?? [] {
-                guard let instance = state.instances[id], instance.isActive, !isUnreachableInactive(instance, now: now) else { continue }
-                instances.append(instance)
-            }
-        }
         var view = SchedulerView(
-            now: now, apps: apps, instances: instances,
+            now: now, apps: scope.compactMap { overrides[$0] ?? state.apps[$0] }, instances: [],
             agents: agentsWithHostPorts(), backoff: state.backoff, seed: passCount,
             reservedPorts: routedServicePorts(), frozenApps: frozen, drainingAgents: Set(state.drains.keys),
             usage: state.agentUsage)
         view.maxLaunches = Self.maxChangesPerPass
-        return Evaluation(scope: scope, view: view, now: now)
+        return Evaluation(scope: scope, view: view, state: state, now: now)
     }
 
     /// The part of a pass after the scheduler decided: the decisions about apps whose definition
@@ -148,9 +143,20 @@ extension ControlPlane {
         await flushQuietly(limit: Self.maxChangesPerPass)
     }
 
-    /// Runs the pure scheduler away from the actor.
-    nonisolated private static func decide(_ view: SchedulerView, with scheduler: Scheduler) async -> SchedulerDecisions {
-        scheduler.decide(view)
+    /// Collects the instances of the apps evaluated from the pass's snapshot and runs the pure
+    /// scheduler, both away from the actor (a 10,000-instance app's instances are copied here, not
+    /// while API writes wait).
+    nonisolated private static func decide(_ evaluation: Evaluation, with scheduler: Scheduler) async -> (SchedulerView, SchedulerDecisions) {
+        var view = evaluation.view
+        let state = evaluation.state
+        for appId in evaluation.scope {
+            for id in state.instanceIdsByApp[appId] ?? [] {
+                guard let instance = state.instances[id], instance.isActive,
+                      !state.isUnreachableInactive(instance, now: evaluation.now) else { continue }
+                view.instances.append(instance)
+            }
+        }
+        return (view, scheduler.decide(view))
     }
 
     /// The agents that take tasks, each with the ports other processes hold on its host.
@@ -359,8 +365,8 @@ extension ControlPlane {
                 let step = deployment.steps[deployment.currentStep - 1]
                 let done = step.actions.allSatisfy { action in
                     DeploymentPlanner.isActionComplete(action, app: state.apps[action.app],
-                                                       instances: state.unorderedInstances(of: action.app).filter {
-                                                           $0.isActive && !isUnreachableInactive($0, now: now)
+                                                       instances: state.lazyInstances(of: action.app).lazy.filter { [state] in
+                                                           $0.isActive && !state.isUnreachableInactive($0, now: now)
                                                        })
                 }
                 guard done else { break }
