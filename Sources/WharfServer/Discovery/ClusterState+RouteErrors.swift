@@ -5,7 +5,12 @@ extension ClusterState {
     /// Why the app is not (fully) routed: rejected route and service-name labels, and service ports
     /// of the app the router cannot listen on. Empty when it is routed as asked.
     func routeErrors(of app: AppDefinition) -> [String] {
-        var errors = CatalogService.labelErrors(of: app)
+        routeErrors(of: app, labelErrors: CatalogService.labelErrors(of: app))
+    }
+
+    /// `routeErrors(of:)` with the app's label errors already at hand (cached with its JSON).
+    func routeErrors(of app: AppDefinition, labelErrors: [String]) -> [String] {
+        var errors = labelErrors
         guard !routeListenerErrors.isEmpty else { return errors }
         for port in Set(app.servicePorts).sorted() {
             if let error = routeListenerErrors[port] { errors.append(error) }

@@ -84,7 +84,7 @@ struct AppInfoRenderer {
         }
         // Wharf: rejected route and service-name labels, and service ports the router cannot listen
         // on; only present when there are some.
-        let routeErrors = state.routeErrors(of: app)
+        let routeErrors = state.routeErrors(of: app, labelErrors: json.labelErrors(for: app))
         if !routeErrors.isEmpty {
             w.key("routeErrors"); w.stringArray(routeErrors)
         }

@@ -1,4 +1,5 @@
 import HashTreeCollections
+import WharfDiscovery
 import WharfModel
 
 /// Marathon JSON of app definitions, encoded once per app version and reused by every request.
@@ -11,6 +12,8 @@ final class AppJSONCache: Sendable {
     fileprivate struct Entry {
         var app: AppDefinition
         var json: [UInt8]
+        /// `CatalogService.labelErrors(of: app)`, which parses the labels.
+        var labelErrors: [String]
     }
 
     private let entries = LockedValue<[PathId: Entry]>([:])
@@ -31,11 +34,20 @@ final class AppJSONCache: Sendable {
 
         /// The JSON object of `app`.
         mutating func json(for app: AppDefinition) -> [UInt8] {
-            if let hit = snapshot[app.id], AppJSONCache.same(hit.app, app) { return hit.json }
-            if let hit = misses[app.id], AppJSONCache.same(hit.app, app) { return hit.json }
-            let json = AppJSONCache.encode(app)
-            misses[app.id] = Entry(app: app, json: json)
-            return json
+            entry(for: app).json
+        }
+
+        /// Why some of `app`'s discovery labels were rejected (`CatalogService.labelErrors`).
+        mutating func labelErrors(for app: AppDefinition) -> [String] {
+            entry(for: app).labelErrors
+        }
+
+        private mutating func entry(for app: AppDefinition) -> Entry {
+            if let hit = snapshot[app.id], AppJSONCache.same(hit.app, app) { return hit }
+            if let hit = misses[app.id], AppJSONCache.same(hit.app, app) { return hit }
+            let entry = Entry(app: app, json: AppJSONCache.encode(app), labelErrors: CatalogService.labelErrors(of: app))
+            misses[app.id] = entry
+            return entry
         }
     }
 
