@@ -31,7 +31,9 @@ struct RollingDeploymentTests {
             defer { events.close() }
             try await events.waitUntilAttached()
 
-            let app = Fixtures.healthChecked(appId, instances: 4, upgradeStrategy: [
+            // Instances that take 2 s to become healthy, as real ones do: the restart lasts long
+            // enough (≥ 4 s) to be sampled even on a machine busy building images.
+            let app = Fixtures.healthChecked(appId, instances: 4, env: ["HEALTHY_AFTER": "2"], upgradeStrategy: [
                 "minimumHealthCapacity": .number(strategy.minimumHealthCapacity),
                 "maximumOverCapacity": .number(strategy.maximumOverCapacity),
             ])

@@ -3,14 +3,17 @@ import Foundation
 /// A small HTTP task for health and readiness checks, written to a temp file
 /// and run as `python3 <path>`. It serves on `$PORT0`:
 ///
-/// - `GET /health`: 200, or 500 once `$MESOS_SANDBOX/sick` exists or when `$ALWAYS_SICK` is set;
+/// - `GET /health`: 200, or 500 once `$MESOS_SANDBOX/sick` exists, when `$ALWAYS_SICK` is set, or
+///   for the first `$HEALTHY_AFTER` seconds after the task started (a slow starter);
 /// - `GET /make-sick`: creates `$MESOS_SANDBOX/sick` (the task turns unhealthy), 200;
 /// - `GET /ready`: 200 when the file named by `$READY_FILE` exists (or `$READY_FILE` is unset), else 503;
 /// - anything else: 200 with the task id.
 enum HealthApp {
     static let script = #"""
-        import http.server, os, socketserver, sys
+        import http.server, os, socketserver, sys, time
 
+        started = time.monotonic()
+        healthy_after = float(os.environ.get("HEALTHY_AFTER", "0"))
         sandbox = os.environ.get("MESOS_SANDBOX", ".")
         sick_file = os.path.join(sandbox, "sick")
         task_id = os.environ.get("MESOS_TASK_ID", "?")
@@ -26,7 +29,8 @@ enum HealthApp {
 
             def do_GET(self):
                 if self.path == "/health":
-                    sick = os.path.exists(sick_file) or os.environ.get("ALWAYS_SICK")
+                    sick = (os.path.exists(sick_file) or os.environ.get("ALWAYS_SICK")
+                            or time.monotonic() - started < healthy_after)
                     self.answer(500 if sick else 200, "sick" if sick else "ok")
                 elif self.path == "/make-sick":
                     open(sick_file, "w").close()
