@@ -203,6 +203,9 @@ public actor ControlPlane: Service {
     /// Asks for another pass when apps are still waiting for evaluation or status records for
     /// being written.
     func continueEvaluations() {
+        // While every task is being stopped nothing is evaluated: the apps marked stay marked, and
+        // passes run only when reports come.
+        guard !stoppingAllTasks else { return }
         if !evaluations.isEmpty || (hasUnflushedChanges && !flushFailed) { wakeContinuation.yield() }
     }
 
