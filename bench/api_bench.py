@@ -16,6 +16,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def task_ports():
+    """The task port range `Wharf` gives `wharf dev`: 10,000 ports, per benchmark process."""
+    base = 30000 + (os.getpid() % 1000) * 20
+    return range(base, base + 10000)
+
+
+def free_port_outside(ports):
+    """A free loopback port not in `ports`."""
+    port = free_port()
+    while port in ports:
+        port = free_port()
+    return port
+
+
 def percentile(values, p):
     values = sorted(values)
     if not values:
@@ -37,12 +51,10 @@ def rss_mib(pid, field="VmRSS"):
 class Wharf:
     def __init__(self, binary, extra):
         self.dir = tempfile.mkdtemp(prefix="wharf-bench-")
-        task_base = 30000 + (os.getpid() % 1000) * 20
-        self.port = free_port()
-        while task_base <= self.port <= task_base + 9999:
-            self.port = free_port()
+        tasks = task_ports()
+        self.port = free_port_outside(tasks)
         args = [binary, "dev", "--data-dir", self.dir, "--api-port", str(self.port),
-                "--task-ports", f"{task_base}-{task_base + 9999}", "--log-level", "warning"] + extra
+                "--task-ports", f"{tasks.start}-{tasks.stop - 1}", "--log-level", "warning"] + extra
         self.log = open(os.path.join(self.dir, "wharf.log"), "w")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=self.log)
         deadline = time.time() + 30

@@ -13,15 +13,16 @@ control plane's own cost (API, store, scheduler, deployments, catalog, events, r
 router serves HTTP routes only (--tcp-routes false): one TCP listener per app would be thousands.
 Loopback only; bounded in time.
 """
-import argparse, http.client, json, os, socket, sys, threading, time
+import argparse, http.client, json, os, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from api_bench import Wharf, free_port, percentile, report, rss_mib  # noqa: E402
+from api_bench import Wharf, free_port_outside, percentile, report, rss_mib, task_ports  # noqa: E402
 
 
-def hwm_mib(pid):
-    return rss_mib(pid, "VmHWM")
+def memory(wharf):
+    """Resident memory of wharf now and at its peak, in MiB."""
+    return {"rss_mib": rss_mib(wharf.proc.pid), "rss_peak_mib": rss_mib(wharf.proc.pid, "VmHWM")}
 
 
 class Client:
@@ -46,10 +47,7 @@ class Client:
 
 
 def start(args, extra=()):
-    task_base = 30000 + (os.getpid() % 1000) * 20  # the task port range api_bench.Wharf gives wharf dev
-    router = free_port()
-    while task_base <= router <= task_base + 9999:
-        router = free_port()
+    router = free_port_outside(task_ports())
     wharf = Wharf(args.wharf, ["--simulated-agents", str(args.agents), "--cpus", "64", "--mem", "262144",
                                "--router-port", str(router), "--dns-port", "off", "--tcp-routes", "false", *extra])
     wharf.router_port = router
@@ -140,8 +138,7 @@ def bench_burst(args):
             if status != 200 or not wait_converged(wharf, 600):
                 raise SystemExit(f"{app_id} not destroyed")
         results["instances_running_at_end"] = running_count(wharf)
-        results["rss_mib"] = rss_mib(wharf.proc.pid)
-        results["rss_peak_mib"] = hwm_mib(wharf.proc.pid)
+        results.update(memory(wharf))
         return results
     finally:
         wharf.stop()
@@ -162,7 +159,7 @@ def bench_create(args):
             "all_posts_accepted_s": accepted, "posts_per_s": args.apps / accepted,
             "post_p50_ms": percentile(latencies, 50), "post_p99_ms": percentile(latencies, 99),
             "all_running_s": converged, "launches_per_s": running / converged, "instances_running": running,
-            "rss_mib": rss_mib(wharf.proc.pid), "rss_peak_mib": hwm_mib(wharf.proc.pid),
+            **memory(wharf),
         }
     finally:
         wharf.stop()
@@ -189,8 +186,7 @@ def bench_list(args):
             results[f"{name}_p50_ms"] = percentile(lat, 50)
             results[f"{name}_p99_ms"] = percentile(lat, 99)
             results[f"{name}_bytes"] = len(body)
-        results["rss_mib"] = rss_mib(wharf.proc.pid)
-        results["rss_peak_mib"] = hwm_mib(wharf.proc.pid)
+        results.update(memory(wharf))
         return results
     finally:
         wharf.stop()
@@ -311,7 +307,7 @@ def bench_rolling(args):
             "post_p50_ms": percentile(post_latencies, 50), "post_p99_ms": percentile(post_latencies, 99),
             "post_max_ms": max(post_latencies),
             "router_probe_errors": len(probe.errors),
-            "rss_mib": rss_mib(wharf.proc.pid), "rss_peak_mib": hwm_mib(wharf.proc.pid),
+            **memory(wharf),
         })
         for direction, values in probe.latencies.items():
             results[f"change_to_router_{direction}_samples"] = len(values)

@@ -118,30 +118,18 @@ public struct ClusterState: Sendable {
         (instanceIdsByApp[app] ?? []).lazy.compactMap { instances[$0] }
     }
 
-    /// Instances of `app` in no particular order: O(its instances), for counting and scans.
-    public func unorderedInstances(of app: PathId) -> [Instance] {
-        guard let ids = instanceIdsByApp[app] else { return [] }
-        return ids.compactMap { instances[$0] }
-    }
-
     mutating func upsert(_ instance: Instance) {
         catalogInstanceChanges[instance.appId, default: []].insert(instance.id)
         let previous = instances.updateValue(instance, forKey: instance.id)
         if let previous { taskCounts[previous.appId]?.add(previous, by: -1) }
         taskCounts[instance.appId, default: TaskCounts()].add(instance)
         if let previous {
-            if previous.isActive, previous.agentId != instance.agentId || previous.ports != instance.ports
-                || previous.resources != instance.resources || !instance.isActive {
-                agentUsage[previous.agentId]?.remove(previous)
-                if instance.isActive { agentUsage[instance.agentId, default: AgentUsage()].add(instance) }
-            } else if !previous.isActive, instance.isActive {
-                agentUsage[instance.agentId, default: AgentUsage()].add(instance)
-            }
+            if previous.isActive { agentUsage[previous.agentId]?.remove(previous) }
             if previous.agentId != instance.agentId { forget(instance.id, onAgent: previous.agentId) }
         } else {
             instanceIdsByApp[instance.appId, default: []].insert(instance.id)
-            if instance.isActive { agentUsage[instance.agentId, default: AgentUsage()].add(instance) }
         }
+        if instance.isActive { agentUsage[instance.agentId, default: AgentUsage()].add(instance) }
         instanceIdsByAgent[instance.agentId, default: []].insert(instance.id)
         if instance.goal == .running, instance.state == .running, instance.health?.killReason != nil {
             failingChecks.insert(instance.id)

@@ -120,12 +120,13 @@ extension ControlPlane {
         if !kills.isEmpty {
             await decommissionOrRetry(Array(kills.prefix(Self.maxChangesPerPass)))
         }
-        let launches = decisions.launches.filter { instance in
-            current.contains(instance.appId) && !stoppingAllTasks
-                && state.agents[instance.agentId] != nil && state.drains[instance.agentId] == nil
-        }
-        if launches.count < decisions.launches.count {
-            wake(apps: Set(decisions.launches.map(\.appId)))
+        var launches: [Instance] = []
+        for instance in decisions.launches where current.contains(instance.appId) && !stoppingAllTasks {
+            if state.agents[instance.agentId] != nil && state.drains[instance.agentId] == nil {
+                launches.append(instance)
+            } else {
+                wake(apps: [instance.appId]) // its agent left or started draining meanwhile
+            }
         }
         if !launches.isEmpty {
             await launch(launches, apps: decided)
@@ -309,7 +310,7 @@ extension ControlPlane {
     /// Kills whose confirmation has not arrived within the grace period plus a margin are sent again
     /// (commands are idempotent), so a kill lost in a restart is not lost forever.
     private func resendStaleKills(now: Timestamp) async {
-        for instance in state.killing.sorted().compactMap({ state.instances[$0] }) {
+        for instance in state.killing.compactMap({ state.instances[$0] }) {
             let grace = killGrace(for: instance.appId) + configuration.killDrainSeconds
             if let sent = killSentAt[instance.id], now.seconds(since: sent) < grace + 10 { continue }
             guard state.agents[instance.agentId] != nil else { continue }

@@ -21,7 +21,6 @@ struct EvaluationQueue {
     private var queued: [PathId: Lane] = [:]
 
     var isEmpty: Bool { queued.isEmpty }
-    var count: Int { queued.count }
 
     /// Marks `app` for evaluation in `lane`; an app queued in the later lane moves up when marked
     /// prompt.

@@ -155,14 +155,15 @@ struct RouteTableBuilder {
         if portIndex == 0, let domain = configuration.routerDomain, !domain.isEmpty {
             rules.append(HTTPRouteRule(hosts: ["\(service.name).\(domain)"], paths: ["/"]))
         }
-        var seen = Set<String>()
+        var indexByKey: [String: Int] = [:]
         for rule in rules {
             for path in rule.paths {
                 let key = rule.hosts.sorted().joined(separator: ",") + " " + path
-                if seen.insert(key).inserted {
-                    pieces.http.append((key, HTTPRoute(name: service.name, hosts: rule.hosts, pathPrefix: path, backends: backends, balance: balance), origin))
-                } else if let existing = pieces.http.firstIndex(where: { $0.key == key }) {
+                if let existing = indexByKey[key] {
                     pieces.http[existing].route.backends += backends
+                } else {
+                    indexByKey[key] = pieces.http.count
+                    pieces.http.append((key, HTTPRoute(name: service.name, hosts: rule.hosts, pathPrefix: path, backends: backends, balance: balance), origin))
                 }
             }
         }
