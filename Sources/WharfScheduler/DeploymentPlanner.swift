@@ -83,28 +83,30 @@ public enum DeploymentPlanner {
 
     /// Whether `action` is done given every non-terminal instance the control plane knows
     /// (`instances` may include other apps' instances; `app` is the action's target definition).
+    public static func isActionComplete(_ action: DeploymentAction, app: AppDefinition?, instances: some Sequence<Instance>) -> Bool {
+        isActionComplete(action, app: app, counts: ProgressCounts(instances.lazy.filter { $0.appId == action.app }))
+    }
+
+    /// Whether `action` is done, given the counts of the app's active instances.
     ///
     /// Start: at once. Stop: no non-terminal instance of the app is left. Scale and restart: exactly
     /// `app.instances` goal-running instances, all of the current configuration and running and
     /// healthy, and no goal-running instance of an older configuration. Without `app`, scale and
     /// restart are judged like stop.
-    public static func isActionComplete(_ action: DeploymentAction, app: AppDefinition?, instances: some Sequence<Instance>) -> Bool {
-        let mine = instances.lazy.filter { $0.appId == action.app && $0.isActive }
+    public static func isActionComplete(_ action: DeploymentAction, app: AppDefinition?, counts: ProgressCounts) -> Bool {
         switch action.action {
         case .startApplication:
             return true
         case .stopApplication:
-            return mine.first(where: { _ in true }) == nil
+            return counts.total == 0
         case .scaleApplication, .restartApplication:
-            guard let app else { return mine.first(where: { _ in true }) == nil }
+            guard let app else { return counts.total == 0 }
             let version = Scheduler.configVersion(of: app)
             var count = 0
-            for instance in mine {
+            for (key, n) in counts.counts {
                 // Instances being killed must have stopped too, as in Marathon.
-                guard instance.goal == .running, instance.configVersion == version, Scheduler.isServing(instance, of: app) else {
-                    return false
-                }
-                count += 1
+                guard key.goalRunning, key.configVersion == version, key.isServing(app) else { return false }
+                count += n
             }
             return count == max(0, app.instances)
         }
@@ -114,18 +116,20 @@ public enum DeploymentPlanner {
     /// the target configuration that serve (healthy and ready), minus instances that still have to
     /// go (any instance of a stopped app; old-configuration, killed or surplus ones otherwise).
     public static func progress(_ action: DeploymentAction, app: AppDefinition?, instances: some Sequence<Instance>) -> Int {
-        let mine = instances.lazy.filter { $0.appId == action.app && $0.isActive }
-        guard let app, action.action != .stopApplication else { return -mine.reduce(0) { count, _ in count + 1 } }
+        progress(action, app: app, counts: ProgressCounts(instances.lazy.filter { $0.appId == action.app }))
+    }
+
+    /// `progress` from the counts of the app's active instances.
+    public static func progress(_ action: DeploymentAction, app: AppDefinition?, counts: ProgressCounts) -> Int {
+        let all = counts.total
+        guard let app, action.action != .stopApplication else { return -all }
         let version = Scheduler.configVersion(of: app)
         let target = max(0, app.instances)
-        var all = 0
         var current = 0
         var serving = 0
-        for instance in mine {
-            all += 1
-            guard instance.goal == .running && instance.configVersion == version else { continue }
-            current += 1
-            if Scheduler.isServing(instance, of: app) { serving += 1 }
+        for (key, n) in counts.counts where key.goalRunning && key.configVersion == version {
+            current += n
+            if key.isServing(app) { serving += n }
         }
         // Everything beyond the `target` instances to keep has to go: old configurations, instances
         // being killed, a current-configuration surplus. Each exit is progress.

@@ -35,10 +35,7 @@ public struct Scheduler: Sendable {
     /// count) and ready (every readiness check passed). What rolling upgrades and deployment
     /// completion wait for.
     public static func isServing(_ instance: Instance, of app: AppDefinition) -> Bool {
-        guard instance.isRunningAndHealthy, instance.isReady else { return false }
-        let checked = !(instance.health?.results.isEmpty ?? true)
-            || (!app.healthChecks.isEmpty && instance.configVersion == configVersion(of: app))
-        return checked ? instance.healthy == true : true
+        ProgressCounts.Class(instance)?.isServing(app) ?? false
     }
 
     /// Decides what to launch and kill now. Kills come first in `kills`; instances being killed keep

@@ -55,6 +55,8 @@ public struct ClusterState: Sendable {
     public private(set) var agentUsage: [String: AgentUsage] = [:]
     /// Marathon's task counts per app (staged, running, healthy, unhealthy), kept in step.
     private(set) var taskCounts: TreeDictionary<PathId, TaskCounts> = [:]
+    /// What deployment progress and completion read of each app's active instances, kept in step.
+    public private(set) var progressCounts: TreeDictionary<PathId, ProgressCounts> = [:]
     /// Active instances being killed (`goal == .decommissioned`), whose kills may need resending.
     public private(set) var killing: Set<String> = []
     /// Running instances meant to run whose health checks ask for a kill (`health.killReason`).
@@ -121,8 +123,12 @@ public struct ClusterState: Sendable {
     mutating func upsert(_ instance: Instance) {
         catalogInstanceChanges[instance.appId, default: []].insert(instance.id)
         let previous = instances.updateValue(instance, forKey: instance.id)
-        if let previous { taskCounts[previous.appId]?.add(previous, by: -1) }
+        if let previous {
+            taskCounts[previous.appId]?.add(previous, by: -1)
+            progressCounts[previous.appId]?.add(previous, by: -1)
+        }
         taskCounts[instance.appId, default: TaskCounts()].add(instance)
+        progressCounts[instance.appId, default: ProgressCounts()].add(instance)
         if let previous {
             if previous.isActive { agentUsage[previous.agentId]?.remove(previous) }
             if previous.agentId != instance.agentId { forget(instance.id, onAgent: previous.agentId) }
@@ -148,9 +154,11 @@ public struct ClusterState: Sendable {
         catalogInstanceChanges[instance.appId, default: []].insert(instance.id)
         instanceIdsByApp[instance.appId]?.remove(id)
         taskCounts[instance.appId]?.add(instance, by: -1)
+        progressCounts[instance.appId]?.add(instance, by: -1)
         if instanceIdsByApp[instance.appId]?.isEmpty == true {
             instanceIdsByApp[instance.appId] = nil
             taskCounts[instance.appId] = nil
+            progressCounts[instance.appId] = nil
         }
         forget(id, onAgent: instance.agentId)
         if instance.isActive { agentUsage[instance.agentId]?.remove(instance) }

@@ -24,7 +24,7 @@ extension ControlPlane {
     func trackProgress(of deployment: inout Deployment, now: Timestamp) -> Bool {
         guard deployment.currentStep >= 1, deployment.currentStep <= deployment.steps.count else { return false }
         let progress = deployment.steps[deployment.currentStep - 1].actions.reduce(0) { sum, action in
-            sum + DeploymentPlanner.progress(action, app: state.apps[action.app], instances: state.lazyInstances(of: action.app))
+            sum + DeploymentPlanner.progress(action, app: state.apps[action.app], counts: state.progressCounts[action.app] ?? ProgressCounts())
         }
         guard let best = deployment.bestProgress else {
             deployment.bestProgress = progress

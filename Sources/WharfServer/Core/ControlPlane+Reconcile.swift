@@ -29,7 +29,9 @@ extension ControlPlane {
     /// forward and take a snapshot of those apps. Then, without the gate and off the actor — API
     /// writes, reports and reads go on meanwhile — the scheduler decides. Under the gate again, the
     /// decisions are checked against the state of that moment (Nomad's plan and apply), persisted
-    /// and sent to the agents. Running it again on unchanged state does nothing.
+    /// and sent to the agents. Between its steps a pass lets waiting API writes go first
+    /// (`yieldWriteGate`), and launches are checked again after them. Running it again on unchanged
+    /// state does nothing.
     func reconcile() async {
         defer { continueEvaluations() }
         guard var evaluation = await serialized({ await beginPass() }) else { return }
@@ -42,8 +44,9 @@ extension ControlPlane {
     /// pass is then complete).
     private func beginPass() async -> Evaluation? {
         passCount &+= 1
-        let now = Timestamp.now()
         await flushQuietly(limit: Self.maxChangesPerPass)
+        _ = await yieldWriteGate()
+        let now = Timestamp.now()
         guard !stoppingAllTasks else {
             // Shutting down with --stop-tasks-on-exit: kills only, nothing is replaced.
             await resendStaleKills(now: now)
@@ -102,8 +105,9 @@ extension ControlPlane {
         for appId in evaluation.scope where (overrides[appId] ?? state.apps[appId]) != decided[appId] {
             stale.insert(appId)
         }
-        let appOf = Dictionary(evaluation.view.instances.map { ($0.id, $0.appId) }, uniquingKeysWith: { first, _ in first })
-        let current = evaluation.scope.subtracting(stale)
+        // The app of an instance decided about, from the snapshot the decisions were made on.
+        func appOf(_ id: String) -> PathId? { evaluation.state.instances[id]?.appId }
+        var current = evaluation.scope.subtracting(stale)
         wake(apps: stale)
         wake(apps: decisions.deferred, lane: .later)
 
@@ -113,12 +117,19 @@ extension ControlPlane {
                                                             pass: passCount, at: now)
         wakeWhenBackoffEnds(decisions.waiting)
 
-        let kills = decisions.kills.filter { appOf[$0.instanceId].map(current.contains) ?? false }
+        let kills = decisions.kills.filter { appOf($0.instanceId).map(current.contains) ?? false }
         if kills.count > Self.maxChangesPerPass {
-            wake(apps: kills[Self.maxChangesPerPass...].compactMap { appOf[$0.instanceId] }, lane: .later)
+            wake(apps: kills[Self.maxChangesPerPass...].compactMap { appOf($0.instanceId) }, lane: .later)
         }
         if !kills.isEmpty {
             await decommissionOrRetry(Array(kills.prefix(Self.maxChangesPerPass)))
+        }
+        if await yieldWriteGate() {
+            // API writes went meanwhile: launches only for apps whose definition they left alone.
+            let overrides = deploymentOverrides()
+            let changed = current.filter { (overrides[$0] ?? state.apps[$0]) != decided[$0] }
+            current.subtract(changed)
+            wake(apps: Set(changed))
         }
         var launches: [Instance] = []
         for instance in decisions.launches where current.contains(instance.appId) && !stoppingAllTasks {
@@ -131,6 +142,7 @@ extension ControlPlane {
         if !launches.isEmpty {
             await launch(launches, apps: decided)
         }
+        _ = await yieldWriteGate()
         await endPass(now: now)
     }
 
@@ -365,10 +377,15 @@ extension ControlPlane {
             while deployment.currentStep <= deployment.steps.count {
                 let step = deployment.steps[deployment.currentStep - 1]
                 let done = step.actions.allSatisfy { action in
-                    DeploymentPlanner.isActionComplete(action, app: state.apps[action.app],
-                                                       instances: state.lazyInstances(of: action.app).lazy.filter { [state] in
-                                                           $0.isActive && !state.isUnreachableInactive($0, now: now)
-                                                       })
+                    let counts = state.progressCounts[action.app] ?? ProgressCounts()
+                    guard counts.hasUnreachable else {
+                        return DeploymentPlanner.isActionComplete(action, app: state.apps[action.app], counts: counts)
+                    }
+                    // Whether an unreachable instance still counts depends on the time: look at each.
+                    return DeploymentPlanner.isActionComplete(action, app: state.apps[action.app],
+                                                              instances: state.lazyInstances(of: action.app).lazy.filter { [state] in
+                                                                  !state.isUnreachableInactive($0, now: now)
+                                                              })
                 }
                 guard done else { break }
                 events.publish(DeploymentStepEvent(eventType: "deployment_step_success", deployment: deployment, step: step))

@@ -228,6 +228,17 @@ public actor ControlPlane: Service {
         return try await body()
     }
 
+    /// For a long holder of the write gate (a pass), between steps that are each complete on their
+    /// own: lets the writes waiting for the gate go first (an API write then waits for one step of a
+    /// pass, not for all of it), then takes the gate back behind them. True when it did; the holder
+    /// must then check again what the writes may have changed.
+    func yieldWriteGate() async -> Bool {
+        guard !writeWaiters.isEmpty else { return false }
+        writeWaiters.removeFirst().resume()
+        await withCheckedContinuation { writeWaiters.append($0) }
+        return true
+    }
+
     /// A version timestamp strictly after every one handed out before.
     func nextVersion() -> Timestamp {
         let now = Timestamp.now()

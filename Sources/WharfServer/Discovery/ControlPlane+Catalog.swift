@@ -32,8 +32,10 @@ extension ControlPlane {
                 continue
             }
             let deployments = (deploymentsByApp[id] ?? []).sorted()
-            if !changedApps.contains(id), var known = publishedServices[id], known.services.app == app,
-               known.deployments == deployments {
+            if !changedApps.contains(id),
+               publishedServices[id].map({ $0.services.app == app && $0.deployments == deployments }) == true,
+               // Taken out while it changes, so that its arrays are not copied for a second owner.
+               var known = publishedServices.removeValue(forKey: id) {
                 var changed = false
                 for instanceId in changedInstances[id] ?? [] {
                     if let instance = state.instances[instanceId], let member = catalogMember(instance, of: app) {
