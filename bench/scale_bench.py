@@ -13,7 +13,7 @@ control plane's own cost (API, store, scheduler, deployments, catalog, events, r
 router serves HTTP routes only (--tcp-routes false): one TCP listener per app would be thousands.
 Loopback only; bounded in time.
 """
-import argparse, http.client, json, os, sys, threading, time
+import argparse, datetime, http.client, json, os, sys, threading, time
 from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -192,18 +192,54 @@ def bench_list(args):
         wharf.stop()
 
 
+class EventRecorder(threading.Thread):
+    """Keeps the raw bytes of /v2/events?event_type=status_update_event, read in large chunks so that
+    it keeps up with a 10,000-instance restart (a reader that falls 1,024 events behind is
+    disconnected, as by Marathon); parsed once the run is over."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.conn.request("GET", "/v2/events?event_type=status_update_event", headers={"Accept": "text/event-stream"})
+        self.resp = self.conn.getresponse()
+        self.chunks = []
+
+    def run(self):
+        try:
+            while True:
+                chunk = self.resp.read1(1 << 20)
+                if not chunk:
+                    break
+                self.chunks.append(chunk)
+        except (OSError, http.client.HTTPException, ValueError):
+            pass
+
+    def running_at(self, task_ids):
+        """Wall-clock time of each task's TASK_RUNNING event, from the event's own timestamp."""
+        found = {}
+        for block in b"".join(self.chunks).split(b"\n\n"):
+            data = b"".join(line[5:].strip() for line in block.split(b"\n") if line.startswith(b"data:"))
+            if not data or b"TASK_RUNNING" not in data:
+                continue
+            event = json.loads(data)
+            if event.get("taskId") in task_ids and event.get("taskStatus") == "TASK_RUNNING":
+                stamp = datetime.datetime.strptime(event["timestamp"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                found[event["taskId"]] = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
+        return found
+
+
 class RouterProbe(threading.Thread):
     """Measures how soon the router follows a change: scales /probe between 0 and 1 instance and
     times each change from the API's answer to the first router answer that reflects it (503 while
     the route has no instance; 502 once it has the simulated one, which accepts no connection, and
-    the 502 names that instance's port). This includes placing and launching the instance and its
-    TASK_RUNNING report, so it bounds event -> router from above. (Following /v2/events instead is
-    not possible under this load: a Python reader falls 1,024 events behind during a 10,000-instance
-    restart and Wharf, like Marathon, disconnects it.)"""
+    the 502 names that instance's port). This includes placing and launching the instance. For a
+    scale-up it also times event -> router: from the timestamp of the instance's TASK_RUNNING
+    status_update_event (set when the report is made) to the first router answer that routes to it."""
 
     def __init__(self, wharf, samples):
         super().__init__(daemon=True)
         self.wharf, self.samples, self.latencies, self.errors = wharf, samples, {"up": [], "down": []}, []
+        self.routed_at = {}  # task id -> wall-clock time the router first routed to it
 
     def router(self):
         conn = http.client.HTTPConnection("127.0.0.1", self.wharf.router_port, timeout=5)
@@ -214,10 +250,11 @@ class RouterProbe(threading.Thread):
         finally:
             conn.close()
 
-    def probe_port(self, client):
+    def probe_task(self, client):
+        """(port, task id) of the probe's instance, or None."""
         status, body = client.request("GET", "/v2/apps/probe/tasks")
         tasks = json.loads(body)["tasks"] if status == 200 else []
-        return tasks[0]["ports"][0] if tasks and tasks[0].get("ports") else None
+        return (tasks[0]["ports"][0], tasks[0]["id"]) if tasks and tasks[0].get("ports") else None
 
     def run(self):
         client = Client(self.wharf.port)
@@ -230,12 +267,14 @@ class RouterProbe(threading.Thread):
                 self.errors.append(f"PUT {status} {body[:200]}")
                 continue
             deadline = accepted + 30
-            port = None
+            task = None
             while time.perf_counter() < deadline:
                 code, text = self.router()
                 if up and code == 502:
-                    port = port or self.probe_port(client)
-                    if port is not None and str(port) in text:
+                    routed = time.time()
+                    task = task or self.probe_task(client)
+                    if task is not None and str(task[0]) in text:
+                        self.routed_at[task[1]] = routed
                         break
                 elif not up and code == 503:
                     break
@@ -279,6 +318,8 @@ def bench_rolling(args):
         restarter = threading.Thread(target=restart_loop, daemon=True)
         restarter.start()
         time.sleep(0.5)
+        recorder = EventRecorder(wharf.port)
+        recorder.start()
         probe = RouterProbe(wharf, args.probes)
         probe.start()
         post_latencies = []
@@ -314,6 +355,12 @@ def bench_rolling(args):
             results[f"change_to_router_{direction}_p50_ms"] = percentile(values, 50)
             results[f"change_to_router_{direction}_p99_ms"] = percentile(values, 99)
             results[f"change_to_router_{direction}_max_ms"] = max(values) if values else float("nan")
+        running = recorder.running_at(set(probe.routed_at))
+        event_to_router = [(probe.routed_at[t] - running[t]) * 1000 for t in probe.routed_at if t in running]
+        results["event_to_router_samples"] = len(event_to_router)
+        results["event_to_router_p50_ms"] = percentile(event_to_router, 50) if event_to_router else float("nan")
+        results["event_to_router_p99_ms"] = percentile(event_to_router, 99) if event_to_router else float("nan")
+        results["event_to_router_max_ms"] = max(event_to_router) if event_to_router else float("nan")
         for error in probe.errors[:5]:
             print("probe:", error, file=sys.stderr)
         return results

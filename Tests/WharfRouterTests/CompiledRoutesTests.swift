@@ -4,7 +4,7 @@ import Testing
 
 @Suite(.timeLimit(.minutes(3))) struct CompiledRoutesTests {
     private func compile(_ routes: [HTTPRoute]) -> CompiledRoutes {
-        CompiledRoutes(table: RouteTable(http: routes)) { $0.map { BackendSlot(backend: $0) } }
+        CompiledRoutes(table: RouteTable(http: routes)) { backends, _ in backends.map { BackendSlot(backend: $0) } }
     }
 
     private let backend = Backend(id: "b", host: "127.0.0.1", port: 1)
@@ -89,7 +89,7 @@ import Testing
         thinner.backends = [shared]
         let second = store.replace(with: RouteTable(version: 2, http: [blog, web, thinner], tcp: [db]))
         #expect(second?.compiled.fresh.map(\.name).sorted() == ["api", "blog"])
-        #expect(second?.compiled.dropped.map(\.name) == ["api"])
+        #expect(second?.compiled.dropped.isEmpty == true, "api is succeeded by its new version, not dropped")
         #expect(second?.compiled.route(host: "web.example", uri: "/") === webRoute)
         #expect(second?.compiled.tcpByPort[15432] === dbRoute)
         #expect(second?.released.isEmpty == true, "b is still named by the TCP route")
@@ -100,5 +100,38 @@ import Testing
         let third = store.replace(with: RouteTable(version: 3, http: [blog, web, thinner]))
         #expect(third?.released == Set([bSlot].compactMap { $0 }))
         #expect(store.liveSlots.count == 2, "a and the shared backend")
+    }
+
+    @Test("a big route whose backends change keeps the slots of the backends it keeps, in one walk or without id order")
+    func changedBackendsKeepTheirSlots() throws {
+        let store = RouteStore()
+        func backends(_ ids: [Int]) -> [Backend] {
+            ids.map { Backend(id: "task-\(String(format: "%05d", $0))", host: "127.0.0.1", port: 20_000 + $0) }
+        }
+        let route = HTTPRoute(name: "big", hosts: ["big.example"], pathPrefix: "/", backends: backends(Array(0..<1000)))
+        let first = try #require(store.replace(with: RouteTable(version: 1, http: [route])))
+        let before = try #require(first.compiled.route(host: "big.example", uri: "/")).slots
+        let slotOf = Dictionary(uniqueKeysWithValues: before.map { ($0.backend, ObjectIdentifier($0)) })
+
+        // 100 backends leave, 100 arrive, one keeps its id but moves to another port.
+        var changed = route
+        changed.backends = backends(Array(100..<1100))
+        changed.backends[500].port = 1
+        let second = try #require(store.replace(with: RouteTable(version: 2, http: [changed])))
+        let slots = try #require(second.compiled.route(host: "big.example", uri: "/")).slots
+        #expect(slots.map(\.backend) == changed.backends)
+        #expect(slots.filter { slotOf[$0.backend] == ObjectIdentifier($0) }.count == 899)
+        #expect(second.released == Set(before.filter { !changed.backends.contains($0.backend) }.map(ObjectIdentifier.init)))
+        #expect(second.released.count == 101)
+        #expect(store.liveSlots == Set(slots.map(ObjectIdentifier.init)))
+
+        // Not in id order (the walk does not apply): the same slots, nothing released.
+        var reversed = changed
+        reversed.backends.reverse()
+        let third = try #require(store.replace(with: RouteTable(version: 3, http: [reversed])))
+        #expect(third.released.isEmpty)
+        #expect(Set(try #require(third.compiled.route(host: "big.example", uri: "/")).slots.map(ObjectIdentifier.init))
+            == Set(slots.map(ObjectIdentifier.init)))
+        #expect(store.liveSlots == Set(slots.map(ObjectIdentifier.init)))
     }
 }

@@ -20,12 +20,15 @@ final class CompiledRoutes: Sendable {
     let dropped: [CompiledRoute]
 
     /// Compiles `table`, taking unchanged routes over from `previous`; `slots` gives the backend
-    /// slots of a route compiled anew (one per distinct backend, in order).
-    init(table: RouteTable, previous: CompiledRoutes? = nil, slots: ([Backend]) -> [BackendSlot]) {
+    /// slots of a route compiled anew (one per distinct backend, in order), with the route of
+    /// `previous` it succeeds when there is one (same name, hosts and path or port, other backends):
+    /// that one is not listed in `dropped`, its slots are the successor's business.
+    init(table: RouteTable, previous: CompiledRoutes? = nil, slots: ([Backend], _ predecessor: CompiledRoute?) -> [BackendSlot]) {
         var fresh: [CompiledRoute] = []
         var reused = Set<ObjectIdentifier>()
         var previousHTTP: [HTTPRouteKey: Int]?
         func compile(_ route: HTTPRoute, at position: Int) -> CompiledRoute {
+            var predecessor: CompiledRoute?
             if let previous {
                 var match: Int?
                 if position < previous.table.http.count, HTTPRouteKey(previous.table.http[position]) == HTTPRouteKey(route) {
@@ -41,9 +44,12 @@ final class CompiledRoutes: Sendable {
                 if let match, previous.table.http[match] == route, reused.insert(ObjectIdentifier(previous.http[match])).inserted {
                     return previous.http[match]
                 }
+                if let match, reused.insert(ObjectIdentifier(previous.http[match])).inserted {
+                    predecessor = previous.http[match]
+                }
             }
             let compiled = CompiledRoute(name: route.name, pathPrefix: route.pathPrefix.isEmpty ? "/" : route.pathPrefix,
-                                         slots: slots(route.backends), balance: route.balance)
+                                         slots: slots(route.backends, predecessor), balance: route.balance)
             fresh.append(compiled)
             return compiled
         }
@@ -83,11 +89,13 @@ final class CompiledRoutes: Sendable {
                 continue
             }
             let compiled: CompiledRoute
-            if let previous, let i = previousTCP[route.port], previous.table.tcp[i] == route, let old = previous.tcp[i],
+            let old = previousTCP[route.port].flatMap { previous?.tcp[$0] }
+            if let previous, let i = previousTCP[route.port], previous.table.tcp[i] == route, let old,
                reused.insert(ObjectIdentifier(old)).inserted {
                 compiled = old
             } else {
-                compiled = CompiledRoute(name: route.name, pathPrefix: "", slots: slots(route.backends), balance: route.balance)
+                let predecessor = old.flatMap { reused.insert(ObjectIdentifier($0)).inserted ? $0 : nil }
+                compiled = CompiledRoute(name: route.name, pathPrefix: "", slots: slots(route.backends, predecessor), balance: route.balance)
                 fresh.append(compiled)
             }
             tcpByPort[route.port] = compiled
