@@ -174,12 +174,16 @@ def bench_list(args):
             raise SystemExit("apps did not converge")
         results = {"apps": args.apps, "instances": running_count(wharf), "fill_s": time.perf_counter() - begin}
         client = Client(wharf.port)
-        for name, path in (("get_apps", "/v2/apps"), ("get_app", "/v2/apps/listed/app-7"),
-                           ("get_queue", "/v2/queue"), ("get_app_tasks", "/v2/apps/listed/app-7/tasks")):
+        # get_apps: the same query again and again (an unchanged cluster's listing is kept, see
+        # ClusterState.appsRevision); get_apps_rendered: a new query string every time (an
+        # ignored parameter), so every answer is rendered as after a change.
+        for name, path in (("get_apps", "/v2/apps"), ("get_apps_rendered", "/v2/apps?nocache={i}"),
+                           ("get_app", "/v2/apps/listed/app-7"), ("get_queue", "/v2/queue"),
+                           ("get_app_tasks", "/v2/apps/listed/app-7/tasks")):
             lat = []
-            for _ in range(args.requests if name == "get_apps" else args.requests * 5):
+            for i in range(args.requests if name.startswith("get_apps") else args.requests * 5):
                 t = time.perf_counter()
-                status, body = client.request("GET", path)
+                status, body = client.request("GET", path.format(i=i))
                 lat.append((time.perf_counter() - t) * 1000)
                 if status != 200:
                     raise SystemExit(f"GET {path}: {status}")

@@ -50,4 +50,37 @@ struct ClusterStateIndexTests {
             #expect(abs(kept.resources.cpus - usage.resources.cpus) < 1e-9 && abs(kept.resources.mem - usage.resources.mem) < 1e-9)
         }
     }
+
+    @Test("every change an app listing shows moves appsRevision; a snapshot keeps its own")
+    func appsRevisionFollowsWhatListingsShow() {
+        let app = MarathonAPIFixtures.app("/a")
+        var state = ClusterState()
+        var seen: Set<UInt64> = [state.appsRevision]
+        func changed(_ what: String, _ change: (inout ClusterState) -> Void) {
+            let snapshot = state
+            change(&state)
+            #expect(seen.insert(state.appsRevision).inserted, "\(what) moves the revision")
+            #expect(snapshot.appsRevision != state.appsRevision)
+        }
+        changed("a definition") { $0.setApp(app.id, app) }
+        var instance = MarathonAPIFixtures.instance(of: app, 1, state: .staging)
+        changed("a new instance") { $0.upsert(instance) }
+        instance.state = .running
+        changed("an instance's state") { $0.upsert(instance) }
+        changed("a deployment") {
+            $0.deployments["d"] = Deployment(id: "d", version: MarathonAPIFixtures.t0, steps: [], currentStep: 0,
+                                             original: [:], target: [:])
+        }
+        changed("a task failure") {
+            $0.lastTaskFailures[app.id] = TaskFailure(appId: app.id, host: "h", message: "m", state: .failed, taskId: "t",
+                                                      timestamp: MarathonAPIFixtures.t0, version: MarathonAPIFixtures.t0, slaveId: "s")
+        }
+        changed("a route listener error") { $0.routeListenerErrors[10_000] = "in use" }
+        changed("an instance removed") { $0.removeInstance(instance.id) }
+        changed("an app removed") { $0.setApp(app.id, nil) }
+        let before = state.appsRevision
+        state.queue = [:]
+        state.agentLastSeen["agent-1"] = MarathonAPIFixtures.t0
+        #expect(state.appsRevision == before, "what listings do not show leaves it alone")
+    }
 }

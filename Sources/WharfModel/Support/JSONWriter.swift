@@ -159,6 +159,18 @@ public struct JSONWriter: Sendable {
         needsComma = true
     }
 
+    /// `raw` for bytes at hand (cached JSON): one copy, without the generic sequence path across
+    /// modules.
+    public mutating func raw(_ json: ArraySlice<UInt8>) {
+        separate()
+        json.withUnsafeBufferPointer { bytes.append(contentsOf: $0) }
+        needsComma = true
+    }
+
+    public mutating func raw(_ json: [UInt8]) {
+        raw(json[...])
+    }
+
     // MARK: Convenience for common shapes
 
     public mutating func stringArray(_ values: [String]) {

@@ -62,8 +62,17 @@ public struct ClusterState: Sendable {
     /// Running instances meant to run whose health checks ask for a kill (`health.killReason`).
     private(set) var failingChecks: Set<String> = []
     /// Running deployments by id.
-    public var deployments: [String: Deployment] = [:]
-    public var lastTaskFailures: [PathId: TaskFailure] = [:]
+    public var deployments: [String: Deployment] = [:] {
+        didSet { appsRevision &+= 1 }
+    }
+    public var lastTaskFailures: [PathId: TaskFailure] = [:] {
+        didSet { appsRevision &+= 1 }
+    }
+    /// Changes with everything an app listing shows (definitions, instances and their counts,
+    /// deployments, last failures, route listener errors), so that equal revisions of one state's
+    /// history render the same `GET /v2/apps`. Starts at a random value: a state built anew (another
+    /// leader term) does not repeat an earlier state's revisions.
+    public private(set) var appsRevision = UInt64.random(in: 0...(UInt64.max / 2))
     /// Instances the scheduler could not launch at its last pass, and why.
     public var queue: [PathId: QueueEntry] = [:]
     /// Offer statistics of the apps in `queue`, since each started waiting.
@@ -92,7 +101,9 @@ public struct ClusterState: Sendable {
     var catalogInstanceChanges: [PathId: Set<String>] = [:]
     /// Service ports the local router's TCP routes cannot listen on, with why (shown in
     /// `routeErrors` and `/v2/queue`); a port leaves once its listener binds or its route is gone.
-    public var routeListenerErrors: [Int: String] = [:]
+    public var routeListenerErrors: [Int: String] = [:] {
+        didSet { appsRevision &+= 1 }
+    }
     /// Stored records that could not be read at start-up, and the apps left alone because of them.
     public var quarantine = Quarantine()
 
@@ -106,6 +117,7 @@ public struct ClusterState: Sendable {
 
     /// Sets (or with nil removes) the definition of app `id`.
     mutating func setApp(_ id: PathId, _ app: AppDefinition?) {
+        appsRevision &+= 1
         let previous = app.map { apps.updateValue($0, forKey: id) } ?? apps.removeValue(forKey: id)
         for port in previous.map(ServicePortAssigner.servicePorts(of:)) ?? [] where port != 0 {
             if let count = servicePortUsers[port], count > 1 { servicePortUsers[port] = count - 1 } else { servicePortUsers[port] = nil }
@@ -121,6 +133,7 @@ public struct ClusterState: Sendable {
     }
 
     mutating func upsert(_ instance: Instance) {
+        appsRevision &+= 1
         catalogInstanceChanges[instance.appId, default: []].insert(instance.id)
         let previous = instances.updateValue(instance, forKey: instance.id)
         if let previous {
@@ -151,6 +164,7 @@ public struct ClusterState: Sendable {
 
     mutating func removeInstance(_ id: String) {
         guard let instance = instances.removeValue(forKey: id) else { return }
+        appsRevision &+= 1
         catalogInstanceChanges[instance.appId, default: []].insert(instance.id)
         instanceIdsByApp[instance.appId]?.remove(id)
         taskCounts[instance.appId]?.add(instance, by: -1)

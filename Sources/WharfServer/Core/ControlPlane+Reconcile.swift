@@ -57,8 +57,11 @@ extension ControlPlane {
         let resync = resyncPending
         if resync {
             resyncPending = false
-            evaluations.mark(state.apps.keys.sorted(), lane: .later)
-            evaluations.mark(state.instanceIdsByApp.keys.sorted(), lane: .later)
+            if isFullResyncDue() {
+                lastFullResync = .now
+                evaluations.mark(state.apps.keys.sorted(), lane: .later)
+                evaluations.mark(state.instanceIdsByApp.keys.sorted(), lane: .later)
+            }
         }
         var scope = evaluations.take(maxInstances: Self.evaluationBudget, maxLaunches: Self.maxChangesPerPass) { id in
             let (have, want) = (state.instanceIdsByApp[id]?.count ?? 0, state.apps[id]?.instances ?? 0)
@@ -424,6 +427,18 @@ extension ControlPlane {
     /// (nor rolled back), until the app is repaired or the deployment is canceled.
     func isHeld(_ deployment: Deployment) -> Bool {
         !state.quarantine.apps.isEmpty && deployment.affectedApps.contains { state.quarantine.apps[$0] != nil }
+    }
+
+    /// Whether a resync tick marks every app this time. Up to 10,000 instances, every tick
+    /// (`resyncIntervalSeconds`); beyond, the period grows with the instance count (100,000: ten
+    /// ticks), so that the safety net — whose work grows with the instances — takes a bounded share
+    /// of a core rather than competing with API reads and writes at every tick. Ticks in between
+    /// still run a pass: deployment deadlines, unreachable agents and unconfirmed kills are looked
+    /// at every pass.
+    func isFullResyncDue() -> Bool {
+        guard let last = lastFullResync else { return true }
+        let period = configuration.resyncIntervalSeconds * max(1, Double(state.instances.count) / 10_000)
+        return ContinuousClock.now - last >= .milliseconds(Int64(period * 1000) - 50)
     }
 
     /// Schedules a pass for the moment the earliest launch delay among `waiting` runs out, so that

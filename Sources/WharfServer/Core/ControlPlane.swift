@@ -67,6 +67,8 @@ public actor ControlPlane: Service {
     /// Whether the next pass starts a resync: every app is marked for evaluation (the safety net
     /// behind per-app evaluation; `resyncIntervalSeconds`).
     var resyncPending = true
+    /// When every app was last marked for a resync (see `isFullResyncDue`).
+    var lastFullResync: ContinuousClock.Instant?
     /// Whether the last flush of status records failed (the next one is then left to the next
     /// wake-up rather than retried at once).
     var flushFailed = false

@@ -30,7 +30,9 @@ public struct ServerConfiguration: Sendable {
     public var maxVersionsPerApp: Int
     /// Concurrent deployments allowed. Default 100, as Marathon's `--max_running_deployments`.
     public var maxRunningDeployments: Int
-    /// Interval of the full reconciliation pass that catches anything events missed. Default 5 s.
+    /// Interval of the reconciliation tick; its full resync (every app evaluated, catching anything
+    /// events missed) runs every tick up to 10,000 instances and proportionally less often beyond
+    /// (`ControlPlane.isFullResyncDue`). Default 5 s.
     public var resyncIntervalSeconds: Double
     /// Whether task `cpus` are enforced as a hard CFS quota (default false: a relative weight, as
     /// Mesos' default; tasks may use idle CPU beyond their share).

@@ -81,6 +81,13 @@ enum AppsRoutes {
         let filter = try AppFilter(query: call.query)
         let embed = AppEmbed(values: call.query.values("embed")).union(.listDefault)
         let state = await call.controlPlane.currentState()
+        // What these embeds show changes only with `appsRevision` (tasks and their stats are
+        // rendered every time: stats depend on the time).
+        let cacheKey = embed.isSubset(of: [.counts, .deployments, .lastTaskFailure, .readiness])
+            ? call.request.uri.query ?? "" : nil
+        if let cacheKey, let body = call.api.appList(query: cacheKey, revision: state.appsRevision) {
+            return MarathonResponse.json(body)
+        }
         var selected: [AppDefinition] = []
         var keys: [String] = []
         selected.reserveCapacity(state.apps.count)
@@ -103,7 +110,9 @@ enum AppsRoutes {
         w.endArray()
         w.endObject()
         call.api.finish(renderer)
-        return MarathonResponse.json(w.bytes)
+        let body = ByteBuffer(bytes: w.bytes)
+        if let cacheKey { call.api.keepAppList(query: cacheKey, revision: state.appsRevision, body: body) }
+        return MarathonResponse.json(body)
     }
 
     /// `GET /v2/apps/{id}`: `{"app": AppInfo}` with tasks, counts, deployments and last failure.

@@ -71,10 +71,13 @@ enum MarathonResponse {
 
     /// A JSON response with `status`.
     static func json(_ bytes: [UInt8], status: Int = 200, headers extra: HTTPFields = [:]) -> Response {
+        json(ByteBuffer(bytes: bytes), status: status, headers: extra)
+    }
+
+    static func json(_ body: ByteBuffer, status: Int = 200, headers extra: HTTPFields = [:]) -> Response {
         var headers = extra
         headers[.contentType] = jsonContentType
-        return Response(status: httpStatus(status), headers: headers,
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
+        return Response(status: httpStatus(status), headers: headers, body: ResponseBody(byteBuffer: body))
     }
 
     /// `{"deploymentId","version"}` with the `Marathon-Deployment-Id` header.

@@ -40,7 +40,8 @@ struct AppInfoRenderer {
     mutating func write(_ app: AppDefinition, embed: AppEmbed, deploymentIds override: [String]? = nil,
                         into w: inout JSONWriter) {
         // The cached definition without its closing brace; the AppInfo members follow.
-        w.raw(json.json(for: app).dropLast())
+        let cached = json.entry(for: app)
+        w.raw(cached.json.dropLast())
         // Counts come from the per-app counters: O(1) per app, not O(its instances).
         let needsInstances = !embed.isDisjoint(with: [.tasks, .taskStats])
         let instances = needsInstances ? activeInstances(of: app.id, sorted: embed.contains(.tasks)) : []
@@ -84,7 +85,7 @@ struct AppInfoRenderer {
         }
         // Wharf: rejected route and service-name labels, and service ports the router cannot listen
         // on; only present when there are some.
-        let routeErrors = state.routeErrors(of: app, labelErrors: json.labelErrors(for: app))
+        let routeErrors = state.routeErrors(of: app, labelErrors: cached.labelErrors)
         if !routeErrors.isEmpty {
             w.key("routeErrors"); w.stringArray(routeErrors)
         }

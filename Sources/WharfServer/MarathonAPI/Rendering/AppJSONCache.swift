@@ -9,11 +9,19 @@ import WharfModel
 /// compared in full. `GET /v2/apps` with 1,000 apps then costs lookups instead of encoding 1,000
 /// definitions.
 final class AppJSONCache: Sendable {
-    fileprivate struct Entry {
-        var app: AppDefinition
-        var json: [UInt8]
+    /// What is cached of one app version. A class: a lookup hands out a reference, not a copy of
+    /// the definition and its arrays (10,000 apps per `GET /v2/apps`).
+    final class Entry: Sendable {
+        let app: AppDefinition
+        let json: [UInt8]
         /// `CatalogService.labelErrors(of: app)`, which parses the labels.
-        var labelErrors: [String]
+        let labelErrors: [String]
+
+        fileprivate init(app: AppDefinition, json: [UInt8], labelErrors: [String]) {
+            self.app = app
+            self.json = json
+            self.labelErrors = labelErrors
+        }
     }
 
     private let entries = LockedValue<[PathId: Entry]>([:])
@@ -37,12 +45,9 @@ final class AppJSONCache: Sendable {
             entry(for: app).json
         }
 
-        /// Why some of `app`'s discovery labels were rejected (`CatalogService.labelErrors`).
-        mutating func labelErrors(for app: AppDefinition) -> [String] {
-            entry(for: app).labelErrors
-        }
-
-        private mutating func entry(for app: AppDefinition) -> Entry {
+        /// The JSON of `app` and why some of its discovery labels were rejected
+        /// (`CatalogService.labelErrors`).
+        mutating func entry(for app: AppDefinition) -> Entry {
             if let hit = snapshot[app.id], AppJSONCache.same(hit.app, app) { return hit }
             if let hit = misses[app.id], AppJSONCache.same(hit.app, app) { return hit }
             let entry = Entry(app: app, json: AppJSONCache.encode(app), labelErrors: CatalogService.labelErrors(of: app))
