@@ -266,6 +266,9 @@ public actor ControlPlane: Service {
 
     /// Applies agent reports in batches: whatever arrived while the previous batch was applied is
     /// applied in one turn of the actor, with one catalog update and one wake-up for all of it.
+    /// How many agent reports one turn of the actor applies at most.
+    static let maxReportsPerTurn = 128
+
     private func consumeReports() async {
         let inbox = ReportInbox()
         let reports = link.reports
@@ -275,8 +278,16 @@ public actor ControlPlane: Service {
                 inbox.finish()
             }
             for await _ in inbox.arrivals {
+                // Batches of a bounded size, each ending with a catalog update: the first reports
+                // of a burst of thousands reach the routers without waiting for the last, and API
+                // calls get the actor between batches.
+                while !Task.isCancelled {
+                    let batch = inbox.take(upTo: Self.maxReportsPerTurn)
+                    if batch.isEmpty { break }
+                    handle(batch)
+                    await Task.yield()
+                }
                 if Task.isCancelled { break }
-                handle(inbox.takeAll())
             }
             group.cancelAll()
         }

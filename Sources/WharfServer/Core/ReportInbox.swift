@@ -2,8 +2,8 @@ import Synchronization
 import WharfModel
 
 /// Agent reports between the link and the control plane: the link's stream is drained into it as
-/// fast as reports come, and the control plane takes everything that has arrived at once, so that
-/// a burst of reports costs one turn of the actor rather than one per report.
+/// fast as reports come, and the control plane takes what has arrived in batches, so that a burst
+/// of reports costs a few turns of the actor rather than one per report.
 final class ReportInbox: Sendable {
     private let pending = Mutex<[AgentReport]>([])
     /// Yields whenever reports arrive (coalesced: one element stands for any number of reports).
@@ -19,11 +19,16 @@ final class ReportInbox: Sendable {
         signal.yield()
     }
 
-    /// Every report not yet taken, in arrival order.
-    func takeAll() -> [AgentReport] {
+    /// The oldest reports not yet taken, at most `limit`, in arrival order; empty when none.
+    func take(upTo limit: Int) -> [AgentReport] {
         pending.withLock { reports in
-            let taken = reports
-            reports = []
+            guard reports.count > limit else {
+                let taken = reports
+                reports = []
+                return taken
+            }
+            let taken = Array(reports.prefix(limit))
+            reports.removeFirst(limit)
             return taken
         }
     }
