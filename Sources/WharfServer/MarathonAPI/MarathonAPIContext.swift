@@ -34,10 +34,11 @@ final class MarathonAPIContext: Sendable {
         appLists.withLock { lists in lists[query].flatMap { $0.revision == revision ? $0.body : nil } }
     }
 
-    /// Keeps a listing for the next request with the same query (a few queries at most).
+    /// Keeps a listing for the next request with the same query (four queries at most: a listing of
+    /// 10,000 apps is 7 MB).
     func keepAppList(query: String, revision: UInt64, body: ByteBuffer) {
         appLists.withLock { lists in
-            if lists[query] == nil, lists.count >= 8 { lists.removeAll() }
+            if lists[query] == nil, lists.count >= 4 { lists.removeAll() }
             lists[query] = (revision, body)
         }
     }
