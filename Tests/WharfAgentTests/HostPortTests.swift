@@ -66,14 +66,13 @@ struct HostPortTests {
 
     /// A port of `range` that is free now. (The suite runs serialized: a test running beside this
     /// one could otherwise take the port between this probe and the task's bind.)
-    static func freePort() throws -> Int {
+    static func freePort() async throws -> Int {
         let probe = try #require(HeldPort.any(in: range))
         probe.release()
-        // A task forked meanwhile by another suite holds a copy of the socket until its exec.
-        let deadline = ContinuousClock.now + .seconds(5)
-        while PortProbe.isInUse(port: probe.port, transport: .tcp), ContinuousClock.now < deadline {
-            usleep(10_000)
-        }
+        // A task forked meanwhile by another suite holds a copy of the socket until its exec. (Waited
+        // for without blocking a thread: the cooperative pool has as many threads as cores.)
+        #expect(await eventually(timeout: .seconds(10)) { !PortProbe.isInUse(port: probe.port, transport: .tcp) },
+                "port \(probe.port) still held after its socket was closed")
         return probe.port
     }
 
@@ -133,7 +132,7 @@ struct HostPortTests {
         defer { dir.cleanUp() }
         let (agent, log) = await Self.agent(dataDir: dir.path)
         // Free now, so the task starts; the test takes the port before the task "binds" and fails.
-        let port = try Self.freePort()
+        let port = try await Self.freePort()
         let gate = dir.path + "/go"
         let launch = makeLaunch(makeApp(cmd: "while [ ! -e \(gate) ]; do sleep 0.05; done; exit 4"), ports: [port])
         await agent.handle(.launch(launch))
@@ -155,7 +154,7 @@ struct HostPortTests {
         let dir = TemporaryDirectory()
         defer { dir.cleanUp() }
         let (agent, log) = await Self.agent(dataDir: dir.path)
-        let port = try Self.freePort()
+        let port = try await Self.freePort()
         // The task itself listens on its port and then fails: its own socket is no conflict.
         let launch = makeLaunch(makeApp(cmd: "python3 -c 'import socket,os,sys; s=socket.socket(); s.bind((\"\", int(os.environ[\"PORT0\"]))); s.listen(); sys.exit(5)'"),
                                 ports: [port])

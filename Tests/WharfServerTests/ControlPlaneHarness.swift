@@ -49,7 +49,7 @@ struct ControlPlaneHarness {
     }
 
     /// Waits until `condition` holds, polling, or fails the test after `timeout` seconds.
-    func waitUntil(timeout: Double = 10, _ what: String = "condition",
+    func waitUntil(timeout: Double = 30, _ what: String = "condition",
                    _ condition: () async -> Bool) async throws {
         let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1000))
         while ContinuousClock.now < deadline {
