@@ -119,4 +119,28 @@ struct LogFilesTests {
         let checked = await reader.value
         #expect(checked > 0, "a read returned bytes that are not the stream's at its offsets (-1), or none were read")
     }
+
+    @Test("the last N lines start after the N-th newline from the end, across rotated files")
+    func tail() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanUp() }
+        let writer = try LogWriter(directory: dir.path, name: "stdout", rotation: LogRotation(maxFileBytes: 16, maxFiles: 6))
+        let text = (1...20).map { "line \($0)\n" }.joined()
+        try writer.append(Array(text.utf8))
+        func tail(_ n: Int, block: Int = 5) -> String {
+            let start = LogFiles.tailStart(directory: dir.path, name: "stdout", lines: n, block: block)
+            let read = LogFiles.read(directory: dir.path, name: "stdout", from: start, limit: 10_000)
+            return String(decoding: read.bytes, as: UTF8.self)
+        }
+        #expect(tail(1) == "line 20\n")
+        #expect(tail(3) == "line 18\nline 19\nline 20\n")
+        #expect(tail(0).isEmpty)
+        // Only what is kept (6 files of 16 bytes of 151): fewer lines than asked for.
+        let kept = LogFiles.layout(directory: dir.path, name: "stdout")
+        #expect(kept.start > 0)
+        #expect(tail(1_000, block: 64 * 1024) == String(text.utf8.dropFirst(Int(kept.start)))!)
+        // A last line without a newline counts as a line.
+        try writer.append(Array("partial".utf8))
+        #expect(tail(2) == "line 20\npartial")
+    }
 }

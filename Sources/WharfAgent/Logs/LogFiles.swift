@@ -99,6 +99,30 @@ enum LogFiles {
         return ([], offset, offset)
     }
 
+    /// The offset from which the stream's last `lines` lines start (`tail=N`): after the
+    /// `lines`-th newline from the end, not counting one that ends the stream; the oldest kept byte
+    /// when fewer lines are kept. Scans backwards in blocks of `block` bytes.
+    static func tailStart(directory: String, name: String, lines: Int, block: Int = 64 * 1024) -> Int64 {
+        let layout = layout(directory: directory, name: name)
+        guard lines > 0 else { return layout.end }
+        var end = layout.end
+        var newlines = 0
+        var skipFinal = true
+        while end > layout.start {
+            let from = max(layout.start, end - Int64(block))
+            let chunk = read(directory: directory, name: name, from: from, limit: Int(end - from))
+            guard chunk.start == from, chunk.next == end else { return chunk.start }
+            for index in chunk.bytes.indices.reversed() where chunk.bytes[index] == UInt8(ascii: "\n") {
+                if skipFinal && from + Int64(index) == layout.end - 1 { continue }
+                newlines += 1
+                if newlines == lines { return from + Int64(index) + 1 }
+            }
+            skipFinal = false
+            end = from
+        }
+        return layout.start
+    }
+
     /// `NAME`, `NAME.1`, … in `directory`.
     static func path(_ directory: String, _ name: String, generation: Int) -> String {
         generation == 0 ? "\(directory)/\(name)" : "\(directory)/\(name).\(generation)"
