@@ -15,10 +15,10 @@ struct KillDrainTests {
 
         let asked = ContinuousClock.now
         await agent.handle(.kill(KillTask(instanceId: id, gracePeriodSeconds: 5, drainSeconds: 1.5, reason: "draining")))
-        // KILLING is reported at once; the process still runs.
+        // KILLING is reported at once — before the drain ends, while the process still runs (a
+        // terminal state would have been logged after it).
         #expect(await eventually { await log.states(id) == [.running, .killing] })
         #expect(isAlive(pid))
-        #expect(ContinuousClock.now - asked < .milliseconds(1500))
         // The kill is recorded (a restarted agent finishes it); a second kill changes nothing.
         #expect(readRecord(dataDir: dir.path, instanceId: id)?.kill?.reason == "draining")
         await agent.handle(.kill(KillTask(instanceId: id, gracePeriodSeconds: 0, reason: "again")))

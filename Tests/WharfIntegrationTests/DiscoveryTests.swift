@@ -275,6 +275,7 @@ struct DiscoveryTests {
             let port = wharf.routerPort
             let load = counters.generate(clients: 6) { try await Self.throughRouter(port: port, host: "busy.test") }
             try await waitUntil("load is flowing", timeout: .seconds(10)) { counters.served.load(ordering: .relaxed) > 50 }
+            let atRestart = counters.served.load(ordering: .relaxed)
             let restart = try await wharf.api.post("/v2/apps/busy/restart")
             #expect(restart.status == 200, "\(restart)")
             let after = try await poll("every instance was replaced", timeout: .seconds(90)) { () -> Set<String>? in
@@ -288,7 +289,8 @@ struct DiscoveryTests {
             await load.value
             #expect(after.count == 3)
             #expect(counters.failures.withLock { $0 }.isEmpty, "\(counters.failures.withLock { Array($0.prefix(5)) })")
-            #expect(counters.served.load(ordering: .relaxed) > 200)
+            // Requests went through while the instances were replaced (not only before and after).
+            #expect(total - atRestart > 20, "\(total - atRestart) requests during the restart")
         }
     }
 }
