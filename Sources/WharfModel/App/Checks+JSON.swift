@@ -23,10 +23,7 @@ extension HealthCheck {
 extension ReadinessCheck {
     func write(to w: inout JSONWriter) {
         w.beginObject()
-        w.key(literal: "httpStatusCodesForReady")
-        w.beginArray()
-        for code in httpStatusCodesForReady { w.int(code) }
-        w.endArray()
+        w.key(literal: "httpStatusCodesForReady"); w.intArray(httpStatusCodesForReady)
         w.key(literal: "intervalSeconds"); w.int(intervalSeconds)
         w.key(literal: "name"); w.string(name)
         w.key(literal: "path"); w.string(path)

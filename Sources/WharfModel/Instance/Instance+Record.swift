@@ -21,10 +21,7 @@ extension Instance {
         w.key(literal: "configVersion"); w.timestamp(configVersion)
         w.key(literal: "agentId"); w.string(agentId)
         w.key(literal: "host"); w.string(host)
-        w.key(literal: "ports")
-        w.beginArray()
-        for port in ports { w.int(port) }
-        w.endArray()
+        w.key(literal: "ports"); w.intArray(ports)
         w.key(literal: "resources")
         w.beginObject()
         w.key(literal: "cpus"); w.double(resources.cpus)

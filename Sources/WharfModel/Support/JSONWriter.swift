@@ -179,6 +179,12 @@ public struct JSONWriter: Sendable {
         endArray()
     }
 
+    public mutating func intArray(_ values: [Int]) {
+        beginArray()
+        for v in values { int(v) }
+        endArray()
+    }
+
     /// A string map with keys in sorted order (deterministic output).
     public mutating func stringMap(_ map: [String: String]) {
         beginObject()

@@ -29,7 +29,7 @@ extension MarathonEvent {
             w.key("timestamp"); w.string(Timestamp.now().iso8601)
             w.key("message"); w.string("event payload cannot be encoded: \(error)")
             w.endObject()
-            return EventFrame(eventType: eventType, json: Data(w.bytes), isDeliveredOnRequestOnly: isDeliveredOnRequestOnly)
+            return EventFrame(eventType: eventType, json: w.data, isDeliveredOnRequestOnly: isDeliveredOnRequestOnly)
         }
     }
 }
@@ -105,13 +105,11 @@ public struct StatusUpdateEvent: MarathonEvent {
             w.endObject()
         }
         w.endArray()
-        w.key(literal: "ports"); w.beginArray()
-        for port in ports { w.int(port) }
-        w.endArray()
+        w.key(literal: "ports"); w.intArray(ports)
         w.key(literal: "version"); w.timestamp(version)
         w.key(literal: "timestamp"); w.timestamp(timestamp)
         w.endObject()
-        return EventFrame(eventType: eventType, json: Data(w.bytes))
+        return EventFrame(eventType: eventType, json: w.data)
     }
 
     public init(instance: Instance, message: String?, timestamp: Timestamp) {
