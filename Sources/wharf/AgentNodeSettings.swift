@@ -67,6 +67,7 @@ struct AgentNodeSettings {
         if let (text, origin) = source.value("cpu-hard-limit") {
             config.hardCpuLimit = try DevSettings.bool(text, origin: origin)
         }
+        config.taskOutput = try DevSettings.taskOutput(source)
         if let (text, origin) = source.value("simulate") {
             guard let count = Int(text), (1...10_000).contains(count) else {
                 throw ValidationError("\(origin) '\(text)' must be a number of simulated agents, 1-10000")

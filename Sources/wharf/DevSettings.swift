@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import WharfAgent
 import WharfModel
 import WharfServer
 
@@ -58,6 +59,7 @@ struct DevSettings {
         if let (text, origin) = source.value("docker-socket") {
             config.dockerSocket = try Self.dockerSocket(text, origin: origin)
         }
+        config.taskOutput = try Self.taskOutput(source)
         try Self.readDiscovery(source, into: &config)
         warnings = try Self.checkPortRanges(config)
         configuration = config
@@ -157,6 +159,45 @@ struct DevSettings {
     }
 
     /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+    /// `--log-max-size`, `--log-max-files` and `--syslog`.
+    static func taskOutput(_ source: Source) throws -> TaskOutputSettings {
+        var settings = TaskOutputSettings()
+        if let (text, origin) = source.value("log-max-size") {
+            settings.rotation.maxFileBytes = try byteSize(text, origin: origin, minimum: 1024)
+        }
+        if let (text, origin) = source.value("log-max-files") {
+            guard let count = Int(text), (1...100).contains(count) else {
+                throw ValidationError("\(origin) '\(text)' must be a number of files, 1-100")
+            }
+            settings.rotation.maxFiles = count
+        }
+        if let (text, origin) = source.value("syslog"), text.lowercased() != "off" {
+            guard let target = SyslogTarget(parsing: text) else {
+                throw ValidationError("\(origin) '\(text)' must be udp://HOST:PORT or tcp://HOST:PORT")
+            }
+            settings.syslog = target
+        }
+        return settings
+    }
+
+    /// A size in bytes: a whole number, optionally with a k, m or g suffix (1024-based; `KB`,
+    /// `KiB`, `MB`, ... are read alike), at least `minimum` and at most 1 TiB.
+    static func byteSize(_ text: String, origin: String, minimum: Int) throws -> Int {
+        let lowered = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let digits = lowered.prefix { $0.isNumber }
+        var unit = String(lowered.dropFirst(digits.count)).trimmingCharacters(in: .whitespaces)
+        for suffix in ["ib", "b"] where unit.hasSuffix(suffix) && unit.count > 0 {
+            unit.removeLast(suffix.count)
+            break
+        }
+        let multipliers: [String: Int] = ["": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30]
+        guard let value = Int(digits), let multiplier = multipliers[unit],
+              value <= (1 << 40) / multiplier, value * multiplier >= minimum else {
+            throw ValidationError("\(origin) '\(text)' must be a size from \(minimum) bytes to 1g, e.g. 10m or 512k")
+        }
+        return value * multiplier
+    }
+
     static func bool(_ text: String, origin: String) throws -> Bool {
         switch text.lowercased() {
         case "true", "1", "yes", "on": return true

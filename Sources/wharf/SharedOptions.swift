@@ -41,8 +41,18 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("docker-socket"), help: ArgumentHelp("Unix socket of the Docker Engine for container.type DOCKER apps; 'none' to run processes only [WHARF_DOCKER_SOCKET] (default /var/run/docker.sock).", valueName: "path"))
     var dockerSocket: String?
 
+    @Option(name: .customLong("log-max-size"), help: ArgumentHelp("Size at which a task's stdout or stderr file is rotated, bytes or with a k/m/g suffix (1024-based) [WHARF_LOG_MAX_SIZE] (default 10MB).", valueName: "size"))
+    var logMaxSize: String?
+
+    @Option(name: .customLong("log-max-files"), help: ArgumentHelp("Files kept per task stream, the active one included (1-100) [WHARF_LOG_MAX_FILES] (default 5).", valueName: "n"))
+    var logMaxFiles: String?
+
+    @Option(name: .customLong("syslog"), help: ArgumentHelp("Also send every line of task output to this syslog receiver, udp://HOST:PORT or tcp://HOST:PORT (RFC 5424; octet-counted on TCP) [WHARF_SYSLOG] (default off).", valueName: "url"))
+    var syslog: String?
+
     var flags: [String: String?] {
-        ["cpus": cpus, "mem": mem, "disk": disk, "cpu-hard-limit": cpuHardLimit, "docker-socket": dockerSocket]
+        ["cpus": cpus, "mem": mem, "disk": disk, "cpu-hard-limit": cpuHardLimit, "docker-socket": dockerSocket,
+         "log-max-size": logMaxSize, "log-max-files": logMaxFiles, "syslog": syslog]
     }
 }
 

@@ -42,7 +42,7 @@ struct AgentInboxTests {
             capacity: Resources(cpus: 2, mem: 1024, disk: 1024), useCgroups: false)
         return Agent(
             configuration: configuration,
-            runtimes: [ProcessRuntime(cgroups: .unavailable(reason: "test"), logger: quietLogger), stalling],
+            runtimes: [ProcessRuntime(cgroups: .unavailable(reason: "test"), logs: TaskLogs(logger: quietLogger), logger: quietLogger), stalling],
             logger: quietLogger)
     }
 

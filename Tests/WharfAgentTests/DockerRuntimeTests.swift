@@ -27,13 +27,13 @@ struct DockerRuntimeTests {
     }
 
     @Test func runtimeConnectsAndNegotiatesTheAPIVersion() async throws {
-        let runtime = DockerRuntime(socketPath: DockerAvailability.socketPath, agentDataDir: "/nowhere", logger: quietLogger)
+        let runtime = DockerRuntime(socketPath: DockerAvailability.socketPath, agentDataDir: "/nowhere", logs: TaskLogs(logger: quietLogger), logger: quietLogger)
         let reason = await runtime.connect()
         #expect(reason == nil)
         let version = try #require(await runtime.engine?.version)
         #expect(version >= DockerEngine.minimumVersion && version <= DockerEngine.maximumVersion)
         await runtime.detach()
-        let missing = DockerRuntime(socketPath: "/nonexistent/docker.sock", agentDataDir: "/nowhere", logger: quietLogger)
+        let missing = DockerRuntime(socketPath: "/nonexistent/docker.sock", agentDataDir: "/nowhere", logs: TaskLogs(logger: quietLogger), logger: quietLogger)
         #expect(await missing.connect()?.contains("/nonexistent/docker.sock") == true)
     }
 

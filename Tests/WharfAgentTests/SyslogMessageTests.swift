@@ -6,7 +6,7 @@ import WharfModel
 @Suite("Syslog messages of task output")
 struct SyslogMessageTests {
     static func message(stream: String = "stdout", line: String, app: String = "/prod/web") -> SyslogMessage {
-        SyslogMessage(timestamp: Timestamp(millis: 1_765_119_845_123), hostname: "node-1", appId: PathId(app),
+        SyslogMessage(timestamp: Timestamp(millis: 1_765_119_845_123), hostname: "node-1", appId: app,
                       taskId: "prod_web.instance-1._app.1", stream: stream, structuredDataId: "wharf@32473",
                       line: Array(line.utf8))
     }

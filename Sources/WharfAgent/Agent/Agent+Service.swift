@@ -31,6 +31,7 @@ extension Agent: Service {
             tasks[id]?.drain = nil
         }
         for runtime in runtimes.values { await runtime.detach() }
+        await logs.shutdown()
         await httpProbe.shutdown()
         logger.info("agent stopped; tasks keep running for the next agent to adopt", metadata: [
             "tasks": "\(tasks.values.filter { $0.phase != .ended }.count)",

@@ -33,6 +33,8 @@ public actor Agent {
     /// when it does.
     var availabilityWatch: Task<Void, Never>?
     let store: TaskRecordStore
+    /// The tasks' output: rotated files, syslog, reads for the log API.
+    public nonisolated let logs: TaskLogs
     /// The HTTP client of every HTTP(S) health and readiness check; closed by ``shutdown()``.
     let httpProbe = HTTPProbe()
     let reportContinuation: AsyncStream<AgentReport>.Continuation
@@ -63,22 +65,32 @@ public actor Agent {
         let cgroups: CgroupSupport = configuration.useCgroups
             ? CgroupSupport.detect(parent: configuration.cgroupParent)
             : .unavailable(reason: "disabled by configuration")
+        let logs = Self.makeLogs(configuration, logger: logger)
         var runtimes: [any Runtime] = [
             ProcessRuntime(cgroups: cgroups, cgroupParent: configuration.cgroupParent,
-                           hardCpuLimit: configuration.hardCpuLimit, logger: logger),
+                           hardCpuLimit: configuration.hardCpuLimit, logs: logs, logger: logger),
         ]
         if let socket = configuration.dockerSocket {
             runtimes.append(DockerRuntime(
                 socketPath: socket, agentDataDir: configuration.dataDir, hardCpuLimit: configuration.hardCpuLimit,
-                logger: logger))
+                logs: logs, logger: logger))
         }
-        self.init(configuration: configuration, runtimes: runtimes, logger: logger)
+        self.init(configuration: configuration, runtimes: runtimes, logs: logs, logger: logger)
     }
 
-    /// An agent with the given runtimes (each under its ``Runtime/name``). The first one's isolation
-    /// is advertised.
-    public init(configuration: AgentConfiguration, runtimes: [any Runtime], logger: Logger) {
+    /// The task output handling `configuration` asks for.
+    public static func makeLogs(_ configuration: AgentConfiguration, logger: Logger) -> TaskLogs {
+        let shipper = configuration.output.syslog.map {
+            SyslogShipper(target: $0, hostname: configuration.host, logger: logger)
+        }
+        return TaskLogs(rotation: configuration.output.rotation, shipper: shipper, logger: logger)
+    }
+
+    /// An agent with the given runtimes (each under its ``Runtime/name``), whose output goes to `logs`
+    /// (by default a ``TaskLogs`` of its own). The first one's isolation is advertised.
+    public init(configuration: AgentConfiguration, runtimes: [any Runtime], logs: TaskLogs? = nil, logger: Logger) {
         self.id = configuration.agentId
+        self.logs = logs ?? Self.makeLogs(configuration, logger: logger)
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "agent"] = "\(configuration.agentId)"

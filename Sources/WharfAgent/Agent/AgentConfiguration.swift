@@ -47,6 +47,8 @@ public struct AgentConfiguration: Sendable {
     /// (`/var/run/docker.sock`); nil: no docker runtime. When nothing answers there at start-up the
     /// agent offers only the process runtime (and logs why).
     public var dockerSocket: String?
+    /// How tasks' stdout and stderr files rotate, and where their lines are also sent.
+    public var output = TaskOutputSettings()
 
     public init(
         agentId: String,

@@ -29,4 +29,10 @@ public struct LocalAgentLink: AgentLink {
 
     /// The agent's reports, unchanged.
     public var reports: AsyncStream<AgentReport> { agent.reports }
+
+    /// Reads from the agent's files directly.
+    public func readTaskLog(_ request: TaskLogRequest, on agentId: String) async -> TaskLogReply {
+        guard agentId == agent.id else { return .failed("agent \(agentId) is not reachable through this link") }
+        return await agent.readTaskLog(request)
+    }
 }

@@ -85,7 +85,7 @@ struct DockerContainerMonitor: Sendable {
     /// - Parameters:
     ///   - since: seconds since the epoch of the first output wanted; nil for all of it.
     ///   - tty: whether the container has a TTY (its output is then a raw stream, not frames).
-    func copyOutput(to files: SandboxLogFiles, since: Double?, tty: Bool) async {
+    func copyOutput(to files: ContainerOutput, since: Double?, tty: Bool) async {
         var since = since
         var delay = Duration.milliseconds(100)
         while !Task.isCancelled {

@@ -1,5 +1,6 @@
 import Glibc
 import NIOCore
+import WharfModel
 
 /// Splits the Engine's multiplexed output stream (logs, attached exec) into its frames: an 8-byte
 /// header (stream byte: 0 stdin, 1 stdout, 2 stderr; three zero bytes; big-endian payload length)
@@ -38,47 +39,40 @@ struct DockerStreamDemultiplexer: Sendable {
     }
 }
 
-/// A task's `stdout` and `stderr` files in its sandbox, opened for appending, as process tasks
-/// have them. Writes are blocking file writes; callers run them on ``BlockingIO``.
-final class SandboxLogFiles: Sendable {
-    private let stdout: Int32
-    private let stderr: Int32
+/// A container task's two output streams, written through ``TaskLogs`` into its sandbox's rotated
+/// `stdout` and `stderr` files, as process tasks have them. Writes are blocking file writes; callers
+/// run them on ``BlockingIO``, one at a time.
+final class ContainerOutput: Sendable {
+    private let stdout: LogSink
+    private let stderr: LogSink
 
-    /// Opens (creating them when missing) `<sandbox>/stdout` and `<sandbox>/stderr`.
-    init(sandbox: String) throws(RuntimeError) {
-        let out = open(sandbox + "/stdout", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard out >= 0 else { throw .sandboxFailed(path: sandbox + "/stdout", errno: errno) }
-        let err = open(sandbox + "/stderr", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard err >= 0 else {
-            let code = errno
-            close(out)
-            throw .sandboxFailed(path: sandbox + "/stderr", errno: code)
-        }
-        stdout = out
-        stderr = err
+    /// Opens the task's files (blocking).
+    init(logs: TaskLogs, taskId: String, sandbox: String) {
+        stdout = logs.sink(taskId: taskId, sandbox: sandbox, stream: .stdout)
+        stderr = logs.sink(taskId: taskId, sandbox: sandbox, stream: .stderr)
     }
 
-    deinit {
-        close(stdout)
-        close(stderr)
-    }
-
-    /// Appends `frames` to their files. A failing write drops that frame (the disk is full): the
-    /// task's output is not worth stopping its supervision for.
+    /// Writes `frames` to their streams. A write that fails drops that frame (the disk is full):
+    /// the task's output is not worth stopping its supervision for.
     func write(_ frames: [(DockerStreamDemultiplexer.Stream, ByteBuffer)]) {
         for (stream, payload) in frames {
-            let fd = stream == .stderr ? stderr : stdout
-            payload.withUnsafeReadableBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let n = Glibc.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        return
-                    }
-                    offset += n
-                }
-            }
+            let sink = stream == .stderr ? stderr : stdout
+            payload.withUnsafeReadableBytes { sink.write($0) }
         }
+    }
+
+    /// The output ended: last lines without a newline go to syslog.
+    func close() {
+        stdout.close()
+        stderr.close()
+    }
+
+    /// When the task's output was last written (seconds since the epoch), to resume the engine's
+    /// log stream from there after an agent restart; nil when nothing was written.
+    static func lastWritten(sandbox: String) -> Double? {
+        TaskLogStream.allCases.compactMap { stream -> Double? in
+            guard let info = LogFiles.status(LogFiles.path(sandbox, stream.rawValue, generation: 0)) else { return nil }
+            return Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9
+        }.max()
     }
 }

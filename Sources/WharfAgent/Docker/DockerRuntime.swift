@@ -31,6 +31,8 @@ public actor DockerRuntime: Runtime {
     let agentDataDir: String
     private let hardCpuLimit: Bool
     let logger: Logger
+    /// Where tasks' output goes.
+    let logs: TaskLogs
     private let continuation: AsyncStream<TaskExit>.Continuation
     /// The connected engine; nil until ``connect()`` succeeded and after ``detach()``.
     var engine: DockerEngine?
@@ -50,7 +52,8 @@ public actor DockerRuntime: Runtime {
     ///   - agentDataDir: the agent's data directory; labels the containers this agent owns.
     ///   - hardCpuLimit: whether `cpus` is also a hard limit (`NanoCpus`), not only a weight.
     ///   - logger: receives pull, start, stop and exit events with `task` metadata.
-    public init(socketPath: String, agentDataDir: String, hardCpuLimit: Bool = false, logger: Logger) {
+    public init(socketPath: String, agentDataDir: String, hardCpuLimit: Bool = false, logs: TaskLogs, logger: Logger) {
+        self.logs = logs
         self.socketPath = socketPath
         self.agentDataDir = agentDataDir
         self.hardCpuLimit = hardCpuLimit
@@ -95,10 +98,11 @@ public actor DockerRuntime: Runtime {
             throw RuntimeError.unsupported("the docker runtime needs container.docker.image")
         }
         let sandbox = spec.sandbox
-        let files = try await BlockingIO.run { () throws(RuntimeError) -> SandboxLogFiles in
+        let logs = self.logs
+        let files = try await BlockingIO.run { () throws(RuntimeError) -> ContainerOutput in
             let code = FileIO.makeDirectories(sandbox)
             guard code == 0 else { throw .sandboxFailed(path: sandbox, errno: code) }
-            return try SandboxLogFiles(sandbox: sandbox)
+            return ContainerOutput(logs: logs, taskId: spec.taskId, sandbox: sandbox)
         }
         let contents = try await Self.readParameterFiles(spec)
         let plan = try DockerContainerConfig.make(
@@ -116,7 +120,7 @@ public actor DockerRuntime: Runtime {
 
     /// Creates and starts the task's container (removing it again when it does not start), and
     /// supervises it.
-    private func createAndStart(_ spec: TaskSpec, image: String, plan: DockerContainerConfig.Plan, files: SandboxLogFiles,
+    private func createAndStart(_ spec: TaskSpec, image: String, plan: DockerContainerConfig.Plan, files: ContainerOutput,
                                 engine: DockerEngine) async throws -> TaskHandle {
         var metadata: Logger.Metadata = ["task": "\(spec.taskId)", "image": "\(image)"]
         let name = DockerContainerConfig.containerName(taskId: spec.taskId)
@@ -202,12 +206,13 @@ public actor DockerRuntime: Runtime {
             }
             return false
         }
-        let files: SandboxLogFiles
+        let files: ContainerOutput
+        let logs = self.logs
         do {
-            files = try await BlockingIO.run { () throws(RuntimeError) -> SandboxLogFiles in
+            files = try await BlockingIO.run { () throws(RuntimeError) -> ContainerOutput in
                 let code = FileIO.makeDirectories(handle.sandbox)
                 guard code == 0 else { throw .sandboxFailed(path: handle.sandbox, errno: code) }
-                return try SandboxLogFiles(sandbox: handle.sandbox)
+                return ContainerOutput(logs: logs, taskId: handle.taskId, sandbox: handle.sandbox)
             }
         } catch {
             logger.warning("cannot open the sandbox of a container to adopt", metadata: [
@@ -216,7 +221,10 @@ public actor DockerRuntime: Runtime {
             return false
         }
         logger.info("task container adopted", metadata: ["task": "\(handle.taskId)", "container": "\(id.prefix(12))"])
-        supervise(handle, containerId: id, files: files, logsSince: Date().timeIntervalSince1970,
+        let lastWritten = await BlockingIO.run { ContainerOutput.lastWritten(sandbox: handle.sandbox) }
+        // Output from the last write on (not from now: what the container printed while no agent
+        // copied it is kept; a line the engine logged in the same instant may come twice).
+        supervise(handle, containerId: id, files: files, logsSince: lastWritten ?? 0,
                   tty: inspected.Config?.Tty ?? false, engine: engine)
         return true
     }
@@ -274,27 +282,30 @@ public actor DockerRuntime: Runtime {
     // MARK: - Supervision
 
     private func supervise(
-        _ handle: TaskHandle, containerId: String, files: SandboxLogFiles, logsSince: Double?, tty: Bool,
+        _ handle: TaskHandle, containerId: String, files: ContainerOutput, logsSince: Double?, tty: Bool,
         engine: DockerEngine
     ) {
         let taskId = handle.taskId
         var task = Supervised(handle: handle, containerId: containerId)
-        task.supervisor = Task { [weak self, logger] in
+        logs.begin(taskId: taskId)
+        task.supervisor = Task { [weak self, logger, logs] in
             let monitor = DockerContainerMonitor(
                 engine: engine, containerId: containerId, taskId: taskId, logger: logger)
-            let logs = Task { await monitor.copyOutput(to: files, since: logsSince, tty: tty) }
+            let output = Task { await monitor.copyOutput(to: files, since: logsSince, tty: tty) }
             let ended = await monitor.waitForEnd()
             guard let ended else {
-                logs.cancel()
+                output.cancel()
                 return
             }
             // The output stream ends with the container; a little time for the rest to arrive.
             let flushed = Task {
                 try? await Task.sleep(for: .seconds(2))
-                logs.cancel()
+                output.cancel()
             }
-            await logs.value
+            await output.value
             flushed.cancel()
+            files.close()
+            logs.finish(taskId: taskId)
             await self?.ended(taskId: taskId, containerId: containerId, ended)
         }
         supervised[taskId] = task

@@ -15,6 +15,20 @@ public struct LogRotation: Hashable, Sendable {
     }
 }
 
+/// What happens to tasks' output besides being kept in their sandboxes (`wharf dev` and `wharf agent`
+/// flags `--log-max-size`, `--log-max-files`, `--syslog`).
+public struct TaskOutputSettings: Hashable, Sendable {
+    /// How each stream's files rotate.
+    public var rotation: LogRotation
+    /// Where every line is also sent; nil: nowhere.
+    public var syslog: SyslogTarget?
+
+    public init(rotation: LogRotation = .standard, syslog: SyslogTarget? = nil) {
+        self.rotation = rotation
+        self.syslog = syslog
+    }
+}
+
 /// The files of one output stream (`stdout` or `stderr`) of one task, in its sandbox: `NAME` is the
 /// active file, `NAME.1` … `NAME.<maxFiles-1>` the older ones, newest first (the layout of Mesos'
 /// logrotate container logger, which `tail -F NAME` follows).

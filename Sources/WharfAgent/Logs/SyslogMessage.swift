@@ -13,7 +13,8 @@ struct SyslogMessage: Sendable {
     var facility: Int = 1
     var timestamp: Timestamp
     var hostname: String
-    var appId: PathId
+    /// The app id (`/prod/web`).
+    var appId: String
     var taskId: String
     var stream: String
     /// The structured-data ID: a private one is `name@<IANA enterprise number>`.
@@ -31,11 +32,11 @@ struct SyslogMessage: Sendable {
         // RFC 3339 in UTC with milliseconds, e.g. 2026-12-07T15:04:05.123Z.
         out += Array("<\(facility * 8 + severity)>1 \(timestamp.iso8601) ".utf8)
         out += Self.headerField(hostname, maxLength: 255) + [0x20]
-        out += Self.headerField(appId.description, maxLength: 48) + [0x20]
+        out += Self.headerField(appId, maxLength: 48) + [0x20]
         out += Self.headerField(taskId, maxLength: 128) + [0x20]
         out += Self.headerField(stream, maxLength: 32) + [0x20]
         out += Array("[\(structuredDataId)".utf8)
-        for (name, value) in [("app", appId.description), ("task", taskId), ("stream", stream)] {
+        for (name, value) in [("app", appId), ("task", taskId), ("stream", stream)] {
             out += Array(" \(name)=\"".utf8) + Self.escapedParamValue(value) + [UInt8(ascii: "\"")]
         }
         out.append(UInt8(ascii: "]"))

@@ -1,8 +1,8 @@
 import Glibc
 
 /// Starts a process with `posix_spawn` in its own session (so that its whole process group can be
-/// signalled), in a working directory, with stdin from `/dev/null` and stdout/stderr appended to
-/// files (or sent to a descriptor), default signal dispositions and an empty signal mask, and no
+/// signalled), in a working directory, with stdin from `/dev/null` and stdout/stderr written to
+/// FIFOs or sent to a descriptor, default signal dispositions and an empty signal mask, and no
 /// other inherited descriptors.
 enum ProcessSpawner {
     /// One process to start. `executable` must be a path (the caller resolves `PATH`); `arguments`
@@ -10,8 +10,8 @@ enum ProcessSpawner {
     struct Request: Sendable {
         /// Where the process's stdout and stderr go.
         enum Output: Sendable {
-            /// Appended to these files (created when missing): a task's log files.
-            case files(stdout: String, stderr: String)
+            /// Written to these FIFOs, opened read-write (see ``OutputFifo``): a task's output.
+            case fifos(stdout: String, stderr: String)
             /// Both written to this open descriptor of the caller (a pipe a health check is read from).
             case descriptor(Int32)
         }
@@ -42,9 +42,9 @@ enum ProcessSpawner {
 
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         switch request.output {
-        case .files(let stdout, let stderr):
-            posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        case .fifos(let stdout, let stderr):
+            posix_spawn_file_actions_addopen(&actions, 1, stdout, O_RDWR, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, stderr, O_RDWR, 0)
         case .descriptor(let fd):
             posix_spawn_file_actions_adddup2(&actions, fd, 1)
             posix_spawn_file_actions_adddup2(&actions, fd, 2)

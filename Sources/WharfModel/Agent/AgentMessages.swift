@@ -159,10 +159,17 @@ public protocol AgentLink: Sendable {
     /// What the link knows of each connected agent beyond its reports (links without a network:
     /// nothing).
     func connections() -> [String: AgentConnection]
+    /// Reads a task's output on the agent `agentId` (see ``TaskLogRequest``); returns when the agent
+    /// answers, the request's wait is over, or the agent cannot be asked.
+    func readTaskLog(_ request: TaskLogRequest, on agentId: String) async -> TaskLogReply
 }
 
 extension AgentLink {
     public func connections() -> [String: AgentConnection] { [:] }
+
+    public func readTaskLog(_ request: TaskLogRequest, on agentId: String) async -> TaskLogReply {
+        .failed("agent \(agentId) keeps no task output (simulated agents run nothing)")
+    }
 }
 
 /// An agent's connection as the link sees it.

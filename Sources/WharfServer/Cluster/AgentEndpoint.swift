@@ -13,6 +13,14 @@ protocol AgentEndpoint: Sendable {
     var reports: AsyncStream<AgentReport> { get }
     /// Takes a command and returns at once; effects arrive as reports.
     func submit(_ command: AgentCommand)
+    /// Reads task output kept on the agent.
+    func readTaskLog(_ request: TaskLogRequest) async -> TaskLogReply
+}
+
+extension AgentEndpoint {
+    func readTaskLog(_ request: TaskLogRequest) async -> TaskLogReply {
+        .notFound("this agent keeps no task output")
+    }
 }
 
 extension Agent: AgentEndpoint {

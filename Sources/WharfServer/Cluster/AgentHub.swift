@@ -118,6 +118,21 @@ public final class AgentHub: AgentLink, Service, Sendable {
         ])
     }
 
+    /// Task log reads sent to agents and not answered yet.
+    private let taskLogReads = TaskLogReads()
+
+    /// Asks `agentId` for task output over its connection; fails at once when it is not connected
+    /// or too old to serve logs, and when it does not answer within the read's wait and 10 s more.
+    public func readTaskLog(_ request: TaskLogRequest, on agentId: String) async -> TaskLogReply {
+        guard let session = registry.withLock({ $0.entries[agentId]?.session }) else {
+            return .failed("agent \(agentId) is not connected")
+        }
+        guard session.version >= WireProtocol.taskLogsVersion else {
+            return .failed("agent \(agentId) runs an older wharf (protocol \(session.version)) that cannot serve task output; upgrade it")
+        }
+        return await taskLogReads.send(request, on: session, timeout: .seconds(request.waitSeconds + 10))
+    }
+
     /// Whether commands of the term of `epoch` (any term when nil) may go out now.
     private func mayCommand(epoch: Int64? = nil) -> Bool {
         guard case let .leading(current, mayAct, _) = role.withLock({ $0 }) else { return false }
@@ -370,7 +385,7 @@ public final class AgentHub: AgentLink, Service, Sendable {
             return serial
         }
         let session = AgentRegistry.Session(
-            serial: serial, agentId: hello.agentId, processId: hello.processId, address: address, outbox: continuation,
+            serial: serial, agentId: hello.agentId, processId: hello.processId, address: address, version: version, outbox: continuation,
             close: { channel.close(promise: nil) })
         let now = Self.now()
         switch registry.withLock({ $0.admit(session, hello: hello, version: version, now: now) }) {
@@ -405,6 +420,7 @@ public final class AgentHub: AgentLink, Service, Sendable {
     private func readReports(_ iterator: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
                              session: AgentRegistry.Session, routing: RoutingBarrier?) async throws {
         defer {
+            taskLogReads.abandon(serial: session.serial, agentId: session.agentId)
             if registry.withLock({ $0.ended(session) }) {
                 // Its router no longer tells what it serves: kills stop waiting for it.
                 routing?.detach(session.agentId)
@@ -425,7 +441,10 @@ public final class AgentHub: AgentLink, Service, Sendable {
             case let .routesApplied(index):
                 current = registry.withLock { $0.heard(on: session, now: now) }
                 if current { routing?.applied(index, by: session.agentId) }
-            case .hello, .welcome, .refused, .command, .catalog, .encoded:
+            case let .logData(requestId, reply):
+                current = registry.withLock { $0.heard(on: session, now: now) }
+                taskLogReads.answer(requestId, serial: session.serial, with: reply)
+            case .hello, .welcome, .refused, .command, .catalog, .encoded, .logRead:
                 throw ConnectionEnd.unexpected(message.typeName)
             }
             guard current else { return }

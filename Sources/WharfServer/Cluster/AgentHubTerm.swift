@@ -21,6 +21,11 @@ public struct AgentHubTerm: AgentLink {
         hub.open(epoch: epoch)
     }
 
+    /// See `AgentLink.readTaskLog(_:on:)`: reads are not commands, any term may make them.
+    public func readTaskLog(_ request: TaskLogRequest, on agentId: String) async -> TaskLogReply {
+        await hub.readTaskLog(request, on: agentId)
+    }
+
     /// See `AgentLink.connections()`.
     public func connections() -> [String: AgentConnection] {
         hub.connections()

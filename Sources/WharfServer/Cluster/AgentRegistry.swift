@@ -18,6 +18,8 @@ struct AgentRegistry {
         let processId: String
         /// The peer's `host:port`.
         let address: String
+        /// The protocol version negotiated at the hello.
+        var version: Int = 1
         /// Messages to write to the agent, in order.
         let outbox: AsyncStream<WireMessage>.Continuation
         /// Closes the connection (without waiting).

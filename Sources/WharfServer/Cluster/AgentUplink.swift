@@ -333,7 +333,14 @@ final class AgentUplink: Service, Sendable {
                         // Cannot happen on one ordered connection; a new one starts with a full copy.
                         throw AgentUplinkError.catalogGap(base: delta.base, held: mirror.snapshot.index)
                     }
-                case .hello, .welcome, .refused, .report, .routesApplied, .encoded:
+                case let .logRead(requestId, request):
+                    // Answered on its own: a read may wait for output, and many may be under way.
+                    let agent = self.agent
+                    Task {
+                        let reply = await agent.readTaskLog(request)
+                        continuation.yield(.logData(requestId: requestId, reply))
+                    }
+                case .hello, .welcome, .refused, .report, .routesApplied, .encoded, .logData:
                     throw AgentUplinkError.unexpected(message.typeName)
                 }
             }

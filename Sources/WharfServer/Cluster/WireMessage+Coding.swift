@@ -24,6 +24,8 @@ extension WireMessage {
         case instance, app, killGracePeriodSeconds, instanceId, gracePeriodSeconds, drainSeconds
         // reports
         case status, statuses, ports
+        // logRead, logData
+        case requestId, request, reply
     }
 
     /// The JSON body of this message (without the frame's length prefix).
@@ -118,6 +120,12 @@ extension WireMessage {
                 try c.encode(delta, forKey: .catalog)
             case let .routesApplied(index):
                 try c.encode(index, forKey: .index)
+            case let .logRead(requestId, request):
+                try c.encode(requestId, forKey: .requestId)
+                try c.encode(request, forKey: .request)
+            case let .logData(requestId, reply):
+                try c.encode(requestId, forKey: .requestId)
+                try c.encode(reply, forKey: .reply)
             case .encoded:
                 throw EncodingError.invalidValue(message.typeName, .init(
                     codingPath: [], debugDescription: "an encoded frame is written as it is, not encoded again"))
@@ -206,6 +214,10 @@ extension WireMessage {
                 message = .catalog(try c.decode(CatalogDelta.self, forKey: .catalog))
             case "routesApplied":
                 message = .routesApplied(index: try c.decode(UInt64.self, forKey: .index))
+            case "logRead":
+                message = .logRead(requestId: try c.decode(UInt64.self, forKey: .requestId), try c.decode(TaskLogRequest.self, forKey: .request))
+            case "logData":
+                message = .logData(requestId: try c.decode(UInt64.self, forKey: .requestId), try c.decode(TaskLogReply.self, forKey: .reply))
             default:
                 throw WireDecodingError(description: "unknown message type '\(type)'")
             }

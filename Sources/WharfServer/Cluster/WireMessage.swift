@@ -20,6 +20,13 @@ import WharfModel
 /// | `catalog` | server → agent, after the welcome and on every catalog change | a ``CatalogDelta`` (a full copy first) |
 /// | `routesApplied` | agent → server | `index`: the catalog index the agent's edge router now serves |
 ///
+/// Version 2 adds:
+///
+/// | type | direction | fields |
+/// |---|---|---|
+/// | `logRead` | server → agent | `requestId`, `request`: a ``TaskLogRequest`` |
+/// | `logData` | agent → server, one per `logRead` | `requestId`, `reply`: a ``TaskLogReply`` (bytes in base64) |
+///
 /// A type this version does not define is malformed: new message types come with a new protocol
 /// version that both sides must offer in the handshake, so that an older peer is refused clearly
 /// rather than sent what it cannot read.
@@ -41,6 +48,10 @@ enum WireMessage: Sendable, Equatable {
     /// The agent's edge router serves the catalog up to this index: kills waiting for every router
     /// to drop an instance may go on.
     case routesApplied(index: UInt64)
+    /// A read of task output for the log API (version 2); answered by one `logData`.
+    case logRead(requestId: UInt64, TaskLogRequest)
+    /// The answer to the `logRead` of `requestId` (version 2).
+    case logData(requestId: UInt64, TaskLogReply)
     /// A message of type `type` already encoded as a whole frame (a `catalog` delta shared by many
     /// connections): written as it is; never read.
     case encoded(type: String, frame: ByteBuffer)
@@ -62,6 +73,8 @@ enum WireMessage: Sendable, Equatable {
         case .report(.unreachable): "unreachable"
         case .catalog: "catalog"
         case .routesApplied: "routesApplied"
+        case .logRead: "logRead"
+        case .logData: "logData"
         case let .encoded(type, _): type
         }
     }

@@ -8,7 +8,9 @@ enum WireProtocol {
     static let name = "wharf-agent"
     /// Versions this build speaks. A later build that adds messages adds a version here and keeps
     /// speaking the older ones for as long as it accepts older agents.
-    static let versions: ClosedRange<Int> = 1...1
+    static let versions: ClosedRange<Int> = 1...2
+    /// The first version with `logRead`/`logData` (task output read through the link).
+    static let taskLogsVersion = 2
     /// The `wharf` version sent in hellos, for logs.
     static let software = "wharf 0.1.0"
 

@@ -1,4 +1,5 @@
 import Foundation
+import WharfAgent
 import WharfModel
 
 /// Settings of `wharf agent`: the node agent of a cluster, joining a `wharf server`.
@@ -26,6 +27,8 @@ public struct AgentNodeConfiguration: Sendable {
     public var dockerSocket: String
     /// Whether task `cpus` are a hard CFS quota. Default false.
     public var hardCpuLimit: Bool
+    /// Rotation of task output files and syslog shipping (`--log-max-size`, `--log-max-files`, `--syslog`).
+    public var taskOutput = TaskOutputSettings()
     /// This node's edge router, DNS server and Consul API (`--router-port`, `--dns-port`,
     /// `--consul-port`, `--router-bind`, ...), serving the server's catalog as the agent copies it.
     public var discovery: DiscoveryConfiguration

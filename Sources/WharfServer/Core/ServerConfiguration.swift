@@ -1,3 +1,4 @@
+import WharfAgent
 import WharfModel
 
 /// Settings of a Wharf control plane (and, in `wharf dev`, of its embedded agent).
@@ -37,6 +38,8 @@ public struct ServerConfiguration: Sendable {
     /// Whether task `cpus` are enforced as a hard CFS quota (default false: a relative weight, as
     /// Mesos' default; tasks may use idle CPU beyond their share).
     public var hardCpuLimit: Bool
+    /// Rotation of task output files and syslog shipping (`wharf dev`'s agent).
+    public var taskOutput = TaskOutputSettings()
     /// How long instances on an agent that has not registered since start-up are waited for before
     /// they are declared gone and replaced. Default 60 s.
     public var agentReregistrationSeconds: Double

@@ -28,12 +28,12 @@ public enum WharfAgentMain {
             return address
         }()
         let capacity = NodeCapacity.detect(dataDir: dataDir, cpus: configuration.cpus, mem: configuration.mem, disk: configuration.disk)
-        let agent = Agent(
-            configuration: AgentConfiguration(
-                agentId: agentId, host: host, dataDir: dataDir, capacity: capacity, portRanges: configuration.taskPorts,
-                attributes: configuration.attributes, hardCpuLimit: configuration.hardCpuLimit,
-                dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket),
-            logger: logger)
+        var agentConfiguration = AgentConfiguration(
+            agentId: agentId, host: host, dataDir: dataDir, capacity: capacity, portRanges: configuration.taskPorts,
+            attributes: configuration.attributes, hardCpuLimit: configuration.hardCpuLimit,
+            dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket)
+        agentConfiguration.output = configuration.taskOutput
+        let agent = Agent(configuration: agentConfiguration, logger: logger)
         let discovery = configuration.discovery
         let servesDiscovery = discovery.routerPort != nil || discovery.dnsPort != nil || discovery.consulPort != nil
         var uplinkConfiguration = AgentUplinkConfiguration(servers: configuration.servers, token: configuration.token,

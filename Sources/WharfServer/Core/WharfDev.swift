@@ -35,15 +35,15 @@ public enum WharfDev {
                 host: configuration.advertisedHost)
             isolation = "none: simulated agents"
         } else {
-            let agent = Agent(
-                configuration: AgentConfiguration(
-                    agentId: "local", host: configuration.advertisedHost, dataDir: dataDir, capacity: capacity,
-                    portRanges: configuration.taskPorts,
-                    defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
-                    hardCpuLimit: configuration.hardCpuLimit,
-                    dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket,
-                    servicePortRanges: configuration.discovery.routesServicePorts ? [configuration.servicePorts] : []),
-                logger: logger)
+            var agentConfiguration = AgentConfiguration(
+                agentId: "local", host: configuration.advertisedHost, dataDir: dataDir, capacity: capacity,
+                portRanges: configuration.taskPorts,
+                defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
+                hardCpuLimit: configuration.hardCpuLimit,
+                dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket,
+                servicePortRanges: configuration.discovery.routesServicePorts ? [configuration.servicePorts] : [])
+            agentConfiguration.output = configuration.taskOutput
+            let agent = Agent(configuration: agentConfiguration, logger: logger)
             link = LocalAgentLink(agent: agent)
             isolation = await agent.info.isolation
             services.append(.init(service: agent))

@@ -39,7 +39,7 @@ public struct MarathonRoutes: Sendable {
     /// Every operation, most specific template first within a resource (`/v2/apps/{id}/tasks`
     /// before `/v2/apps/{id}`), as Marathon's id regexes resolve them.
     static let all: [MarathonRoute] =
-        AppsRoutes.routes + TasksRoutes.routes + DeploymentsRoutes.routes + GroupsRoutes.routes
+        AppsRoutes.routes + TasksRoutes.routes + TaskLogRoutes.routes + DeploymentsRoutes.routes + GroupsRoutes.routes
             + QueueRoutes.routes + EventsRoutes.routes + SystemRoutes.routes + OpenAPIDocument.routes + ConsulRoutes.routes + AgentsRoutes.routes + ServersRoutes.routes
 
     /// Routes sharing one router registration (method + router path), in table order.
