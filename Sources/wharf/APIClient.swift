@@ -110,6 +110,30 @@ final class APIClient: Sendable {
         }
     }
 
+    /// Opens `GET path` and returns the response as it starts, its body still to be read (a task's
+    /// output, followed for as long as the server sends it).
+    func open(_ path: String, query: [(String, String)], accept: String = "text/plain") async throws -> HTTPClientResponse {
+        let request = makeRequest("GET", path, query: query, body: nil, accept: accept)
+        do {
+            return try await http.execute(request, timeout: .hours(24 * 365))
+        } catch {
+            throw CLIError.cannotConnect(url: baseURL, reason: Self.describe(error))
+        }
+    }
+
+    /// Reads the rest of an error response opened with ``open(_:query:accept:)`` into its `CLIError`.
+    static func serverError(_ response: HTTPClientResponse) async -> CLIError {
+        var data = Data()
+        do {
+            for try await chunk in response.body { data.append(contentsOf: chunk.readableBytesView) }
+        } catch {
+            // What arrived is the message, if anything.
+        }
+        return serverError(APIResponse(status: Int(response.status.code), headers: [], body: data))
+    }
+
+    static func describeFailure(_ error: Error) -> String { describe(error) }
+
     /// Path of an app (or group) id under a collection: `/v2/apps` + `/shop/web`.
     static func path(_ collection: String, id: String, _ suffix: String = "") -> String {
         let trimmed = id.split(separator: "/").joined(separator: "/")

@@ -15,6 +15,6 @@ struct Wharf: AsyncParsableCommand {
             3 --wait timed out, 64 usage error (bad flag, unreadable or invalid JSON file).
             """,
         version: "0.1.0",
-        subcommands: [DevCommand.self, ServerCommand.self, AgentNodeCommand.self, AppCommand.self, NodeCommand.self, DeploymentsCommand.self, EventsCommand.self, HAProxyCommand.self, BenchCommand.self]
+        subcommands: [DevCommand.self, ServerCommand.self, AgentNodeCommand.self, AppCommand.self, NodeCommand.self, DeploymentsCommand.self, EventsCommand.self, LogsCommand.self, HAProxyCommand.self, BenchCommand.self]
     )
 }

@@ -15,6 +15,7 @@ final class LogSink: @unchecked Sendable {
     let sandbox: String
     /// Nil while the files cannot be opened (tried again at the next write).
     private var writer: LogWriter?
+    private let times: LogTimeMarker
     private unowned let logs: TaskLogs
     private let appId: PathId?
     /// Whether the last write failed (a full disk): reported once, until a write works again.
@@ -28,6 +29,7 @@ final class LogSink: @unchecked Sendable {
         self.logs = logs
         self.sandbox = sandbox
         self.writer = try? LogWriter(directory: sandbox, name: stream.rawValue, rotation: logs.rotation)
+        self.times = LogTimeMarker(directory: sandbox, name: stream.rawValue)
         self.taskId = taskId
         self.stream = stream
         self.appId = Instance.appId(fromInstanceOrTaskId: taskId)
@@ -45,6 +47,8 @@ final class LogSink: @unchecked Sendable {
                 writer = try LogWriter(directory: sandbox, name: stream.rawValue, rotation: logs.rotation)
                 self.writer = writer
             }
+            let (directory, name) = (sandbox, stream.rawValue)
+            times.wrote(at: writer.end) { LogFiles.layout(directory: directory, name: name).start }
             try writer.append(bytes)
             if failing {
                 failing = false

@@ -155,6 +155,9 @@ public final class TaskLogs: Sendable {
             case .offset(let offset): from = offset
             case .tailLines(let lines): from = LogFiles.tailStart(directory: sandbox, name: name, lines: lines)
             case .end: from = LogFiles.layout(directory: sandbox, name: name).end
+            case .since(let millis):
+                from = LogTimes.offset(since: millis, marks: LogTimes.marks(directory: sandbox, name: name),
+                                       end: LogFiles.layout(directory: sandbox, name: name).end)
             }
             let read = LogFiles.read(directory: sandbox, name: name, from: from, limit: limit)
             let layout = LogFiles.layout(directory: sandbox, name: name)

@@ -19,6 +19,9 @@ public struct TaskLogRequest: Codable, Hashable, Sendable {
         case tailLines(Int)
         /// At the end: only output written from now on (and the stream's size).
         case end
+        /// At the output written since this time (milliseconds since the epoch; the agent knows
+        /// write times to the second, so up to a second more may come).
+        case since(millis: Int64)
     }
 
     /// Largest `limit` an agent honours: 64 KiB, Mesos' `/files/read` cap.
@@ -42,7 +45,7 @@ public struct TaskLogRequest: Codable, Hashable, Sendable {
         self.waitSeconds = max(0, min(waitSeconds, 60))
     }
 
-    private enum CodingKeys: String, CodingKey { case taskId, stream, offset, tailLines, limit, waitSeconds }
+    private enum CodingKeys: String, CodingKey { case taskId, stream, offset, tailLines, sinceMillis, limit, waitSeconds }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -51,6 +54,8 @@ public struct TaskLogRequest: Codable, Hashable, Sendable {
             position = .tailLines(lines)
         } else if let offset = try c.decodeIfPresent(Int64.self, forKey: .offset) {
             position = .offset(offset)
+        } else if let millis = try c.decodeIfPresent(Int64.self, forKey: .sinceMillis) {
+            position = .since(millis: millis)
         } else {
             position = .end
         }
@@ -66,6 +71,7 @@ public struct TaskLogRequest: Codable, Hashable, Sendable {
         switch position {
         case .offset(let offset): try c.encode(offset, forKey: .offset)
         case .tailLines(let lines): try c.encode(lines, forKey: .tailLines)
+        case .since(let millis): try c.encode(millis, forKey: .sinceMillis)
         case .end: break
         }
         try c.encode(limit, forKey: .limit)

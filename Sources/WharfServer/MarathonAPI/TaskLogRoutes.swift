@@ -21,6 +21,7 @@ enum TaskLogRoutes {
     static let maxTailLines = 100_000
     static let startHeader = HTTPField.Name("X-Wharf-Log-Start")!
     static let sizeHeader = HTTPField.Name("X-Wharf-Log-Size")!
+    static let endedHeader = HTTPField.Name("X-Wharf-Task-Ended")!
     static let lastEventIdHeader = HTTPField.Name("Last-Event-ID")!
 
     static let routes: [MarathonRoute] = [
@@ -32,9 +33,11 @@ enum TaskLogRoutes {
                                 constraints: .object([("minimum", .int(0)), ("maximum", .int(maxTailLines))])),
                           .init("offset", .integer, "Start at this byte offset of the stream (default: the oldest byte kept).",
                                 constraints: .object([("minimum", .int(0))])),
+                          .init("since", .string, "Start at output written since this time: an RFC 3339 timestamp, or a duration back from now (90s, 10m, 2h, 1d); to the second."),
                           .init("follow", .boolean, "Keep sending output as the task writes it, until it ends."),
                       ],
-                      responses: [(200, "The output (X-Wharf-Log-Start: offset of its first byte; X-Wharf-Log-Size: bytes written so far)"),
+                      responses: [(200, "The output (X-Wharf-Log-Start: offset of its first byte; X-Wharf-Log-Size: bytes written so far; "
+                                        + "X-Wharf-Task-Ended: whether the task had ended, all its output written, when the answer began)"),
                                   (204, "Event stream resumed after its end"), (400, "Invalid parameter"),
                                   (404, "Unknown task"), (503, "The task's agent cannot be reached")],
                       handler: logs),
@@ -79,11 +82,19 @@ enum TaskLogRoutes {
             }
             return offset
         }
-        if tail != nil && offset != nil {
-            throw MarathonHTTPError.badRequest("Invalid parameters: give either 'tail' or 'offset', not both")
+        let since = try query["since"].map { raw -> Int64 in
+            guard let millis = sinceMillis(raw, now: Timestamp.now()) else {
+                throw MarathonHTTPError.badRequest(
+                    "Invalid parameter 'since': expected an RFC 3339 time or a duration such as 90s, 10m, 2h or 1d, got '\(raw)'")
+            }
+            return millis
+        }
+        if [tail != nil, offset != nil, since != nil].filter({ $0 }).count > 1 {
+            throw MarathonHTTPError.badRequest("Invalid parameters: give one of 'tail', 'offset' and 'since', not several")
         }
         if let tail { result.position = .tailLines(tail) }
         if let offset { result.position = .offset(offset) }
+        if let since { result.position = .since(millis: since) }
         result.follow = query.bool("follow", default: false)
         result.eventStream = accept?.lowercased().contains("text/event-stream") ?? false
         if result.eventStream, let raw = lastEventId?.trimmingCharacters(in: .whitespaces), !raw.isEmpty {
@@ -94,6 +105,15 @@ enum TaskLogRoutes {
             result.resumed = true
         }
         return result
+    }
+
+    /// `since=`: an RFC 3339 time, or a whole number of seconds, minutes, hours or days back from `now`.
+    static func sinceMillis(_ raw: String, now: Timestamp) -> Int64? {
+        if let time = Timestamp(iso8601: raw) { return time.millis }
+        let units: [Character: Int64] = ["s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000]
+        guard let unit = raw.last.flatMap({ units[$0] }), let count = Int64(raw.dropLast()), count >= 0,
+              count <= 36_500 * 86_400_000 / unit else { return nil }
+        return now.millis - count * unit
     }
 
     /// `GET /v2/tasks/{taskId}/logs`.
@@ -129,6 +149,7 @@ enum TaskLogRoutes {
         }
         var headers: HTTPFields = [
             .cacheControl: "no-cache", startHeader: String(first.start), sizeHeader: String(first.size),
+            endedHeader: String(first.ended),
             .init("X-Content-Type-Options")!: "nosniff",
         ]
         headers[.contentType] = query.eventStream ? "text/event-stream" : "text/plain; charset=utf-8"

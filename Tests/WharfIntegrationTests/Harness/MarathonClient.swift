@@ -34,11 +34,12 @@ struct MarathonClient: Sendable {
     /// Sends `method path` (path may carry a query string) with an optional raw body.
     func request(
         _ method: String, _ path: String, body: Data? = nil, contentType: String = "application/json",
-        accept: String = "application/json", timeout: Duration = .seconds(30)
+        accept: String = "application/json", headers: [(String, String)] = [], timeout: Duration = .seconds(30)
     ) async throws -> HTTPResult {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = .init(rawValue: method)
         request.headers.add(name: "Accept", value: accept)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(Array(body))
