@@ -14,9 +14,9 @@ struct DockerAppTests {
     }
 
     /// Runs `body` against a wharf dev and removes the containers it created afterwards.
-    func withDockerWharf(_ body: (WharfProcess) async throws -> Void) async throws {
+    func withDockerWharf(_ arguments: [String] = [], _ body: (WharfProcess) async throws -> Void) async throws {
         try #require(DockerEngine.isAvailable, "WHARF_REQUIRE_DOCKER=1 but no Docker engine answers with \(DockerEngine.testImage)")
-        try await withWharf { wharf in
+        try await withWharf(arguments) { wharf in
             let outcome: Result<Void, Error>
             do { outcome = .success(try await body(wharf)) } catch { outcome = .failure(error) }
             await DockerEngine.removeContainers(of: wharf.dataDir)
@@ -164,6 +164,49 @@ struct DockerAppTests {
                 let log = (try? String(contentsOfFile: hostDir + "/log", encoding: .utf8)) ?? ""
                 return first.union(second).allSatisfy { log.contains($0) }
             }
+        }
+    }
+
+    @Test("a container's output goes through rotated files: tail, stderr, continuous offsets, and no gap across kill -9 of wharf")
+    func containerLogs() async throws {
+        try await withDockerWharf(["--log-max-size", "4k", "--log-max-files", "3"]) { wharf in
+            let app: JSON = [
+                "id": "/dlogs", "instances": 1, "cpus": 0.1, "mem": 16,
+                "cmd": "echo started >&2; i=0; while true; do i=$((i+1)); echo line $i; [ $((i % 50)) = 0 ] && sleep 0.05; done",
+                "container": ["type": "DOCKER", "docker": ["image": .string(DockerEngine.testImage)]],
+            ]
+            #expect(try await wharf.api.post("/v2/apps", app).status == 201)
+            let task = try #require(try await wharf.api.waitForRunning("/dlogs", count: 1, timeout: .seconds(120)).first?["id"]?.string)
+            let path = "/v2/tasks/\(task)/logs"
+            #expect(try await poll("stderr arrived") { () -> String? in
+                let text = try await wharf.api.request("GET", path + "?stream=stderr", accept: "*/*").text
+                return text.isEmpty ? nil : text
+            } == "started\n")
+            func numbers() async throws -> (start: Int, values: [Int]) {
+                let read = try await wharf.api.request("GET", path + "?offset=0", accept: "*/*")
+                let values = read.text.split(separator: "\n").compactMap { Int($0.split(separator: " ").last ?? "") }
+                return (Int(read.header("X-Wharf-Log-Start") ?? "") ?? -1, values)
+            }
+            // Rotated past what 3 files of 4 KiB hold: a read from 0 starts at the oldest byte kept.
+            let before = try await poll("the oldest output rotated away", timeout: .seconds(60)) { () -> (start: Int, values: [Int])? in
+                let read = try await numbers()
+                return read.start > 0 ? read : nil
+            }
+            #expect(FileManager.default.fileExists(atPath: "\(wharf.dataDir)/sandboxes/dlogs/\(task)/stdout.2"))
+            #expect(!FileManager.default.fileExists(atPath: "\(wharf.dataDir)/sandboxes/dlogs/\(task)/stdout.3"))
+            #expect(before.values.count > 10 && before.values == Array(before.values[0]...(before.values[0] + before.values.count - 1)))
+            let tail = try await wharf.api.request("GET", path + "?tail=2", accept: "*/*").text.split(separator: "\n")
+            #expect(tail.count == 2 && tail.allSatisfy { $0.hasPrefix("line ") }, "\(tail)")
+
+            try await wharf.kill9()
+            try await Task.sleep(for: .seconds(1))
+            try await wharf.restart()
+            let last = before.values.last ?? 0
+            let after = try await poll("output well past the restart", timeout: .seconds(60)) { () -> [Int]? in
+                let values = try await numbers().values
+                return (values.last ?? 0) > last + 500 ? values : nil
+            }
+            #expect(after == Array(after[0]...(after[0] + after.count - 1)), "a gap or a repeat around the restart")
         }
     }
 }
