@@ -159,7 +159,7 @@ struct DevSettings {
     }
 
     /// `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
-    /// `--log-max-size`, `--log-max-files` and `--syslog`.
+    /// `--log-max-size`, `--log-max-files`, `--sandbox-retention`, `--sandboxes-per-app` and `--syslog`.
     static func taskOutput(_ source: Source) throws -> TaskOutputSettings {
         var settings = TaskOutputSettings()
         if let (text, origin) = source.value("log-max-size") {
@@ -170,6 +170,18 @@ struct DevSettings {
                 throw ValidationError("\(origin) '\(text)' must be a number of files, 1-100")
             }
             settings.rotation.maxFiles = count
+        }
+        if let (text, origin) = source.value("sandbox-retention") {
+            guard let seconds = durationSeconds(text), seconds >= 1, seconds <= 365 * 86400 else {
+                throw ValidationError("\(origin) '\(text)' is not a duration such as 30m, 24h or 7d (1s to 365d)")
+            }
+            settings.sandboxRetentionSeconds = seconds
+        }
+        if let (text, origin) = source.value("sandboxes-per-app") {
+            guard let count = Int(text), (0...10_000).contains(count) else {
+                throw ValidationError("\(origin) '\(text)' must be a number of sandboxes, 0-10000")
+            }
+            settings.sandboxesPerApp = count
         }
         if let (text, origin) = source.value("syslog"), text.lowercased() != "off" {
             guard let target = SyslogTarget(parsing: text) else {
@@ -316,9 +328,9 @@ struct DevSettings {
         }
     }
 
-    /// `500ms`, `3s`, `2m`, `1h` or a bare number of seconds.
+    /// `500ms`, `3s`, `2m`, `1h`, `7d` or a bare number of seconds.
     private static func durationSeconds(_ text: String) -> Double? {
-        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where text.hasSuffix(suffix) {
+        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0), ("d", 86400.0)] where text.hasSuffix(suffix) {
             return Double(text.dropLast(suffix.count)).map { $0 * scale }
         }
         return Double(text)

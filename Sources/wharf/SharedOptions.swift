@@ -50,9 +50,16 @@ struct NodeOptions: ParsableArguments {
     @Option(name: .customLong("syslog"), help: ArgumentHelp("Also send every line of task output to this syslog receiver, udp://HOST:PORT or tcp://HOST:PORT (RFC 5424; octet-counted on TCP) [WHARF_SYSLOG] (default off).", valueName: "url"))
     var syslog: String?
 
+    @Option(name: .customLong("sandbox-retention"), help: ArgumentHelp("How long an ended task's sandbox and output are kept after its last write, e.g. 30m, 24h, 7d [WHARF_SANDBOX_RETENTION] (default 24h).", valueName: "duration"))
+    var sandboxRetention: String?
+
+    @Option(name: .customLong("sandboxes-per-app"), help: ArgumentHelp("Ended tasks' sandboxes kept per app at most, newest first [WHARF_SANDBOXES_PER_APP] (default 10).", valueName: "n"))
+    var sandboxesPerApp: String?
+
     var flags: [String: String?] {
         ["cpus": cpus, "mem": mem, "disk": disk, "cpu-hard-limit": cpuHardLimit, "docker-socket": dockerSocket,
-         "log-max-size": logMaxSize, "log-max-files": logMaxFiles, "syslog": syslog]
+         "log-max-size": logMaxSize, "log-max-files": logMaxFiles, "syslog": syslog,
+         "sandbox-retention": sandboxRetention, "sandboxes-per-app": sandboxesPerApp]
     }
 }
 

@@ -54,6 +54,14 @@ struct WireFormatTests {
             .refused(WireRefusal(code: .notLeader, reason: "no leader yet")),
             .catalog(Self.catalogDelta()),
             .routesApplied(index: 1_700_000_000_123),
+            .logRead(requestId: 7, TaskLogRequest(taskId: "web.instance-1._app.1", stream: .stderr, position: .offset(1 << 40),
+                                                  limit: 4096, waitSeconds: 15)),
+            .logRead(requestId: 8, TaskLogRequest(taskId: "web.instance-1._app.1", stream: .stdout, position: .tailLines(10))),
+            .logRead(requestId: 9, TaskLogRequest(taskId: "web.instance-1._app.1", stream: .stdout, position: .end, limit: 0)),
+            .logRead(requestId: 10, TaskLogRequest(taskId: "web.instance-1._app.1", stream: .stdout, position: .since(millis: 1_700_000_000_000))),
+            .logData(requestId: 7, .chunk(TaskLogChunk(start: 5, data: Data([0, 0xFF, 0x0A, 0x22]), oldest: 2, size: 9, ended: true))),
+            .logData(requestId: 8, .notFound("no such task")),
+            .logData(requestId: 9, .failed("cannot read")),
         ]
         for message in messages {
             #expect(try Self.roundTrip(message) == message, "\(message.typeName)")
@@ -174,12 +182,12 @@ struct HandshakeRuleTests {
 
     @Test("no common version is refused, naming both sides' versions")
     func versionMismatch() {
-        guard case let .failure(refusal) = WireProtocol.evaluate(Self.hello(versions: [2, 3]), token: "s3cret-token") else {
+        guard case let .failure(refusal) = WireProtocol.evaluate(Self.hello(versions: [3, 4]), token: "s3cret-token") else {
             Issue.record("accepted")
             return
         }
         #expect(refusal.code == .versionMismatch)
-        #expect(refusal.reason.contains("agent speaks 2, 3") && refusal.reason.contains("server speaks 1"))
+        #expect(refusal.reason.contains("agent speaks 3, 4") && refusal.reason.contains("server speaks 1-2"))
     }
 
     @Test("another protocol or an invalid agent id is refused")

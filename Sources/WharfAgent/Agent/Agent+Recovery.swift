@@ -85,6 +85,7 @@ extension Agent {
         for instanceId in adopted { startChecks(instanceId) }
         watchRuntimeAvailability()
         watchHostPorts()
+        collectSandboxes()
     }
 
     /// Marks a recorded task as ended while nobody supervised it, forgets its record and returns the

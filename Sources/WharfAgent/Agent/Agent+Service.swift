@@ -25,6 +25,8 @@ extension Agent: Service {
         availabilityWatch = nil
         portWatch?.cancel()
         portWatch = nil
+        sandboxCollection?.cancel()
+        sandboxCollection = nil
         for id in tasks.keys {
             stopChecks(id)
             tasks[id]?.drain?.cancel()

@@ -54,6 +54,10 @@ public actor Agent {
     var portsFoundTaken: Set<Int> = []
     /// Looks for changes of ``portsInUse`` every `portCheckSeconds`.
     var portWatch: Task<Void, Never>?
+    /// Removes ended tasks' sandboxes that are due (``SandboxCollector``).
+    var sandboxCollection: Task<Void, Never>?
+    /// Sweeps of the apps whose tasks ended: whether one runs, and the apps to sweep next.
+    var sandboxSweep: (running: Bool, apps: Set<String>) = (false, [])
     /// Sequence numbers of host port checks started and applied, so that a slow check never
     /// replaces the result of a later one.
     var portChecks: (started: UInt64, applied: UInt64) = (0, 0)
@@ -214,6 +218,7 @@ public actor Agent {
         if state.isTerminal {
             task.phase = .ended
             task.endedAt = task.status.timestamp
+            sandboxesOfAppEnded(task.appId)
         }
         tasks[instanceId] = task
         var metadata = task.logMetadata

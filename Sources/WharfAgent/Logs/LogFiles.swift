@@ -22,10 +22,18 @@ public struct TaskOutputSettings: Hashable, Sendable {
     public var rotation: LogRotation
     /// Where every line is also sent; nil: nowhere.
     public var syslog: SyslogTarget?
+    /// How long an ended task's sandbox (and output) is kept after it was last written (Mesos'
+    /// `--gc_delay`; `--sandbox-retention`). Default one day.
+    public var sandboxRetentionSeconds: Double
+    /// Ended tasks' sandboxes kept per app at most, newest first (`--sandboxes-per-app`). Default 10.
+    public var sandboxesPerApp: Int
 
-    public init(rotation: LogRotation = .standard, syslog: SyslogTarget? = nil) {
+    public init(rotation: LogRotation = .standard, syslog: SyslogTarget? = nil, sandboxRetentionSeconds: Double = 86_400,
+                sandboxesPerApp: Int = 10) {
         self.rotation = rotation
         self.syslog = syslog
+        self.sandboxRetentionSeconds = sandboxRetentionSeconds
+        self.sandboxesPerApp = sandboxesPerApp
     }
 }
 

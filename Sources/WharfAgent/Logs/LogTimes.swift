@@ -35,14 +35,14 @@ enum LogTimes {
     }
 
     /// The marks kept by a compaction: those of bytes still kept (from `oldest` on, and the one
-    /// just before it, which covers them), thinned to every other one (newest kept) until their
-    /// text is under half of ``compactBytes``.
+    /// just before it, which covers them), thinned to every other one (the oldest and the newest
+    /// kept) until their text is under half of ``compactBytes``.
     static func compacted(_ marks: [(millis: Int64, offset: Int64)], oldest: Int64) -> [(millis: Int64, offset: Int64)] {
         let firstKept = marks.lastIndex { $0.offset <= oldest } ?? 0
         var kept = Array(marks[firstKept...])
         while kept.count > 2, text(kept).utf8.count > compactBytes / 2 {
             let last = kept.count - 1
-            kept = kept.enumerated().filter { ($0.offset - last) % 2 == 0 }.map(\.element)
+            kept = kept.enumerated().filter { $0.offset == 0 || ($0.offset - last) % 2 == 0 }.map(\.element)
         }
         return kept
     }
