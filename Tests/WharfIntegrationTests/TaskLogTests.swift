@@ -193,4 +193,60 @@ struct TaskLogTests {
             #expect(try await wharf.api.runningTasks(of: "/quiet").count == 1)
         }
     }
+
+    @Test("a full disk: the task runs on, the failure and the recovery are each said once (event), logging resumes",
+          .enabled(if: getuid() == 0, "mounting a small tmpfs needs root"))
+    func diskFull() async throws {
+        try await withWharf { wharf in
+            // The app's sandboxes live on a 256 KiB tmpfs, most of it taken by a filler file.
+            let appDir = wharf.dataDir + "/sandboxes/diskfull"
+            try FileManager.default.createDirectory(atPath: appDir, withIntermediateDirectories: true)
+            let mount = try await runCommand("/bin/mount", ["-t", "tmpfs", "-o", "size=256k", "tmpfs", appDir])
+            try #require(mount.exitCode == 0, "\(mount)")
+            do {
+                try await fillTheDisk(wharf, appDir: appDir)
+            } catch {
+                _ = try? await runCommand("/bin/umount", ["-l", appDir])
+                throw error
+            }
+            _ = try await runCommand("/bin/umount", ["-l", appDir])
+        }
+    }
+
+    private func fillTheDisk(_ wharf: WharfProcess, appDir: String) async throws {
+        do {
+            #expect(FileManager.default.createFile(atPath: appDir + "/filler", contents: Data(count: 160 * 1024)))
+
+            let events = EventStream(wharf.api, eventTypes: ["task_output_event", "event_stream_attached"])
+            defer { events.close() }
+            try await events.waitUntilAttached()
+            let app: JSON = ["id": "/diskfull", "instances": 1, "cpus": 0.1, "mem": 32,
+                             "cmd": "i=0; while true; do i=$((i+1)); printf '%s %0900d\\n' $i 0; sleep 0.005; done"]
+            #expect(try await wharf.api.post("/v2/apps", app).status == 201)
+            let task = try #require(try await wharf.api.waitForRunning("/diskfull", count: 1).first?["id"]?.string)
+
+            let failed = try await events.waitFor("writing failed") { $0.payload["writing"]?.bool == false }
+            #expect(failed.payload["taskId"]?.string == task)
+            #expect(failed.payload["appId"]?.string == "/diskfull")
+            #expect(failed.payload["stream"]?.string == "stdout")
+            #expect(failed.payload["message"]?.string?.contains("No space left") == true, "\(failed.payload)")
+            func lastNumber() async throws -> Int {
+                let text = try await wharf.api.request("GET", Self.logs(task, "tail=1"), accept: "*/*").text
+                return Int(text.split(separator: " ").first ?? "") ?? 0
+            }
+            let stuck = try await lastNumber()
+            // The task is not held up by the full disk: it runs on (and the failure is said once).
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await wharf.api.runningTasks(of: "/diskfull").first?["id"]?.string == task)
+            #expect(wharf.liveTaskIds(app: "/diskfull") == [task])
+            #expect(events.events(ofType: "task_output_event").count == 1)
+
+            try FileManager.default.removeItem(atPath: appDir + "/filler")
+            let resumed = try await events.waitFor("writing works again") { $0.payload["writing"]?.bool == true }
+            #expect(resumed.payload["taskId"]?.string == task)
+            try await waitUntil("output after the gap is kept") { try await lastNumber() > stuck + 20 }
+            #expect(try await wharf.api.delete(MarathonClient.appPath("/diskfull")).status == 200)
+            try await waitUntil("the task is gone") { wharf.liveTaskIds(app: "/diskfull").isEmpty }
+        }
+    }
 }

@@ -112,6 +112,14 @@ public actor Agent {
                 await self.apply(command, waitingForEffect: false)
             }
         }
+        let problems = self.logs.problems
+        let agentId = configuration.agentId
+        Task { [weak self] in
+            for await problem in problems {
+                guard let self else { return }
+                self.reportContinuation.yield(.outputProblem(agentId: agentId, problem))
+            }
+        }
         for runtime in runtimes {
             let exits = runtime.exits
             Task { [weak self] in

@@ -53,6 +53,7 @@ final class LogSink: @unchecked Sendable {
             if failing {
                 failing = false
                 logs.logger.notice("writing task output works again", metadata: ["task": "\(taskId)", "stream": "\(stream.rawValue)"])
+                logs.problem(taskId: taskId, stream: stream, message: nil)
             }
             logs.wrote(taskId: taskId, stream: stream, end: writer.end, bytes: bytes.count)
         } catch {
@@ -60,6 +61,7 @@ final class LogSink: @unchecked Sendable {
             failing = true
             logs.dropped(bytes: bytes.count, firstFailure: first)
             if first {
+                logs.problem(taskId: taskId, stream: stream, message: "\(error); output is dropped until writing works again")
                 logs.logger.error("cannot write task output; it is dropped until writing works again (the task keeps running)", metadata: [
                     "task": "\(taskId)", "stream": "\(stream.rawValue)", "error": "\(error)",
                 ])

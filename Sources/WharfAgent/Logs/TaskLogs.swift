@@ -31,6 +31,9 @@ public final class TaskLogs: Sendable {
     var pumpGroup: MultiThreadedEventLoopGroup { Self.pumpGroup }
     let logger: Logger
     private let state = NIOLockedValueBox(State())
+    /// Each time writing a task's output starts failing, or works again (for the agent's reports).
+    public let problems: AsyncStream<TaskOutputProblem>
+    private let problemContinuation: AsyncStream<TaskOutputProblem>.Continuation
 
     private struct Waiter {
         var stream: TaskLogStream
@@ -57,6 +60,12 @@ public final class TaskLogs: Sendable {
         self.rotation = rotation
         self.shipper = shipper
         self.logger = logger
+        (problems, problemContinuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingNewest(1024))
+    }
+
+    /// Writing `stream` of `taskId` failed (with `message`) or works again (nil).
+    func problem(taskId: String, stream: TaskLogStream, message: String?) {
+        problemContinuation.yield(TaskOutputProblem(taskId: taskId, stream: stream, message: message))
     }
 
     /// Sends what syslog still has queued (the pumps were closed by the runtimes' `detach`).

@@ -132,6 +132,23 @@ public enum AgentReport: Codable, Hashable, Sendable {
     /// the agent for the link's timeout (`wharf server --agent-timeout`). Its instances are
     /// unreachable until it registers again; `reason` says what the link last saw.
     case unreachable(agentId: String, reason: String)
+    /// Writing a task's output failed (a full disk: output is dropped, the task runs on), or works
+    /// again after such a failure. Each is said once.
+    case outputProblem(agentId: String, TaskOutputProblem)
+}
+
+/// A change in whether an agent can keep a task's output.
+public struct TaskOutputProblem: Codable, Hashable, Sendable {
+    public var taskId: String
+    public var stream: TaskLogStream
+    /// Why output is dropped; nil when writing works again.
+    public var message: String?
+
+    public init(taskId: String, stream: TaskLogStream, message: String?) {
+        self.taskId = taskId
+        self.stream = stream
+        self.message = message
+    }
 }
 
 extension AgentReport {
@@ -139,7 +156,8 @@ extension AgentReport {
     public var agentId: String {
         switch self {
         case let .registered(info): info.id
-        case let .status(agentId, _), let .fullState(agentId, _), let .portsInUse(agentId, _), let .unreachable(agentId, _): agentId
+        case let .status(agentId, _), let .fullState(agentId, _), let .portsInUse(agentId, _), let .unreachable(agentId, _),
+             let .outputProblem(agentId, _): agentId
         }
     }
 }

@@ -153,7 +153,7 @@ struct AgentRegistry {
             for status in statuses { entries[session.agentId]?.pendingLaunches[status.instanceId] = nil }
         case let .registered(info):
             entries[session.agentId]?.info = info
-        case .portsInUse, .unreachable:
+        case .portsInUse, .unreachable, .outputProblem:
             break
         }
         reports.yield(report)

@@ -36,6 +36,8 @@ final class AgentUplink: Service, Sendable {
         var outbox: AsyncStream<WireMessage>.Continuation?
         /// Whether a full state has gone out on the current connection (status reports wait for it).
         var synced = false
+        /// The protocol version of the current connection.
+        var version = 1
         /// The channel to close at shutdown.
         var channel: (any Channel)?
         /// The last server that welcomed this agent.
@@ -121,6 +123,9 @@ final class AgentUplink: Service, Sendable {
                 outbox.yield(.report(report))
             case .status:
                 if forwarding.synced { outbox.yield(.report(report)) }
+            case .outputProblem:
+                // A server of protocol 1 would not know it (and it is only worth an event).
+                if forwarding.version >= WireProtocol.taskLogsVersion { outbox.yield(.report(report)) }
             case .unreachable:
                 break
             }
@@ -291,6 +296,7 @@ final class AgentUplink: Service, Sendable {
             forwarding.serial += 1
             forwarding.outbox = continuation
             forwarding.synced = false
+            forwarding.version = welcome.version
             defer {
                 forwarding.serverId = welcome.serverId
                 forwarding.apiAddress = welcome.apiAddress

@@ -25,7 +25,7 @@ extension WireMessage {
         // reports
         case status, statuses, ports
         // logRead, logData
-        case requestId, request, reply
+        case requestId, request, reply, problem
     }
 
     /// The JSON body of this message (without the frame's length prefix).
@@ -116,6 +116,8 @@ extension WireMessage {
                 try c.encode(statuses, forKey: .statuses)
             case let .report(.portsInUse(_, ports)):
                 try c.encode(ports, forKey: .ports)
+            case let .report(.outputProblem(_, problem)):
+                try c.encode(problem, forKey: .problem)
             case let .catalog(delta):
                 try c.encode(delta, forKey: .catalog)
             case let .routesApplied(index):
@@ -210,6 +212,8 @@ extension WireMessage {
                 message = .report(.fullState(agentId: agentId, try c.decode([TaskStatus].self, forKey: .statuses)))
             case "portsInUse":
                 message = .report(.portsInUse(agentId: agentId, try c.decode([Int].self, forKey: .ports)))
+            case "outputProblem":
+                message = .report(.outputProblem(agentId: agentId, try c.decode(TaskOutputProblem.self, forKey: .problem)))
             case "catalog":
                 message = .catalog(try c.decode(CatalogDelta.self, forKey: .catalog))
             case "routesApplied":

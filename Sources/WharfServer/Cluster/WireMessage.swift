@@ -26,6 +26,7 @@ import WharfModel
 /// |---|---|---|
 /// | `logRead` | server → agent | `requestId`, `request`: a ``TaskLogRequest`` |
 /// | `logData` | agent → server, one per `logRead` | `requestId`, `reply`: a ``TaskLogReply`` (bytes in base64) |
+/// | `outputProblem` | agent → server | `problem`: a ``TaskOutputProblem`` |
 ///
 /// A type this version does not define is malformed: new message types come with a new protocol
 /// version that both sides must offer in the handshake, so that an older peer is refused clearly
@@ -71,6 +72,7 @@ enum WireMessage: Sendable, Equatable {
         case .report(.fullState): "fullState"
         case .report(.portsInUse): "portsInUse"
         case .report(.unreachable): "unreachable"
+        case .report(.outputProblem): "outputProblem"
         case .catalog: "catalog"
         case .routesApplied: "routesApplied"
         case .logRead: "logRead"

@@ -44,6 +44,8 @@ extension ControlPlane {
         case let .unreachable(agentId, reason):
             wake(agent: agentId)
             agentUnreachable(agentId, reason: reason)
+        case let .outputProblem(agentId, problem):
+            events.publish(TaskOutputEvent(agentId: agentId, problem: problem))
         }
     }
 
