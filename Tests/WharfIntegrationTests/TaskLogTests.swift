@@ -137,6 +137,35 @@ struct TaskLogTests {
         }
     }
 
+    @Test("40 followers of one task (plain and SSE) each get every byte, and all end with the task")
+    func manyFollowers() async throws {
+        try await withWharf { wharf in
+            #expect(try await wharf.api.post("/v2/apps", Self.printer("/popular", lines: 2000)).status == 201)
+            let task = try #require(try await wharf.api.waitForRunning("/popular", count: 1).first?["id"]?.string)
+            let plain = (0..<20).map { _ in StreamingRead(wharf.api.baseURL + Self.logs(task, "follow=true")) }
+            let events = (0..<20).map { _ in
+                StreamingRead(wharf.api.baseURL + Self.logs(task, "follow=true"), headers: [("Accept", "text/event-stream")])
+            }
+            defer { (plain + events).forEach { $0.close() } }
+            try await waitUntil("every follow has started") { (plain + events).allSatisfy { $0.status == 200 } }
+            #expect(FileManager.default.createFile(atPath: Self.sandbox(wharf, app: "popular", taskId: task) + "/go", contents: nil))
+            let expected = Self.lines(1...2000)
+            for follow in plain { try await follow.waitFor("line 2000\n", timeout: .seconds(60)) }
+            for follow in plain { #expect(follow.text == expected) }
+            for follow in events {
+                try await follow.waitFor("data: line 2000\n", timeout: .seconds(60))
+                let data = follow.text.split(separator: "\n\n").flatMap { event in
+                    event.split(separator: "\n").filter { $0.hasPrefix("data: ") }.map { $0.dropFirst(6) }
+                }
+                // Each event's lines end with an empty data line (its trailing newline).
+                #expect(data.filter { !$0.isEmpty }.joined(separator: "\n") + "\n" == expected)
+            }
+            #expect(try await wharf.api.delete(MarathonClient.appPath("/popular")).status == 200)
+            for follow in plain + events { try await follow.waitForEnd() }
+            #expect(events.allSatisfy { $0.text.contains("event: end\n") })
+        }
+    }
+
     @Test("kill -9 of wharf: what the task printed meanwhile is kept, offsets continue, the follow resumes")
     func survivesKillNine() async throws {
         try await withWharf { wharf in

@@ -10,13 +10,22 @@ final class StreamingRead: Sendable {
     private let ended = Mutex(false)
     private let task = Mutex<Task<Void, Never>?>(nil)
 
+    /// Long reads get a client of their own, with room for many at once (the shared one keeps 8
+    /// connections per host, which long reads would take from the tests' other requests).
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .seconds(5))
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     /// Starts `GET url` with `headers`.
     init(_ url: String, headers: [(String, String)] = []) {
         var request = HTTPClientRequest(url: url)
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         let handle = Task { [weak self] in
             do {
-                let response = try await MarathonClient.http.execute(request, timeout: .hours(1))
+                let response = try await Self.http.execute(request, timeout: .hours(1))
                 self?.head.withLock { $0 = (Int(response.status.code), response.headers.map { ($0.name, $0.value) }) }
                 for try await chunk in response.body {
                     guard let self else { return }
