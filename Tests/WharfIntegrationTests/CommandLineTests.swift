@@ -24,6 +24,13 @@ struct CommandLineTests {
         (["dev", "--dns-domains", "consul"], [:], "--dns-domains"),
         (["dev", "--router-domain", "not a domain"], [:], "--router-domain"),
         (["dev"], ["WHARF_DNS_TTL": "-1"], "WHARF_DNS_TTL"),
+        (["dev", "--log-max-size", "10x"], [:], "--log-max-size"),
+        (["dev"], ["WHARF_LOG_MAX_SIZE": "100"], "WHARF_LOG_MAX_SIZE"),
+        (["dev", "--log-max-files", "0"], [:], "--log-max-files"),
+        (["dev", "--syslog", "http://127.0.0.1:514"], [:], "--syslog"),
+        (["dev", "--syslog", "udp://127.0.0.1:99999"], [:], "--syslog"),
+        (["dev", "--sandbox-retention", "soon"], [:], "--sandbox-retention"),
+        (["dev", "--sandboxes-per-app", "-1"], [:], "--sandboxes-per-app"),
     ])
     func devRejectsInvalidFlags(arguments: [String], environment: [String: String], mention: String) async throws {
         let result = try await runWharfCLI(arguments, environment: environment)
@@ -160,6 +167,44 @@ struct CommandLineTests {
             try await waitUntil("wharf events printed deployment_success") { output().contains("deployment_success") }
             let lines = output().split(separator: "\n")
             #expect(lines.allSatisfy { $0.contains("event_stream_attached") || $0.contains("deployment_success") }, "\(lines)")
+        }
+    }
+
+    @Test("wharf logs: tail, stderr, a task id; -f follows an app across its task's restarts and ends when it is destroyed")
+    func logs() async throws {
+        try await withWharf { wharf in
+            let app: JSON = ["id": "/chatter", "instances": 1, "cpus": 0.1, "mem": 32, "backoffSeconds": 1,
+                             "cmd": "echo start $MESOS_TASK_ID; echo problem >&2; for i in 1 2 3; do echo tick $i; sleep 0.3; done; exit 1"]
+            #expect(try await wharf.api.post("/v2/apps", app).status == 201)
+            let task = try await poll("a task") { try await wharf.api.tasks(of: "/chatter").first?["id"]?.string }
+            try await waitUntil("its output") {
+                try await wharf.api.request("GET", "/v2/tasks/\(task)/logs", accept: "*/*").text.contains("tick 3")
+            }
+            let tail = try await runWharfCLI(["logs", "--api", wharf.api.baseURL, task, "--tail", "2"])
+            #expect(tail.exitCode == 0 && tail.stdout == "tick 2\ntick 3\n", "\(tail)")
+            let stderr = try await runWharfCLI(["logs", "--api", wharf.api.baseURL, task, "--stderr"])
+            #expect(stderr.stdout == "problem\n", "\(stderr)")
+            let missing = try await runWharfCLI(["logs", "--api", wharf.api.baseURL, "/nothing-here"])
+            #expect(missing.exitCode == 1 && missing.stderr.contains("does not exist"), "\(missing)")
+
+            let logPath = wharf.dataDir + "/cli-logs.out"
+            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+            let follow = ChildProcess(name: "wharf logs -f", arguments: ["logs", "--api", wharf.api.baseURL, "-f", "/chatter"],
+                                      logPath: logPath)
+            try follow.start()
+            let starts = try await poll("the follow went on to a third task", timeout: .seconds(60)) { () -> [String]? in
+                let starts = follow.log.split(separator: "\n").filter { $0.hasPrefix("start ") }.map(String.init)
+                return Set(starts).count >= 3 ? starts : nil
+            }
+            #expect(follow.log.contains("ended; following"), "\(follow.log)")
+            // Each task's output whole and in order before the next task's.
+            for start in starts {
+                let after = follow.log.components(separatedBy: start + "\n").dropFirst().first ?? ""
+                if after.contains("start ") { #expect(after.hasPrefix("tick 1\ntick 2\ntick 3\n") || after.contains("tick 1\ntick 2\ntick 3\n")) }
+            }
+            #expect(try await wharf.api.delete(MarathonClient.appPath("/chatter")).status == 200)
+            try await waitUntil("wharf logs -f ends once the app is gone", timeout: .seconds(30)) { !follow.isRunning }
+            #expect(follow.exitStatus == 0, "\(follow.log)")
         }
     }
 }
