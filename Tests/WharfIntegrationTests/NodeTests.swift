@@ -68,7 +68,8 @@ struct NodeTests {
             let reasons = entry["processedOffersSummary"]?["rejectSummaryLastOffers"]?.array ?? []
             let constraint = reasons.first { $0["reason"]?.string == "UnfulfilledConstraint" }
             #expect(constraint?["declined"]?.int == 3, "\(entry)")
-            #expect(try await wharf.api.runningTasks(of: "/unique").count == 1)
+            // The placed one runs once its (simulated) agent's report is in: under load, a moment after the queue says 1.
+            try await waitUntil("one instance of /unique runs") { try await wharf.api.runningTasks(of: "/unique").count == 1 }
 
             let show = try await runWharfCLI(["app", "show", "/unique"] + api)
             #expect(show.exitCode == 0, "\(show)")
