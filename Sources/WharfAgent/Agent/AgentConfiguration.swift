@@ -1,4 +1,5 @@
 import Foundation
+import WharfMetrics
 import WharfModel
 
 /// Settings of one node agent. Every parameter but the id and the data directory has a default
@@ -47,6 +48,15 @@ public struct AgentConfiguration: Sendable {
     /// (`/var/run/docker.sock`); nil: no docker runtime. When nothing answers there at start-up the
     /// agent offers only the process runtime (and logs why).
     public var dockerSocket: String?
+    /// Where the agent's series go (tasks, exits, per-task usage); nil: none are kept. `wharf dev`
+    /// gives its server's registry, `wharf agent` its own, served on `metricsPort`.
+    public var metrics: MetricsRegistry? = nil
+    /// Whether each task's CPU, memory and OOM kills are series of their own, labelled with app and
+    /// task id (`--task-metrics`). Default true; off for nodes with many short-lived tasks.
+    public var taskMetrics = true
+    /// The port of this agent's `/metrics` listener, announced to the server for Prometheus'
+    /// service discovery; nil when it has none.
+    public var metricsPort: Int? = nil
 
     public init(
         agentId: String,
@@ -62,8 +72,12 @@ public struct AgentConfiguration: Sendable {
         terminalRetentionSeconds: Double = 600,
         hardCpuLimit: Bool = false,
         dockerSocket: String? = nil,
-        servicePortRanges: [PortRange] = []
+        servicePortRanges: [PortRange] = [],
+        metrics: MetricsRegistry? = nil,
+        taskMetrics: Bool = true
     ) {
+        self.metrics = metrics
+        self.taskMetrics = taskMetrics
         self.servicePortRanges = servicePortRanges
         self.agentId = agentId
         self.host = host
