@@ -91,7 +91,7 @@ public enum WharfServerMain {
         let elected = LockedValue<ServerLeadership?>(nil)
         let proxy = LeaderProxyResponder(
             view: { elected.withLock { $0 }?.view() ?? LeaderView(isLeader: false, myAPIAddress: apiAddress) },
-            abdicate: { elected.withLock { $0 }?.abdicate() ?? false }, logger: logger)
+            abdicate: { elected.withLock { $0 }?.abdicate() ?? false }, logger: logger, metrics: configuration.metrics)
         let leadership = ServerLeadership(
             configuration: configuration, ha: ha, client: client, store: store, hub: hub, record: record,
             token: hubConfiguration.token, isolationNote: "per agent (wharf node show)", logger: logger,

@@ -9,12 +9,8 @@ import WharfMetrics
 enum MetricsListener {
     static func application(metrics: MetricsRegistry, bind: String, port: Int, logger: Logger) -> some Service {
         let router = Router()
-        for path in ["/metrics", "/metrics/prometheus"] {
-            router.get(RouterPath(path)) { _, _ -> Response in
-                let body = await metrics.exposition()
-                return Response(status: .ok, headers: [.contentType: MetricsRegistry.contentType],
-                                body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
-            }
+        for path in MetricsRoutes.paths {
+            router.get(RouterPath(path)) { _, _ -> Response in await MetricsRoutes.exposition(metrics) }
         }
         return Application(router: router, configuration: .init(address: .hostname(bind, port: port), serverName: "wharf"),
                            logger: logger)

@@ -16,8 +16,16 @@ enum MetricsRoutes {
                       responses: [(200, "A JSON array of {targets, labels} groups ([] when there is none).")], handler: targets),
     ]
 
+    /// The paths of the exposition.
+    static let paths: Set<String> = ["/metrics", "/metrics/prometheus"]
+
     static func metrics(_ call: MarathonCall) async throws -> Response {
-        let body = await call.controlPlane.configuration.metrics.exposition()
+        await exposition(call.controlPlane.configuration.metrics)
+    }
+
+    /// `registry`'s exposition as a response.
+    static func exposition(_ registry: MetricsRegistry) async -> Response {
+        let body = await registry.exposition()
         return Response(status: .ok, headers: [.contentType: MetricsRegistry.contentType],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }

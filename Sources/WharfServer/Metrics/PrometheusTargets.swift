@@ -9,7 +9,7 @@ import WharfModel
 /// `__meta_wharf_app_label_<name>`, `__meta_wharf_port_definition_label_<name>` and
 /// `__meta_wharf_port_mapping_label_<name>`, plus `__meta_wharf_agent` and
 /// `__meta_wharf_port_name`. Component groups have `__meta_wharf_component` (`server` or `agent`).
-/// Groups are sorted (components first, then tasks by app, task id and port index), so a group's
+/// Groups are sorted (servers, agents, then tasks by app, task id and port index), so a group's
 /// index, which Prometheus identifies it by, stays put while the cluster does not change.
 enum PrometheusTargets {
     /// A component serving `/metrics`.
@@ -19,7 +19,7 @@ enum PrometheusTargets {
         var agentId: String?
 
         static func < (lhs: Component, rhs: Component) -> Bool {
-            (lhs.kind, lhs.address) < (rhs.kind, rhs.address)
+            (lhs.kind == "server" ? 0 : 1, lhs.address) < (rhs.kind == "server" ? 0 : 1, rhs.address)
         }
     }
 
