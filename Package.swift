@@ -135,6 +135,8 @@ let package = Package(
         ]),
         .testTarget(name: "WharfIntegrationTests", dependencies: [
             "WharfModel",
+            // To read /metrics as Prometheus does.
+            "WharfMetrics",
             // Only to write records into a stopped wharf's state, as another wharf version would.
             "WharfStore",
             // The three-member etcd of the HA tests.
