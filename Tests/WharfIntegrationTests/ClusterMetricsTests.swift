@@ -61,4 +61,21 @@ struct ClusterMetricsTests {
         #expect(result.exitCode != 0)
         #expect(result.stderr.contains("--metrics-port"), "\(result)")
     }
+
+    @Test("bad metrics flags are refused, naming the flag")
+    func badFlags() async throws {
+        let cases: [([String], String)] = [
+            (["agent", "--join", "h:1", "--token", "t", "--metrics-port", "10005"], "--metrics-port 10005 lies inside the task port range"),
+            (["agent", "--join", "h:1", "--token", "t", "--metrics-port", "8000"], "--metrics-port 8000 is already used by --router-port"),
+            (["agent", "--join", "h:1", "--token", "t", "--metrics-port", "http"], "--metrics-port 'http' is not a port number (1-65535) or off"),
+            (["agent", "--join", "h:1", "--token", "t", "--task-metrics", "maybe"], "--task-metrics 'maybe' must be true or false"),
+            (["dev", "--router-metrics", "sometimes"], "--router-metrics 'sometimes' must be true or false"),
+            (["dev", "--task-metrics", "2"], "--task-metrics '2' must be true or false"),
+        ]
+        for (arguments, message) in cases {
+            let result = try await runWharfCLI(arguments)
+            #expect(result.exitCode == 64, "\(arguments): \(result)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result)")
+        }
+    }
 }
