@@ -5,8 +5,9 @@ extension Agent {
     /// Makes every scrape of `configuration.metrics` sample this agent's tasks.
     nonisolated func followedByMetrics(_ metrics: AgentMetrics) {
         let docker = runtimes["docker"] as? DockerRuntime
-        metrics.registry.setCollector(named: "agent \(id)") { [weak self] in
-            guard let self else { return }
+        // Weak: the registry holds this closure; strong references would be cycles through it.
+        metrics.registry.setCollector(named: "agent \(id)") { [weak self, weak metrics] in
+            guard let self, let metrics else { return }
             await metrics.collect(await self.metricsSources(), docker: docker)
         }
     }

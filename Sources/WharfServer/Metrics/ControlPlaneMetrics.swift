@@ -72,8 +72,9 @@ final class ControlPlaneMetrics: Sendable {
     /// Makes every scrape refresh the gauges from `controlPlane`'s state. A later control plane on
     /// the same registry (the next leader term) takes the place of an earlier one.
     func follow(_ controlPlane: ControlPlane) {
-        registry.setCollector(named: "control plane") { [weak controlPlane, self] in
-            guard let controlPlane else { return }
+        // Weak: the registry outlives neither; a strong reference would be a cycle through it.
+        registry.setCollector(named: "control plane") { [weak controlPlane, weak self] in
+            guard let controlPlane, let self else { return }
             let state = await controlPlane.currentState()
             self.update(from: state, subscribers: controlPlane.events.subscriberCount, now: .now())
         }
