@@ -209,6 +209,34 @@ def cmd_proxies(args):
                             "rounds": {k: [{x: r[x] for x in r if x != "raw"} for r in v] for k, v in results.items()}})
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid` so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def profile_metrics(wharf, args):
+    """CPU samples (perf, software clock) of `wharf` during one more wrk run: the share of its samples
+    inside the router's metrics code (inclusive), by symbol."""
+    need("perf")
+    data = os.path.join(wharf.dir, "router.perf")
+    perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "2000", "-g", "-p", str(wharf.proc.pid), "-o", data,
+                             "--", "sleep", str(args.duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wrk(wharf.router_port, args.duration, args.connections, args.wrk_threads)
+    perf.wait()
+    report = subprocess.run(["perf", "report", "-i", data, "--children", "--sort", "symbol", "--stdio"],
+                            capture_output=True, text=True).stdout
+    shares = {}
+    for line in report.splitlines():
+        m = re.match(r"\s+([\d.]+)%\s+([\d.]+)%\s+\[\.\]\s+(\S+)", line)
+        if m and re.search(r"recordMeasuredExchange|measure_|10Prometheus|RouterMetrics|ServiceMetrics", m.group(3)):
+            shares[m.group(3)] = float(m.group(1))
+    for symbol, share in sorted(shares.items(), key=lambda kv: -kv[1]):
+        print(f"perf: {share:5.2f} % of wharf's samples in {symbol} (inclusive)")
+    return shares
+
+
 def metrics_text(port):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -222,7 +250,9 @@ def cmd_metrics(args):
     need("wrk", "nginx")
     # The second wharf needs task ports of its own (the first's range comes from the pid).
     base = 14000 + (os.getpid() % 40) * 200
-    with start_wharf(args) as on, start_wharf(args, ["--router-metrics", "false", "--task-ports", f"{base}-{base + 199}"]) as off:
+    # --same: both without metrics, to see how far two identical wharfs differ on this machine.
+    first = ["--router-metrics", "false"] if args.same else []
+    with start_wharf(args, first) as on, start_wharf(args, ["--router-metrics", "false", "--task-ports", f"{base}-{base + 199}"]) as off:
         for wharf in (on, off):
             deploy_backend(wharf, args.backends)
             wait_until(f"router {wharf.router_port} answers", lambda: probe(wharf.router_port), timeout=20)
@@ -235,27 +265,39 @@ def cmd_metrics(args):
             # Alternate which goes first, so that drift of the machine does not favour one.
             order = ["on", "off"] if round_ % 2 == 0 else ["off", "on"]
             for name in order:
+                pid = (on if name == "on" else off).proc.pid
+                before = cpu_seconds(pid)
                 r = wrk(targets[name], args.duration, args.connections, args.wrk_threads)
+                # The wharf process's own CPU per request: less sensitive to other load than req/s.
+                r["cpu_us_per_request"] = (cpu_seconds(pid) - before) * 1e6 / max(1, r["rps"] * args.duration)
                 results[name].append(r)
                 print(f"round {round_ + 1} metrics {name:3s} {r['rps']:>10.0f} req/s  p50 {r['p50_ms']:.3f} ms  "
-                      f"p99 {r['p99_ms']:.3f} ms  errors {r['non2xx'] + r['socket_errors']}", flush=True)
+                      f"p99 {r['p99_ms']:.3f} ms  CPU {r['cpu_us_per_request']:.1f} µs/request  "
+                      f"errors {r['non2xx'] + r['socket_errors']}", flush=True)
+        if args.perf:
+            summary_profile = profile_metrics(on, args)
         scraped = metrics_text(on.port)
         counted = sum(float(line.rsplit(" ", 1)[1]) for line in scraped.splitlines()
                       if line.startswith("wharf_router_service_requests_total{"))
         absent = "wharf_router_service_requests_total" not in metrics_text(off.port)
+    if args.same:
+        print("A/A run (--same): 'on' runs without metrics too")
     summary = {}
     for name, rs in results.items():
-        summary[name] = {key: sorted(r[key] for r in rs)[len(rs) // 2] for key in ("rps", "p50_ms", "p99_ms")}
+        summary[name] = {key: sorted(r[key] for r in rs)[len(rs) // 2] for key in ("rps", "p50_ms", "p99_ms", "cpu_us_per_request")}
         summary[name]["errors"] = sum(r["non2xx"] + r["socket_errors"] for r in rs)
     ratios = sorted(a["rps"] / b["rps"] for a, b in zip(results["on"], results["off"]))
     summary["rps_on_over_off_median"] = ratios[len(ratios) // 2]
     summary["rps_on_over_off_per_round"] = ratios
     summary["requests_counted_with_metrics_on"] = counted
+    if args.perf:
+        summary["perf_share_of_metrics_code"] = summary_profile
     summary["no_router_series_with_metrics_off"] = absent
     print(f"\nmedian of {args.rounds} rounds, {args.duration} s each, wrk -t{args.wrk_threads} -c{args.connections}, 1 KiB responses:")
     for name in ("on", "off"):
         s = summary[name]
-        print(f"metrics {name:3s} {s['rps']:>10.0f} req/s  p50 {s['p50_ms']:.3f} ms  p99 {s['p99_ms']:.3f} ms  errors {s['errors']}")
+        print(f"metrics {name:3s} {s['rps']:>10.0f} req/s  p50 {s['p50_ms']:.3f} ms  p99 {s['p99_ms']:.3f} ms  "
+              f"CPU {s['cpu_us_per_request']:.1f} µs/request  errors {s['errors']}")
     print(f"req/s on/off per round (sorted): {', '.join(f'{r:.3f}' for r in ratios)}; median {summary['rps_on_over_off_median']:.3f} "
           f"(cost {100 * (1 - summary['rps_on_over_off_median']):.1f} %)")
     print(f"requests counted by wharf_router_service_requests_total: {counted:.0f}; none with metrics off: {absent}")
@@ -426,6 +468,8 @@ def main():
     p.add_argument("--connections", type=int, default=64)
     p.add_argument("--wrk-threads", type=int, default=1)
     p.add_argument("--backends", type=int, default=1)
+    p.add_argument("--same", action="store_true", help="both wharfs without metrics (A/A: the noise floor)")
+    p.add_argument("--perf", action="store_true", help="also profile the wharf with metrics (perf, software clock)")
     p.set_defaults(run=cmd_metrics)
     p = sub.add_parser("dns")
     p.add_argument("--duration", type=int, default=10)
