@@ -1,8 +1,11 @@
 /// One sample line of a text exposition, for tests and tools that read `/metrics`: the series
 /// name (with `_bucket`/`_sum`/`_count` for histograms), its labels and value.
 public struct ExpositionSample: Hashable, Sendable {
+    /// The series name as written (`…_bucket`, `…_sum`, `…_count` for a histogram's parts).
     public var name: String
+    /// Label values by name, unescaped.
     public var labels: [String: String]
+    /// The sample's value (`+Inf`, `-Inf` and `NaN` included).
     public var value: Double
 
     /// Parses the sample lines of `text` (comment lines are skipped); nil when a line is malformed.

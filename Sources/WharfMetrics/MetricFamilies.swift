@@ -3,6 +3,7 @@
 /// `_total` on counters only); no label takes an unbounded value except the per-task families
 /// (`app`, `task`), which `wharf agent --task-metrics off` turns off and which are removed when
 /// their task ends. Routes, services and apps are names an operator chose, as in Traefik.
+/// Each constant's help text is its documentation (and what `/metrics` shows).
 public enum MetricFamilies {
     // MARK: Control plane (server)
 
@@ -113,7 +114,7 @@ public enum MetricFamilies {
     ]
 
     /// Bucket bounds per kind of duration.
-    public enum Buckets {
+    enum Buckets {
         static let controlPlane: [Duration] = [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25),
                                                .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
                                                .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10)]

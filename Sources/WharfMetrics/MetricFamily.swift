@@ -2,7 +2,9 @@
 /// (`MetricFamilies`) so that every series of the family is registered alike. The registry ends the
 /// process on a second definition of a name with other help text, type or buckets.
 public struct MetricFamily<Kind>: Hashable, Sendable {
+    /// The full name, as exposed.
     public let name: String
+    /// The `# HELP` text: one line.
     public let help: String
     /// Label names in the order every series of the family uses.
     public let labels: [String]
@@ -26,8 +28,11 @@ public typealias GaugeFamily = MetricFamily<GaugeKind>
 
 /// A histogram family of durations (exposed in seconds) with its fixed bucket bounds; see `MetricFamily`.
 public struct HistogramFamily: Hashable, Sendable {
+    /// The full name, as exposed (ending in `_seconds`).
     public let name: String
+    /// The `# HELP` text: one line.
     public let help: String
+    /// Label names in the order every series of the family uses.
     public let labels: [String]
     /// Upper bounds, ascending, without `+Inf` (added by the exposition).
     public let buckets: [Duration]
@@ -46,6 +51,7 @@ public enum AnyMetricFamily: Hashable, Sendable {
     case gauge(GaugeFamily)
     case histogram(HistogramFamily)
 
+    /// The family's name.
     public var name: String {
         switch self {
         case .counter(let family): family.name
@@ -54,6 +60,7 @@ public enum AnyMetricFamily: Hashable, Sendable {
         }
     }
 
+    /// The family's help text.
     public var help: String {
         switch self {
         case .counter(let family): family.help
@@ -62,6 +69,7 @@ public enum AnyMetricFamily: Hashable, Sendable {
         }
     }
 
+    /// The family's label names, in order.
     public var labels: [String] {
         switch self {
         case .counter(let family): family.labels

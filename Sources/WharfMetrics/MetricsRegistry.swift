@@ -19,6 +19,7 @@ public final class MetricsRegistry: Sendable {
     /// Serializes scrapes, so that collectors computing deltas never run twice at once.
     private let scrapes = ScrapeGate()
 
+    /// An empty registry.
     public init() {}
 
     /// The counter of `family` with `values` for its labels, in the family's label order

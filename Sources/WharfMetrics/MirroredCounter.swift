@@ -4,6 +4,7 @@ import Prometheus
 /// counters): each `advance(to:)` adds what the total grew by since the last one. A total that
 /// went down (its source restarted) is taken as the new start, so the counter never decreases.
 public struct MirroredCounter: Sendable {
+    /// The counter in the registry (to remove it with `MetricsRegistry.remove(_:)`).
     public let counter: Counter
     private var last: Double?
     private var lastInteger: UInt64?
