@@ -43,6 +43,8 @@ public enum MetricFamilies {
         "wharf_event_stream_subscribers", "Clients subscribed to the event stream (/v2/events).")
     public static let agents = GaugeFamily(
         "wharf_agents", "Agents by status: active, draining, or unreachable.", labels: ["status"])
+    public static let leader = GaugeFamily(
+        "wharf_leader", "Whether this server leads the cluster (1) or follows (0); the cluster-state series of a leader are current.")
 
     // MARK: Agent
 
@@ -103,7 +105,7 @@ public enum MetricFamilies {
         .gauge(apps), .gauge(instances), .gauge(runningInstances), .gauge(deploymentsInProgress), .counter(deployments),
         .gauge(launchQueueInstances), .gauge(launchDelayedApps), .gauge(launchDelayMaxSeconds), .counter(tasksLaunched),
         .histogram(schedulerPassDuration), .histogram(storeOperationDuration), .counter(storeOperationErrors),
-        .counter(httpRequests), .histogram(httpRequestDuration), .gauge(eventStreamSubscribers), .gauge(agents),
+        .counter(httpRequests), .histogram(httpRequestDuration), .gauge(eventStreamSubscribers), .gauge(agents), .gauge(leader),
         .counter(taskCPU), .counter(taskCPUThrottled), .gauge(taskMemoryUsage), .gauge(taskMemoryLimit), .counter(taskOOMKills),
         .gauge(agentTasks), .counter(agentTaskExits), .counter(agentOOMKills),
         .counter(routerServiceRequests), .histogram(routerServiceRequestDuration), .counter(routerServiceRequestBytes),

@@ -22,6 +22,7 @@ final class ControlPlaneMetrics: Sendable {
     private let longestDelay: Gauge
     private let subscribers: Gauge
     private let agents: (active: Gauge, draining: Gauge, unreachable: Gauge)
+    private let leader: Gauge
 
     /// What a queue entry waits for, as the `reason` label says it.
     enum QueueReason: String, CaseIterable {
@@ -62,6 +63,7 @@ final class ControlPlaneMetrics: Sendable {
         subscribers = registry.gauge(MetricFamilies.eventStreamSubscribers)
         agents = (registry.gauge(MetricFamilies.agents, "active"), registry.gauge(MetricFamilies.agents, "draining"),
                   registry.gauge(MetricFamilies.agents, "unreachable"))
+        leader = registry.gauge(MetricFamilies.leader)
     }
 
     /// `TASK_RUNNING` → `running`.
@@ -75,6 +77,8 @@ final class ControlPlaneMetrics: Sendable {
         // Weak: the registry outlives neither; a strong reference would be a cycle through it.
         registry.setCollector(named: "control plane") { [weak controlPlane, weak self] in
             guard let controlPlane, let self else { return }
+            // A server on etcd sets `wharf_leader` from its leadership (`WharfServerMain.runHA`).
+            if controlPlane.leadership == nil { self.leader.set(to: 1) }
             let state = await controlPlane.currentState()
             self.update(from: state, subscribers: controlPlane.events.subscriberCount, now: .now())
         }
