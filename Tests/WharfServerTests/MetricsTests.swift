@@ -120,3 +120,26 @@ struct MetricsTests {
         #expect(PrometheusTargets.hostPort("10.0.0.1", 80) == "10.0.0.1:80")
     }
 }
+
+extension MetricsTests {
+    @Test("the state gauges leave the exposition once their control plane is gone (a leader term ended)")
+    func stateGaugesGoWithTheControlPlane() async throws {
+        let registry = MetricsRegistry()
+        var configuration = ServerConfiguration(resyncIntervalSeconds: 0.2)
+        configuration.metrics = registry
+        var controlPlane: ControlPlane? = ControlPlane(
+            configuration: configuration, store: MemoryStore(),
+            link: SimulatedAgentLink(count: 1, capacity: Resources(cpus: 1, mem: 1024, disk: 1024), portRange: PortRange(begin: 31000, end: 31010)),
+            isolationNote: "none: test", logger: .init(label: "test"))
+        try await controlPlane?.load()
+        var samples = try await Self.samples(registry)
+        #expect(ExpositionSample.value("wharf_apps", in: samples) == 0)
+        #expect(ExpositionSample.value("wharf_leader", in: samples) == 1)
+        controlPlane = nil
+        samples = try await Self.samples(registry)
+        #expect(ExpositionSample.value("wharf_apps", in: samples) == nil)
+        #expect(ExpositionSample.value("wharf_instances", in: samples) == nil)
+        // What was counted stays: a counter never goes back.
+        #expect(samples.contains { $0.name == "wharf_scheduler_pass_duration_seconds_count" })
+    }
+}

@@ -6,23 +6,14 @@ import WharfScheduler
 /// The control plane's series: counters and histograms updated where things happen (passes,
 /// launches, deployments ending), and gauges of the cluster state set from a snapshot of it at
 /// every scrape. Every label value of the gauges is always present (0 when nothing has it), so
-/// that a state that empties reads 0 rather than vanishing.
+/// that a state that empties reads 0 rather than vanishing. Once the control plane is gone (a
+/// leader term ended) the state gauges leave the exposition: a follower shows no stale state.
 final class ControlPlaneMetrics: Sendable {
     let registry: MetricsRegistry
     let schedulerPass: DurationHistogram
     let tasksLaunched: Counter
     let deploymentsSucceeded: Counter
     let deploymentsFailed: Counter
-    private let apps: Gauge
-    private let instances: [TaskState: Gauge]
-    private let running: (healthy: Gauge, unhealthy: Gauge, unknown: Gauge)
-    private let deploymentsInProgress: Gauge
-    private let queue: [QueueReason: Gauge]
-    private let delayedApps: Gauge
-    private let longestDelay: Gauge
-    private let subscribers: Gauge
-    private let agents: (active: Gauge, draining: Gauge, unreachable: Gauge)
-    private let leader: Gauge
 
     /// What a queue entry waits for, as the `reason` label says it.
     enum QueueReason: String, CaseIterable {
@@ -47,23 +38,6 @@ final class ControlPlaneMetrics: Sendable {
         tasksLaunched = registry.counter(MetricFamilies.tasksLaunched)
         deploymentsSucceeded = registry.counter(MetricFamilies.deployments, "success")
         deploymentsFailed = registry.counter(MetricFamilies.deployments, "failed")
-        apps = registry.gauge(MetricFamilies.apps)
-        instances = Dictionary(uniqueKeysWithValues: Self.activeStates.map {
-            ($0, registry.gauge(MetricFamilies.instances, Self.stateLabel($0)))
-        })
-        running = (registry.gauge(MetricFamilies.runningInstances, "healthy"),
-                   registry.gauge(MetricFamilies.runningInstances, "unhealthy"),
-                   registry.gauge(MetricFamilies.runningInstances, "unknown"))
-        deploymentsInProgress = registry.gauge(MetricFamilies.deploymentsInProgress)
-        queue = Dictionary(uniqueKeysWithValues: QueueReason.allCases.map {
-            ($0, registry.gauge(MetricFamilies.launchQueueInstances, $0.rawValue))
-        })
-        delayedApps = registry.gauge(MetricFamilies.launchDelayedApps)
-        longestDelay = registry.gauge(MetricFamilies.launchDelayMaxSeconds)
-        subscribers = registry.gauge(MetricFamilies.eventStreamSubscribers)
-        agents = (registry.gauge(MetricFamilies.agents, "active"), registry.gauge(MetricFamilies.agents, "draining"),
-                  registry.gauge(MetricFamilies.agents, "unreachable"))
-        leader = registry.gauge(MetricFamilies.leader)
     }
 
     /// `TASK_RUNNING` → `running`.
@@ -71,22 +45,31 @@ final class ControlPlaneMetrics: Sendable {
         state.rawValue.dropFirst("TASK_".count).lowercased()
     }
 
-    /// Makes every scrape refresh the gauges from `controlPlane`'s state. A later control plane on
-    /// the same registry (the next leader term) takes the place of an earlier one.
+    /// Makes every scrape refresh the state gauges from `controlPlane`'s state. A later control
+    /// plane on the same registry (the next leader term) takes the place of an earlier one. The
+    /// gauges are looked up at every scrape rather than kept, so that removing them when a term
+    /// ends can never orphan the next term's.
     func follow(_ controlPlane: ControlPlane) {
-        // Weak: the registry outlives neither; a strong reference would be a cycle through it.
-        registry.setCollector(named: "control plane") { [weak controlPlane, weak self] in
-            guard let controlPlane, let self else { return }
+        // Weak: the registry holds this closure; strong references would be cycles through it.
+        registry.setCollector(named: "control plane") { [weak controlPlane, weak registry] in
+            guard let registry else { return }
+            guard let controlPlane else {
+                for (family, labels, _) in Self.stateGauges(of: ClusterState(), subscribers: 0, now: .now()) {
+                    registry.remove(registry.gauge(family, values: labels))
+                }
+                return
+            }
             // A server on etcd sets `wharf_leader` from its leadership (`WharfServerMain.runHA`).
-            if controlPlane.leadership == nil { self.leader.set(to: 1) }
+            if controlPlane.leadership == nil { registry.gauge(MetricFamilies.leader).set(to: 1) }
             let state = await controlPlane.currentState()
-            self.update(from: state, subscribers: controlPlane.events.subscriberCount, now: .now())
+            for (family, labels, value) in Self.stateGauges(of: state, subscribers: controlPlane.events.subscriberCount, now: .now()) {
+                registry.gauge(family, values: labels).set(to: value)
+            }
         }
     }
 
-    /// Sets the gauges from `state`.
-    func update(from state: ClusterState, subscribers count: Int, now: Timestamp) {
-        apps.set(to: Double(state.apps.count))
+    /// Every state gauge with its label values and its value in `state`.
+    static func stateGauges(of state: ClusterState, subscribers: Int, now: Timestamp) -> [(GaugeFamily, [String], Double)] {
         var byState: [TaskState: Int] = [:]
         var healthy = 0, unhealthy = 0, unknown = 0
         for instance in state.instances.values where instance.isActive {
@@ -98,14 +81,8 @@ final class ControlPlaneMetrics: Sendable {
             case nil: unknown += 1
             }
         }
-        for (taskState, gauge) in instances { gauge.set(to: Double(byState[taskState] ?? 0)) }
-        running.healthy.set(to: Double(healthy))
-        running.unhealthy.set(to: Double(unhealthy))
-        running.unknown.set(to: Double(unknown))
-        deploymentsInProgress.set(to: Double(state.deployments.count))
         var waiting: [QueueReason: Int] = [:]
         for entry in state.queue.values { waiting[QueueReason(entry.reason), default: 0] += entry.count }
-        for (reason, gauge) in queue { gauge.set(to: Double(waiting[reason] ?? 0)) }
         var delayed = 0
         var longest = 0.0
         for backoff in state.backoff.values {
@@ -113,15 +90,23 @@ final class ControlPlaneMetrics: Sendable {
             delayed += 1
             longest = max(longest, Double(until.millis - now.millis) / 1000)
         }
-        delayedApps.set(to: Double(delayed))
-        longestDelay.set(to: longest)
-        subscribers.set(to: Double(count))
         var active = 0, draining = 0
         for id in state.agents.keys where state.unreachableAgents[id] == nil {
             if state.drains[id] != nil { draining += 1 } else { active += 1 }
         }
-        agents.active.set(to: Double(active))
-        agents.draining.set(to: Double(draining))
-        agents.unreachable.set(to: Double(state.unreachableAgents.count))
+        var gauges: [(GaugeFamily, [String], Double)] = [(MetricFamilies.apps, [], Double(state.apps.count))]
+        gauges += activeStates.map { (MetricFamilies.instances, [stateLabel($0)], Double(byState[$0] ?? 0)) }
+        gauges += [(MetricFamilies.runningInstances, ["healthy"], Double(healthy)),
+                   (MetricFamilies.runningInstances, ["unhealthy"], Double(unhealthy)),
+                   (MetricFamilies.runningInstances, ["unknown"], Double(unknown)),
+                   (MetricFamilies.deploymentsInProgress, [], Double(state.deployments.count))]
+        gauges += QueueReason.allCases.map { (MetricFamilies.launchQueueInstances, [$0.rawValue], Double(waiting[$0] ?? 0)) }
+        gauges += [(MetricFamilies.launchDelayedApps, [], Double(delayed)),
+                   (MetricFamilies.launchDelayMaxSeconds, [], longest),
+                   (MetricFamilies.eventStreamSubscribers, [], Double(subscribers)),
+                   (MetricFamilies.agents, ["active"], Double(active)),
+                   (MetricFamilies.agents, ["draining"], Double(draining)),
+                   (MetricFamilies.agents, ["unreachable"], Double(state.unreachableAgents.count))]
+        return gauges
     }
 }
