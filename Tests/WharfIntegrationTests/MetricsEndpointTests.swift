@@ -40,6 +40,10 @@ struct MetricsEndpointTests {
             try await waitUntil("the router serves mweb.localhost") {
                 try await DiscoveryTests.throughRouter(wharf, host: "mweb.localhost").0 == 200
             }
+            // A DNS query, so that the DNS family is in the exposition too.
+            let dig = try await DiscoveryTests.run("dig", ["@127.0.0.1", "-p", "\(wharf.dnsPort)", "+short", "+tries=1", "+time=2",
+                                                          "mweb.service.consul", "A"])
+            #expect(dig.exitCode == 0, "\(dig)")
             let kill = try await wharf.api.delete(MarathonClient.appPath("/mweb", "/tasks/\(ended)?scale=true"))
             #expect(kill.status == 200, "\(kill)")
             _ = try await wharf.api.waitForRunning("/mweb", count: 1)
@@ -66,6 +70,7 @@ struct MetricsEndpointTests {
             #expect((ExpositionSample.value("wharf_http_requests_total", ["route": "/v2/apps/{id}/tasks/{taskId}", "method": "DELETE",
                                                                           "code": "200"], in: samples) ?? 0) == 1)
             #expect(!samples.contains { $0.labels["route"]?.contains("mweb") == true })
+            #expect(ExpositionSample.value("wharf_dns_queries_total", ["type": "A", "rcode": "NOERROR"], in: samples) == 1)
         }
     }
 
