@@ -42,18 +42,28 @@ enum PrometheusTargets {
             if let agent = component.agentId { labels["__meta_wharf_agent"] = agent }
             group(&w, target: component.address, labels: labels)
         }
-        for appId in state.instanceIdsByApp.keys.sorted() {
+        for (appId, ids) in state.instanceIdsByApp.sorted(by: { $0.key < $1.key }) {
             guard let app = state.apps[appId] else { continue }
-            let running = state.instances(of: appId).filter { $0.state == .running && $0.goal == .running }
+            var running: [(taskId: String, instance: Instance)] = []
+            for id in ids {
+                guard let instance = state.instances[id], instance.state == .running, instance.goal == .running else { continue }
+                running.append((instance.taskId, instance))
+            }
             guard !running.isEmpty else { continue }
-            let appLabels = commonLabels(app)
-            for instance in running.sorted(by: { $0.taskId < $1.taskId }) {
+            running.sort { $0.taskId < $1.taskId }
+            // The labels of the app and of each port index, made once per app.
+            var portLabels: [Int: [String: String]] = [:]
+            for (taskId, instance) in running {
                 for (index, port) in instance.ports.enumerated() where port > 0 {
-                    var labels = appLabels
-                    labels["__meta_wharf_task"] = instance.taskId
+                    if portLabels[index] == nil {
+                        var labels = commonLabels(app)
+                        labels["__meta_wharf_port_index"] = String(index)
+                        addPortLabels(&labels, app: app, index: index)
+                        portLabels[index] = labels
+                    }
+                    var labels = portLabels[index] ?? [:]
+                    labels["__meta_wharf_task"] = taskId
                     labels["__meta_wharf_agent"] = instance.agentId
-                    labels["__meta_wharf_port_index"] = String(index)
-                    addPortLabels(&labels, app: app, index: index)
                     group(&w, target: hostPort(instance.host, port), labels: labels)
                 }
             }
