@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Marathon's data model: app definitions, instances, deployments, events. Foundation only.
@@ -40,9 +41,14 @@ let package = Package(
         ]),
         // Test support: starts throw-away etcd members and clusters on loopback ports (Foundation only).
         .target(name: "WharfEtcdTestSupport", path: "Tests/WharfEtcdTestSupport"),
+        // Metric families (names, help, buckets: defined once) over a swift-prometheus registry per instance.
+        .target(name: "WharfMetrics", dependencies: [
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
         // Node agent: runtimes, sandboxes, cgroup limits, recovery.
         .target(name: "WharfAgent", dependencies: [
-            "WharfModel",
+            "WharfModel", "WharfMetrics",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -52,7 +58,8 @@ let package = Package(
         ]),
         // Service discovery: the catalog of routable endpoints, the DNS server, Consul's read API model.
         .target(name: "WharfDiscovery", dependencies: [
-            "WharfModel",
+            "WharfModel", "WharfMetrics",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -60,6 +67,8 @@ let package = Package(
         ]),
         // Edge router: HTTP reverse proxy and TCP proxy over a live route table.
         .target(name: "WharfRouter", dependencies: [
+            "WharfMetrics",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -69,7 +78,8 @@ let package = Package(
         ]),
         // Control plane: Marathon API, event bus, agent link, deployments, reconciler.
         .target(name: "WharfServer", dependencies: [
-            "WharfModel", "WharfScheduler", "WharfStore", "WharfEtcd", "WharfAgent", "WharfDiscovery", "WharfRouter",
+            "WharfModel", "WharfScheduler", "WharfStore", "WharfEtcd", "WharfAgent", "WharfDiscovery", "WharfRouter", "WharfMetrics",
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Crypto", package: "swift-crypto"),
             // Persistent hash tries: the cluster state's snapshots share structure with it.
             .product(name: "HashTreeCollections", package: "swift-collections"),
@@ -100,14 +110,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
         ]),
-        .testTarget(name: "WharfAgentTests", dependencies: ["WharfAgent", "WharfModel"]),
+        .testTarget(name: "WharfAgentTests", dependencies: ["WharfAgent", "WharfModel", "WharfMetrics"]),
+        .testTarget(name: "WharfMetricsTests", dependencies: ["WharfMetrics"]),
         .testTarget(name: "WharfDiscoveryTests", dependencies: [
-            "WharfDiscovery", "WharfModel",
+            "WharfDiscovery", "WharfModel", "WharfMetrics",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ]),
         .testTarget(name: "WharfRouterTests", dependencies: [
-            "WharfRouter",
+            "WharfRouter", "WharfMetrics",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -116,7 +127,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "WharfServerTests", dependencies: [
-            "WharfServer", "WharfModel", "WharfScheduler", "WharfStore", "WharfDiscovery",
+            "WharfServer", "WharfModel", "WharfScheduler", "WharfStore", "WharfDiscovery", "WharfMetrics",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -125,6 +136,8 @@ let package = Package(
         ]),
         .testTarget(name: "WharfIntegrationTests", dependencies: [
             "WharfModel",
+            // To read /metrics as Prometheus does.
+            "WharfMetrics",
             // Only to write records into a stopped wharf's state, as another wharf version would.
             "WharfStore",
             // The three-member etcd of the HA tests.

@@ -56,7 +56,7 @@ class Agent(Process):
             binary, "agent", "--join", join_list(join_port), "--token", TOKEN, "--data-dir", self.dir,
             "--hostname", self.hostname, "--advertise-ip", self.address,
             "--task-ports", f"{task_ports[0]}-{task_ports[1]}", "--cpus", "16", "--mem", "16384", "--disk", "100000",
-            "--router-port", "off", "--dns-port", "off", "--docker-socket", "none",
+            "--router-port", "off", "--dns-port", "off", "--docker-socket", "none", "--metrics-port", "off",
         ] + list(extra), os.path.join(self.dir, "agent.log"))
 
     @property

@@ -9,6 +9,8 @@
            reached an instance after its kill was acknowledged.
   rolling  errors seen by wrk through the router during rolling restarts of the nginx backend app.
   dns      queries/s of Wharf's DNS server with dnsperf (A and SRV of a 3-instance service).
+  metrics  the router's req/s with its per-service metrics on and off (--router-metrics): two
+           `wharf dev`s, each with its nginx backend, measured in alternating rounds; the ratio.
 
 Loopback only. Needs wrk, haproxy, nginx and dnsperf (Debian packages). Example:
   python3 bench/router_bench.py --wharf .build-release/release/wharf proxies --rounds 3 --duration 10
@@ -207,6 +209,102 @@ def cmd_proxies(args):
                             "rounds": {k: [{x: r[x] for x in r if x != "raw"} for r in v] for k, v in results.items()}})
 
 
+def cpu_seconds(pid):
+    """User + system CPU time of process `pid` so far."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def profile_metrics(wharf, args):
+    """CPU samples (perf, software clock) of `wharf` during one more wrk run: the share of its samples
+    inside the router's metrics code (inclusive), by symbol."""
+    need("perf")
+    data = os.path.join(wharf.dir, "router.perf")
+    perf = subprocess.Popen(["perf", "record", "-e", "cpu-clock", "-F", "2000", "-g", "-p", str(wharf.proc.pid), "-o", data,
+                             "--", "sleep", str(args.duration)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wrk(wharf.router_port, args.duration, args.connections, args.wrk_threads)
+    perf.wait()
+    report = subprocess.run(["perf", "report", "-i", data, "--children", "--sort", "symbol", "--stdio"],
+                            capture_output=True, text=True).stdout
+    shares = {}
+    for line in report.splitlines():
+        m = re.match(r"\s+([\d.]+)%\s+([\d.]+)%\s+\[\.\]\s+(\S+)", line)
+        if m and re.search(r"recordMeasuredExchange|measure_|10Prometheus|RouterMetrics|ServiceMetrics", m.group(3)):
+            shares[m.group(3)] = float(m.group(1))
+    for symbol, share in sorted(shares.items(), key=lambda kv: -kv[1]):
+        print(f"perf: {share:5.2f} % of wharf's samples in {symbol} (inclusive)")
+    return shares
+
+
+def metrics_text(port):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        return conn.getresponse().read().decode()
+    finally:
+        conn.close()
+
+
+def cmd_metrics(args):
+    need("wrk", "nginx")
+    # The second wharf needs task ports of its own (the first's range comes from the pid).
+    base = 14000 + (os.getpid() % 40) * 200
+    # --same: both without metrics, to see how far two identical wharfs differ on this machine.
+    first = ["--router-metrics", "false"] if args.same else []
+    with start_wharf(args, first) as on, start_wharf(args, ["--router-metrics", "false", "--task-ports", f"{base}-{base + 199}"]) as off:
+        for wharf in (on, off):
+            deploy_backend(wharf, args.backends)
+            wait_until(f"router {wharf.router_port} answers", lambda: probe(wharf.router_port), timeout=20)
+        targets = {"on": on.router_port, "off": off.router_port}
+        results = {name: [] for name in targets}
+        for _ in range(args.warmup_rounds):
+            for port in targets.values():
+                wrk(port, 2, args.connections, args.wrk_threads)
+        for round_ in range(args.rounds):
+            # Alternate which goes first, so that drift of the machine does not favour one.
+            order = ["on", "off"] if round_ % 2 == 0 else ["off", "on"]
+            for name in order:
+                pid = (on if name == "on" else off).proc.pid
+                before = cpu_seconds(pid)
+                r = wrk(targets[name], args.duration, args.connections, args.wrk_threads)
+                # The wharf process's own CPU per request: less sensitive to other load than req/s.
+                r["cpu_us_per_request"] = (cpu_seconds(pid) - before) * 1e6 / max(1, r["rps"] * args.duration)
+                results[name].append(r)
+                print(f"round {round_ + 1} metrics {name:3s} {r['rps']:>10.0f} req/s  p50 {r['p50_ms']:.3f} ms  "
+                      f"p99 {r['p99_ms']:.3f} ms  CPU {r['cpu_us_per_request']:.1f} µs/request  "
+                      f"errors {r['non2xx'] + r['socket_errors']}", flush=True)
+        if args.perf:
+            summary_profile = profile_metrics(on, args)
+        scraped = metrics_text(on.port)
+        counted = sum(float(line.rsplit(" ", 1)[1]) for line in scraped.splitlines()
+                      if line.startswith("wharf_router_service_requests_total{"))
+        absent = "wharf_router_service_requests_total" not in metrics_text(off.port)
+    if args.same:
+        print("A/A run (--same): 'on' runs without metrics too")
+    summary = {}
+    for name, rs in results.items():
+        summary[name] = {key: sorted(r[key] for r in rs)[len(rs) // 2] for key in ("rps", "p50_ms", "p99_ms", "cpu_us_per_request")}
+        summary[name]["errors"] = sum(r["non2xx"] + r["socket_errors"] for r in rs)
+    ratios = sorted(a["rps"] / b["rps"] for a, b in zip(results["on"], results["off"]))
+    summary["rps_on_over_off_median"] = ratios[len(ratios) // 2]
+    summary["rps_on_over_off_per_round"] = ratios
+    summary["requests_counted_with_metrics_on"] = counted
+    if args.perf:
+        summary["perf_share_of_metrics_code"] = summary_profile
+    summary["no_router_series_with_metrics_off"] = absent
+    print(f"\nmedian of {args.rounds} rounds, {args.duration} s each, wrk -t{args.wrk_threads} -c{args.connections}, 1 KiB responses:")
+    for name in ("on", "off"):
+        s = summary[name]
+        print(f"metrics {name:3s} {s['rps']:>10.0f} req/s  p50 {s['p50_ms']:.3f} ms  p99 {s['p99_ms']:.3f} ms  "
+              f"CPU {s['cpu_us_per_request']:.1f} µs/request  errors {s['errors']}")
+    print(f"req/s on/off per round (sorted): {', '.join(f'{r:.3f}' for r in ratios)}; median {summary['rps_on_over_off_median']:.3f} "
+          f"(cost {100 * (1 - summary['rps_on_over_off_median']):.1f} %)")
+    print(f"requests counted by wharf_router_service_requests_total: {counted:.0f}; none with metrics off: {absent}")
+    save("router_metrics", {"args": {k: v for k, v in vars(args).items() if k != "run"}, "summary": summary,
+                            "rounds": {k: [{x: r[x] for x in r if x != "raw"} for r in v] for k, v in results.items()}})
+
+
 def probe(port, host="bench.test"):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
     try:
@@ -363,6 +461,16 @@ def main():
     p.add_argument("--duration", type=int, default=20)
     p.add_argument("--connections", type=int, default=64)
     p.set_defaults(run=cmd_rolling)
+    p = sub.add_parser("metrics")
+    p.add_argument("--rounds", type=int, default=6)
+    p.add_argument("--warmup-rounds", type=int, default=1)
+    p.add_argument("--duration", type=int, default=10)
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--wrk-threads", type=int, default=1)
+    p.add_argument("--backends", type=int, default=1)
+    p.add_argument("--same", action="store_true", help="both wharfs without metrics (A/A: the noise floor)")
+    p.add_argument("--perf", action="store_true", help="also profile the wharf with metrics (perf, software clock)")
+    p.set_defaults(run=cmd_metrics)
     p = sub.add_parser("dns")
     p.add_argument("--duration", type=int, default=10)
     p.add_argument("--clients", type=int, default=4)

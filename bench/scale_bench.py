@@ -7,6 +7,8 @@ driven over HTTP like a user. Each mode prints a table and can write JSON.
   bench/scale_bench.py list    --apps 10000 --instances 10             GET /v2/apps latency
   bench/scale_bench.py rolling --background 90000 --instances 10000    POST latency and event -> router
                                                                         latency during rolling restarts
+  bench/scale_bench.py metrics --apps 1000 --instances 10              GET /metrics and the http_sd
+                                                                        targets: time and size
 
 Simulated agents run nothing: a launch reports TASK_RUNNING at once, so these figures are the
 control plane's own cost (API, store, scheduler, deployments, catalog, events, router table). The
@@ -190,6 +192,33 @@ def bench_list(args):
             results[f"{name}_p50_ms"] = percentile(lat, 50)
             results[f"{name}_p99_ms"] = percentile(lat, 99)
             results[f"{name}_bytes"] = len(body)
+        results.update(memory(wharf))
+        return results
+    finally:
+        wharf.stop()
+
+
+def bench_metrics(args):
+    """Scrapes of /metrics and of /v1/wharf/prometheus/targets of a cluster of `apps` x `instances`."""
+    wharf = start(args)
+    try:
+        post_apps(wharf, [f"/scraped/app-{i}" for i in range(args.apps)], args.instances, args.clients)
+        if not wait_converged(wharf, 900):
+            raise SystemExit("apps did not converge")
+        results = {"apps": args.apps, "instances": running_count(wharf)}
+        client = Client(wharf.port)
+        for name, path in (("metrics", "/metrics"), ("targets", "/v1/wharf/prometheus/targets")):
+            lat = []
+            for _ in range(args.requests):
+                t = time.perf_counter()
+                status, body = client.request("GET", path)
+                lat.append((time.perf_counter() - t) * 1000)
+                if status != 200:
+                    raise SystemExit(f"GET {path}: {status}")
+            results[f"{name}_p50_ms"] = percentile(lat, 50)
+            results[f"{name}_p99_ms"] = percentile(lat, 99)
+            results[f"{name}_bytes"] = len(body)
+            results[f"{name}_lines"] = body.count(b"\n") if name == "metrics" else body.count(b'"targets"')
         results.update(memory(wharf))
         return results
     finally:
@@ -397,8 +426,14 @@ def main():
     rolling.add_argument("--seconds", type=float, default=30)
     rolling.add_argument("--probes", type=int, default=40)
     rolling.add_argument("--post-rate", type=float, default=10, help="small apps POSTed per second")
+    metrics = sub.add_parser("metrics")
+    metrics.add_argument("--apps", type=int, default=1000)
+    metrics.add_argument("--instances", type=int, default=10)
+    metrics.add_argument("--clients", type=int, default=8)
+    metrics.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
-    results = {"burst": bench_burst, "create": bench_create, "list": bench_list, "rolling": bench_rolling}[args.mode](args)
+    results = {"burst": bench_burst, "create": bench_create, "list": bench_list, "rolling": bench_rolling,
+               "metrics": bench_metrics}[args.mode](args)
     report(results, args.out, width=36)
 
 

@@ -50,6 +50,10 @@ struct AgentNodeCommand: AsyncParsableCommand {
     @OptionGroup var routing: RoutingOptions
     @OptionGroup var node: NodeOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup var metrics: MetricsOptions
+
+    @Option(name: .customLong("metrics-port"), help: ArgumentHelp("Port of this node's /metrics (agent, router and DNS series, for Prometheus), bound to --router-bind's address, or off [WHARF_METRICS_PORT] (default 9180).", valueName: "port"))
+    var metricsPort: String?
 
     @Option(name: .customLong("simulate"), help: ArgumentHelp("Instead of running tasks, join as N simulated agents that run nothing (each task reports running at once), each with its own connection: for load tests [WHARF_SIMULATE].", valueName: "n"))
     var simulate: String?
@@ -69,7 +73,7 @@ struct AgentNodeCommand: AsyncParsableCommand {
         try AgentNodeSettings(DevSettings.Source(flags: [
             "join": join, "token": token, "data-dir": dataDir, "hostname": hostname, "advertise-ip": advertiseIP,
             "task-ports": taskPorts, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
-            "simulate": simulate,
-        ].adding(routing.flags, node.flags, log.flags), environment: environment), attributes: attributes)
+            "simulate": simulate, "metrics-port": metricsPort,
+        ].adding(routing.flags, node.flags, log.flags, metrics.flags), environment: environment), attributes: attributes)
     }
 }

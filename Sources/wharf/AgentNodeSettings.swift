@@ -76,6 +76,7 @@ struct AgentNodeSettings {
         }
         config.attributes = try Self.attributes(attributes, environment: source.environment)
         config.discovery = try Self.discovery(source, taskPorts: config.taskPorts)
+        try Self.readMetrics(source, into: &config)
         configuration = config
         logLevel = try DevSettings.logLevel(source)
     }

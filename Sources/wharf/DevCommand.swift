@@ -53,6 +53,7 @@ struct DevCommand: AsyncParsableCommand {
     @OptionGroup var node: NodeOptions
     @OptionGroup var deployments: DeploymentOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup var metrics: MetricsOptions
 
     @Option(name: .customLong("consul-port"), help: ArgumentHelp("Also serve the Consul API alone on this port, e.g. 8500 [WHARF_CONSUL_PORT] (default off; it is always on the API port).", valueName: "port"))
     var consulPort: String?
@@ -74,7 +75,7 @@ struct DevCommand: AsyncParsableCommand {
             "data-dir": dataDir, "api-port": apiPort, "host": host, "bind": bind, "task-ports": taskPorts,
             "service-ports": servicePorts, "stop-tasks-on-exit": stopTasksOnExit ? "true" : nil,
             "simulated-agents": simulatedAgents, "router-port": routerPort, "dns-port": dnsPort, "consul-port": consulPort,
-        ].adding(routing.flags, node.flags, deployments.flags, log.flags), environment: environment)
+        ].adding(routing.flags, node.flags, deployments.flags, log.flags, metrics.flags), environment: environment)
         return try DevSettings(source)
     }
 }

@@ -61,6 +61,9 @@ struct DevSettings {
         }
         config.taskOutput = try Self.taskOutput(source)
         try Self.readDiscovery(source, into: &config)
+        if let (text, origin) = source.value("task-metrics") {
+            config.taskMetrics = try Self.bool(text, origin: origin)
+        }
         warnings = try Self.checkPortRanges(config)
         configuration = config
         logLevel = try Self.logLevel(source)
@@ -295,6 +298,9 @@ struct DevSettings {
         }
         if let (text, origin) = source.value("tcp-routes") {
             discovery.tcpRoutes = try bool(text, origin: origin)
+        }
+        if let (text, origin) = source.value("router-metrics") {
+            discovery.routerMetrics = try bool(text, origin: origin)
         }
         if let (text, origin) = source.value("dns-domains") {
             var domains: [String] = []

@@ -18,6 +18,9 @@ struct RoutingOptions: ParsableArguments {
     @Option(name: .customLong("router-timeouts"), help: ArgumentHelp("Router timeouts, e.g. connect=3s,header=10s,backend=60s,idle=60s,tunnel=1h (the defaults) [WHARF_ROUTER_TIMEOUTS].", valueName: "list"))
     var routerTimeouts: String?
 
+    @Option(name: .customLong("router-metrics"), help: ArgumentHelp("Count the router's requests per service on /metrics [WHARF_ROUTER_METRICS] (default true).", valueName: "bool"))
+    var routerMetrics: String?
+
     @Option(name: .customLong("dns-domains"), help: ArgumentHelp("Domains answered besides consul, comma-separated [WHARF_DNS_DOMAINS] (default wharf: web.wharf, web.service.wharf).", valueName: "domains"))
     var dnsDomains: String?
 
@@ -27,6 +30,6 @@ struct RoutingOptions: ParsableArguments {
     /// The options by flag name, for `DevSettings.Source`.
     var flags: [String: String?] {
         ["router-bind": routerBind, "router-domain": routerDomain, "router-groups": routerGroups, "tcp-routes": tcpRoutes,
-         "router-timeouts": routerTimeouts, "dns-domains": dnsDomains, "dns-ttl": dnsTTL]
+         "router-timeouts": routerTimeouts, "router-metrics": routerMetrics, "dns-domains": dnsDomains, "dns-ttl": dnsTTL]
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Logging
 @testable import WharfAgent
+import WharfMetrics
 import WharfModel
 
 /// A fresh temporary directory, removed by `cleanUp`.
@@ -78,11 +79,12 @@ let quietLogger = Logger(label: "wharf.agent.tests") { _ in SwiftLogNoOpLogHandl
 
 /// An agent on `dataDir` with its report log, started.
 func startAgent(
-    dataDir: String, host: String = "node1.example.com", useCgroups: Bool = false, cgroupParent: String = "wharf-test"
+    dataDir: String, host: String = "node1.example.com", useCgroups: Bool = false, cgroupParent: String = "wharf-test",
+    metrics: MetricsRegistry? = nil
 ) async -> (Agent, ReportLog) {
     let configuration = AgentConfiguration(
         agentId: "agent-1", host: host, dataDir: dataDir,
-        capacity: Resources(cpus: 2, mem: 1024, disk: 1024), useCgroups: useCgroups, cgroupParent: cgroupParent)
+        capacity: Resources(cpus: 2, mem: 1024, disk: 1024), useCgroups: useCgroups, cgroupParent: cgroupParent, metrics: metrics)
     let agent = Agent(configuration: configuration, logger: quietLogger)
     let log = ReportLog.following(agent.reports)
     await agent.start()

@@ -4,6 +4,7 @@ import NIOPosix
 import ServiceLifecycle
 import Testing
 @testable import WharfDiscovery
+import WharfMetrics
 import WharfModel
 
 @Suite("DNS server over sockets", .timeLimit(.minutes(3)))
@@ -13,10 +14,10 @@ struct DNSServerTests {
     struct Timeout: Error {}
 
     /// Runs `body` with a server on 127.0.0.1, a free port, and stops it afterwards.
-    func withServer(catalog: Catalog, idleTimeout: Duration = .seconds(10),
+    func withServer(catalog: Catalog, idleTimeout: Duration = .seconds(10), metrics: MetricsRegistry? = nil,
                     _ body: (DNSServer, Int) async throws -> Void) async throws {
         let configuration = DNSConfiguration(bindAddress: "127.0.0.1", port: 0, extraDomains: ["wharf"], tcpIdleTimeout: idleTimeout)
-        let server = DNSServer(configuration: configuration, catalog: catalog, logger: Logger(label: "dns-test"))
+        let server = DNSServer(configuration: configuration, catalog: catalog, logger: Logger(label: "dns-test"), metrics: metrics)
         let running = Task { try await server.run() }
         defer { running.cancel() }
         let port = try await server.boundPort()

@@ -183,7 +183,7 @@ struct ClusterTests {
             let wrong = try await runWharfCLI([
                 "agent", "--join", "127.0.0.1:\(cluster.agentPort)", "--token", "not-the-token", "--data-dir", other,
                 "--advertise-ip", "127.0.0.9", "--task-ports", "\(node.taskPorts.lowerBound)-\(node.taskPorts.upperBound)",
-                "--router-port", "off", "--dns-port", "off", "--docker-socket", "none",
+                "--router-port", "off", "--dns-port", "off", "--docker-socket", "none", "--metrics-port", "off",
             ], timeout: .seconds(60))
             #expect(wrong.exitCode != 0)
             #expect(wrong.stderr.contains("refused this agent: wrong cluster token"), "\(wrong)")
@@ -195,7 +195,7 @@ struct ClusterTests {
             // The same data dir as a running agent.
             let shared = try await runWharfCLI([
                 "agent", "--join", "127.0.0.1:\(cluster.agentPort)", "--token", ClusterHarness.token, "--data-dir", node.dataDir,
-                "--router-port", "off", "--dns-port", "off", "--docker-socket", "none",
+                "--router-port", "off", "--dns-port", "off", "--docker-socket", "none", "--metrics-port", "off",
             ], timeout: .seconds(60))
             #expect(shared.exitCode != 0)
             #expect(shared.stderr.contains("in use by another wharf process"), "\(shared)")
@@ -207,7 +207,7 @@ struct ClusterTests {
             let twin = ChildProcess(name: "twin agent", arguments: [
                 "agent", "--join", "127.0.0.1:\(cluster.agentPort)", "--token", ClusterHarness.token, "--data-dir", copy,
                 "--advertise-ip", "127.0.0.9", "--task-ports", "\(node.taskPorts.lowerBound)-\(node.taskPorts.upperBound)",
-                "--router-port", "off", "--dns-port", "off", "--docker-socket", "none",
+                "--router-port", "off", "--dns-port", "off", "--docker-socket", "none", "--metrics-port", "off",
             ], logPath: copy + "/agent.log")
             try twin.start()
             let refused = await (try? waitUntil("the twin is refused", timeout: .seconds(30)) {

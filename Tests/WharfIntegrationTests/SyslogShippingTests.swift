@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WharfMetrics
 
 /// `--syslog`: every line of every task as an RFC 5424 message, over UDP (cut to 2,048 bytes) and
 /// TCP (octet-counted, whole), with the app, task and stream in the header and structured data —
@@ -102,6 +103,11 @@ struct SyslogShippingTests {
                 return text.hasSuffix("done\n") ? text : nil
             }
             #expect(text == (1...20000).map { "\($0)\n" }.joined() + "done\n")
+            // The lines nobody received are counted.
+            let samples = try await MetricsEndpointTests.scrape(wharf).samples
+            #expect((ExpositionSample.value("wharf_syslog_messages_total", ["result": "dropped"], in: samples) ?? 0) > 10_000)
+            #expect(ExpositionSample.value("wharf_syslog_messages_total", ["result": "sent"], in: samples) ?? 0 == 0)
+            #expect((ExpositionSample.value("wharf_task_output_bytes_total", in: samples) ?? 0) >= Double(text.utf8.count))
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WharfMetrics
 
 /// Task output through the log API of `wharf dev`: rotation with continuous offsets, reads by
 /// offset, tail and time, follows (plain and Server-Sent Events) across rotations and to a task's
@@ -269,6 +270,9 @@ struct TaskLogTests {
             #expect(try await wharf.api.runningTasks(of: "/diskfull").first?["id"]?.string == task)
             #expect(wharf.liveTaskIds(app: "/diskfull") == [task])
             #expect(events.events(ofType: "task_output_event").count == 1)
+            let samples = try await MetricsEndpointTests.scrape(wharf).samples
+            #expect(ExpositionSample.value("wharf_task_output_write_failures_total", in: samples) == 1)
+            #expect((ExpositionSample.value("wharf_task_output_dropped_bytes_total", in: samples) ?? 0) > 0)
 
             try FileManager.default.removeItem(atPath: appDir + "/filler")
             let resumed = try await events.waitFor("writing works again") { $0.payload["writing"]?.bool == true }

@@ -108,6 +108,7 @@ extension Agent {
         // A kill may have arrived meanwhile.
         guard let settled = tasks[instanceId], settled.taskId == exit.handle.taskId, settled.phase == .ending else { return }
         let (state, message) = Self.outcome(of: exit, task: settled)
+        countEnd(of: exit, state: state)
         if taken.isEmpty || settled.kill != nil {
             setStatus(instanceId, state, message: message, exit: exit)
         } else {

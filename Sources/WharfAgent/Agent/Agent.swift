@@ -35,6 +35,8 @@ public actor Agent {
     let store: TaskRecordStore
     /// The tasks' output: rotated files, syslog, reads for the log API.
     public nonisolated let logs: TaskLogs
+    /// This agent's series in `configuration.metrics`; nil without a registry.
+    let metrics: AgentMetrics?
     /// The HTTP client of every HTTP(S) health and readiness check; closed by ``shutdown()``.
     let httpProbe = HTTPProbe()
     let reportContinuation: AsyncStream<AgentReport>.Continuation
@@ -103,6 +105,10 @@ public actor Agent {
         self.runtimeOrder = runtimes.map(\.name)
         self.store = TaskRecordStore(directory: configuration.taskRecordDirectory,
                                      quarantineDirectory: configuration.taskQuarantineDirectory)
+        metrics = configuration.metrics.map {
+            AgentMetrics(registry: $0, perTask: configuration.taskMetrics, runtimes: runtimes.map(\.name),
+                         hostMemoryBytes: ProcessInfo.processInfo.physicalMemory)
+        }
         (reports, reportContinuation) = AsyncStream.makeStream(bufferingPolicy: .unbounded)
         let (commands, inbox) = AsyncStream<AgentCommand>.makeStream(bufferingPolicy: .unbounded)
         self.inbox = inbox
@@ -138,6 +144,7 @@ public actor Agent {
                 }
             }
         }
+        if let metrics { followedByMetrics(metrics) }
     }
 
     /// What this agent offers: identity, capacity, port ranges, runtimes and isolation.
@@ -146,7 +153,8 @@ public actor Agent {
             id: configuration.agentId, host: configuration.host, capacity: configuration.capacity,
             portRanges: configuration.portRanges, attributes: configuration.attributes,
             runtimes: runtimeOrder.filter { unavailableRuntimes[$0] == nil },
-            isolation: runtimeOrder.first.flatMap { runtimes[$0]?.isolation } ?? "none", portsInUse: portsInUse)
+            isolation: runtimeOrder.first.flatMap { runtimes[$0]?.isolation } ?? "none", portsInUse: portsInUse,
+            metricsPort: configuration.metricsPort)
     }
 
     /// Recovers the tasks of an earlier agent on the same data directory, then reports

@@ -1,4 +1,5 @@
 import Foundation
+import WharfMetrics
 import WharfModel
 
 /// Settings of one node agent. Every parameter but the id and the data directory has a default
@@ -49,6 +50,15 @@ public struct AgentConfiguration: Sendable {
     public var dockerSocket: String?
     /// How tasks' stdout and stderr files rotate, and where their lines are also sent.
     public var output = TaskOutputSettings()
+    /// Where the agent's series go (tasks, exits, per-task usage); nil: none are kept. `wharf dev`
+    /// gives its server's registry, `wharf agent` its own, served on `metricsPort`.
+    public var metrics: MetricsRegistry? = nil
+    /// Whether each task's CPU, memory and OOM kills are series of their own, labelled with app and
+    /// task id (`--task-metrics`). Default true; off for nodes with many short-lived tasks.
+    public var taskMetrics = true
+    /// The port of this agent's `/metrics` listener, announced to the server for Prometheus'
+    /// service discovery; nil when it has none.
+    public var metricsPort: Int? = nil
 
     public init(
         agentId: String,
@@ -64,8 +74,12 @@ public struct AgentConfiguration: Sendable {
         terminalRetentionSeconds: Double = 600,
         hardCpuLimit: Bool = false,
         dockerSocket: String? = nil,
-        servicePortRanges: [PortRange] = []
+        servicePortRanges: [PortRange] = [],
+        metrics: MetricsRegistry? = nil,
+        taskMetrics: Bool = true
     ) {
+        self.metrics = metrics
+        self.taskMetrics = taskMetrics
         self.servicePortRanges = servicePortRanges
         self.agentId = agentId
         self.host = host

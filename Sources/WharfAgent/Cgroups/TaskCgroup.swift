@@ -32,6 +32,10 @@ struct TaskCgroup: Hashable, Sendable {
                 FileIO.write("\(memoryBytes)", to: memory + "/memory.memsw.limit_in_bytes")
             }
             var directories = [memory]
+            // Between memory and cpu: the first directory is the memory one, the last the cpu one.
+            if let accounting = CgroupSupport.makeCPUAccountingDirectory(parent: parent, taskId: taskId) {
+                directories.append(accounting)
+            }
             if let cpuMount {
                 let cpu = "\(cpuMount)/\(parent)/\(taskId)"
                 try make(cpu)

@@ -4,8 +4,9 @@ import NIOCore
 public enum DNSOutcome: Hashable, Sendable {
     /// Not answered: malformed, or a response sent to us.
     case dropped
-    /// Answered with this code; `truncated` when TC was set.
-    case answered(DNSResponseCode, truncated: Bool)
+    /// Answered with this code; `truncated` when TC was set; `type` is the question's type (nil
+    /// when the question could not be read).
+    case answered(DNSResponseCode, truncated: Bool, type: DNSRecordType? = nil)
 }
 
 /// The transport a query came over, which bounds the response size.
@@ -86,7 +87,7 @@ public struct DNSResolver: Sendable {
                                            authoritative: false, limit: maxSize, reserveForOPT: true)
             writer.writeQuestion(question)
             output = writer.finish(opt: true, extendedRcode: UInt8(DNSResponseCode.badVersion.rawValue >> 4))
-            return .answered(.badVersion, truncated: false)
+            return .answered(.badVersion, truncated: false, type: question.type)
         }
         let ranges = question.name.labelRanges
         guard question.qclass == DNSClass.internet || question.qclass == DNSClass.any,
@@ -95,7 +96,7 @@ public struct DNSResolver: Sendable {
                                            authoritative: false, limit: maxSize, reserveForOPT: hasOPT)
             writer.writeQuestion(question)
             output = writer.finish(opt: hasOPT)
-            return .answered(.refused, truncated: false)
+            return .answered(.refused, truncated: false, type: question.type)
         }
         let lookup = DNSLookup(name: question.name, labels: ranges.dropLast(zone.labels.count), zone: zone,
                                datacenter: snapshot.datacenter)
@@ -105,7 +106,7 @@ public struct DNSResolver: Sendable {
         let rcode = answer(lookup, to: question, zone: zone, snapshot: snapshot, writer: &writer, random: &random)
         writer.setResponseCode(rcode)
         output = writer.finish(opt: hasOPT)
-        return .answered(rcode, truncated: writer.truncated)
+        return .answered(rcode, truncated: writer.truncated, type: question.type)
     }
 
     /// A header-only answer (no question echoed) for queries Wharf cannot read.

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+import WharfMetrics
 import Synchronization
 
 /// Wharf's Consul-compatible DNS server: UDP and TCP on the same port, answering from the live
@@ -40,12 +41,13 @@ public final class DNSServer: Service, Sendable {
     private let port = Mutex(PortState.waiting([]))
 
     /// A server answering from `catalog` as `configuration` says; it listens once `run()` runs.
-    public init(configuration: DNSConfiguration, catalog: Catalog, logger: Logger) {
+    /// With `metrics`, queries are counted by type and response code into it.
+    public init(configuration: DNSConfiguration, catalog: Catalog, logger: Logger, metrics: MetricsRegistry? = nil) {
         self.configuration = configuration
         self.catalog = catalog
         self.logger = logger
         self.resolver = DNSResolver(configuration: configuration)
-        self.counters = (0 ... max(1, configuration.udpListeners)).map { _ in DNSCounters() }
+        self.counters = (0 ... max(1, configuration.udpListeners)).map { _ in DNSCounters(metrics: metrics.map(DNSMetrics.init)) }
     }
 
     /// Counters since start.

@@ -42,14 +42,21 @@ final class DNSCounters: Sendable {
     private let refused = Atomic<Int>(0)
     private let truncated = Atomic<Int>(0)
     private let malformed = Atomic<Int>(0)
+    /// `wharf_dns_queries_total`, when the server keeps metrics.
+    private let metrics: DNSMetrics?
+
+    init(metrics: DNSMetrics? = nil) {
+        self.metrics = metrics
+    }
 
     /// Counts one packet and what became of it.
     func record(_ outcome: DNSOutcome) {
         queries.add(1, ordering: .relaxed)
+        metrics?.count(outcome)
         switch outcome {
         case .dropped:
             malformed.add(1, ordering: .relaxed)
-        case .answered(let rcode, let wasTruncated):
+        case .answered(let rcode, let wasTruncated, _):
             answered.add(1, ordering: .relaxed)
             if rcode == .nameError { nxdomain.add(1, ordering: .relaxed) }
             if rcode == .refused { refused.add(1, ordering: .relaxed) }

@@ -23,11 +23,15 @@ public struct AgentInfo: Codable, Hashable, Sendable {
     /// scheduler never hands them to a task, nor as a new service port. Updated by
     /// `AgentReport.portsInUse`.
     public var portsInUse: [Int]
+    /// The port of the agent's own `/metrics` listener on `host` (`wharf agent --metrics-port`),
+    /// listed by the server's Prometheus service discovery; nil when it has none (turned off,
+    /// agents of older versions, `wharf dev`'s agent, whose series the server's `/metrics` shows).
+    public var metricsPort: Int?
 
     public init(
         id: String, host: String, capacity: Resources, portRanges: [PortRange],
         attributes: [String: String] = [:], runtimes: [String] = ["process"], isolation: String = "none",
-        portsInUse: [Int] = [], hostname: String? = nil
+        portsInUse: [Int] = [], hostname: String? = nil, metricsPort: Int? = nil
     ) {
         self.id = id
         self.host = host
@@ -38,10 +42,11 @@ public struct AgentInfo: Codable, Hashable, Sendable {
         self.runtimes = runtimes
         self.isolation = isolation
         self.portsInUse = portsInUse
+        self.metricsPort = metricsPort
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, host, hostname, capacity, portRanges, attributes, runtimes, isolation, portsInUse
+        case id, host, hostname, capacity, portRanges, attributes, runtimes, isolation, portsInUse, metricsPort
     }
 
     /// Decodes an agent's info; `portsInUse` may be missing (agents that do not probe their host), and
@@ -57,5 +62,6 @@ public struct AgentInfo: Codable, Hashable, Sendable {
         runtimes = try container.decodeIfPresent([String].self, forKey: .runtimes) ?? ["process"]
         isolation = try container.decodeIfPresent(String.self, forKey: .isolation) ?? "none"
         portsInUse = try container.decodeIfPresent([Int].self, forKey: .portsInUse) ?? []
+        metricsPort = try container.decodeIfPresent(Int.self, forKey: .metricsPort)
     }
 }

@@ -47,7 +47,9 @@ extension HTTPProxyHandler {
         case .failure(let error):
             self.loop.count { $0.backendConnectFailures &+= 1 }
             let configuration = self.environment.configuration
-            slot.eject(until: .now() + configuration.ejectSeconds)
+            let ejected = slot.eject(until: .now() + configuration.ejectSeconds)
+            self.measured.service?.connectErrors.increment()
+            if ejected { self.measured.service?.ejections.increment() }
             self.logger.info(
                 "backend connect failed; ejecting",
                 metadata: [
@@ -61,6 +63,7 @@ extension HTTPProxyHandler {
             self.lastConnectError = "\(slot.backend.host):\(slot.backend.port): \(error)"
             if self.triedSlots.count <= configuration.connectRetries {
                 self.loop.count { $0.retries &+= 1 }
+                self.measured.service?.retries.increment()
                 self.connectNext()
             } else {
                 self.failNoBackend()
@@ -123,6 +126,7 @@ extension HTTPProxyHandler {
             self.receivedResponseHead(head, context: context)
         case .body(let buffer):
             guard self.phase == .proxying, self.responseStarted else { return }
+            self.measured.responseBytes &+= buffer.readableBytes
             context.write(self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
             self.clientNeedsFlush = true
         case .end(let trailers):
@@ -178,6 +182,7 @@ extension HTTPProxyHandler {
             response.headers.add(name: "Connection", value: "keep-alive")
         }
         self.loop.count { $0.countResponse(status: status) }
+        self.measured.status = status
         if self.isHeadRequest && self.closeAfterResponse {
             self.lastWrite = context.write(self.wrapOutboundOut(.head(response)))
         } else {
@@ -212,6 +217,7 @@ extension HTTPProxyHandler {
                 // A kept-alive connection the backend had already closed: replay on a fresh one.
                 self.staleRetryUsed = true
                 self.loop.count { $0.retries &+= 1 }
+                self.measured.service?.retries.increment()
                 self.logger.debug("pooled connection failed before a response; retrying", metadata: ["backend": "\(slot.backend.id)"])
                 if self.requestDone { self.pending.append(.end(nil)) }
                 self.openConnection(to: slot, context: context)

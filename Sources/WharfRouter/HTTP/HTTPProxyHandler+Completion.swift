@@ -29,6 +29,7 @@ extension HTTPProxyHandler {
         }
         let version: HTTPVersion = self.clientVersion.minor == 0 ? .http1_0 : .http1_1
         self.loop.count { $0.countResponse(status: Int(status.code)) }
+        self.measured.status = Int(status.code)
         self.responseStarted = true
         context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
         if !self.isHeadRequest {
@@ -92,6 +93,7 @@ extension HTTPProxyHandler {
             self.slot = nil
             slot.release()
         }
+        if self.measured.pending { self.recordMeasuredExchange() }
     }
 
     /// Gives up on the client connection (truncated response, protocol error mid-stream).

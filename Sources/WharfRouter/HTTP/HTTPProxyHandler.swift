@@ -74,6 +74,8 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var lastWrite: EventLoopFuture<Void>?
     var responseDeadline: NIODeadline?
     var responseTimer: Scheduled<Void>?
+    /// What the exchange's metrics need (see `HTTPProxyHandler+Metrics`).
+    var measured = MeasuredExchange()
 
     init(environment: ProxyEnvironment, loop: LoopContext) {
         let configuration = environment.configuration
@@ -246,8 +248,10 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .body(let buffer):
             switch self.phase {
             case .connecting:
+                self.measured.requestBytes &+= buffer.readableBytes
                 self.pending.append(.body(.byteBuffer(buffer)))
             case .proxying:
+                self.measured.requestBytes &+= buffer.readableBytes
                 self.backend?.send(.body(.byteBuffer(buffer)))
                 self.requestBodySent = true
                 self.backendNeedsFlush = true
@@ -331,6 +335,7 @@ final class HTTPProxyHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         self.route = route
+        if let metrics = self.environment.metrics { self.measure(route, method: head.method, metrics: metrics) }
         guard !route.slots.isEmpty else {
             self.respondLocal(.serviceUnavailable, body: "no healthy instance of \(route.name)\n", close: false)
             return

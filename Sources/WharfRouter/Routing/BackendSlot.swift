@@ -40,9 +40,16 @@ final class BackendSlot: Sendable {
         self.state.withLockedValue { $0.active = max(0, $0.active - 1) }
     }
 
-    /// Skips this backend for new requests until `deadline`.
-    func eject(until deadline: NIODeadline) {
-        self.state.withLockedValue { $0.ejectedUntil = max($0.ejectedUntil, deadline) }
+    /// Skips this backend for new requests until `deadline`; returns whether it was in use until
+    /// now (false when it was ejected already).
+    @discardableResult
+    func eject(until deadline: NIODeadline) -> Bool {
+        let now = NIODeadline.now()
+        return self.state.withLockedValue { state in
+            let wasInUse = state.ejectedUntil <= now
+            state.ejectedUntil = max(state.ejectedUntil, deadline)
+            return wasInUse
+        }
     }
 
     /// Requests in flight, or nil when the backend is ejected at `now`.

@@ -15,21 +15,25 @@ public final class EdgeRouter: Service, Sendable {
     private let statusHandler = NIOLockedValueBox<(@Sendable (String, Int, String?) -> Void)?>(nil)
     private let running = NIOLockedValueBox(false)
 
-    /// Creates a router; nothing is bound until `run()`.
-    public init(configuration: RouterConfiguration, logger: Logger) {
+    /// Creates a router; nothing is bound until `run()`. With `metrics`, requests are counted per
+    /// service into its registry (`MetricFamilies`' router families).
+    public init(configuration: RouterConfiguration, logger: Logger, metrics: RouterMetrics? = nil) {
         let group = MultiThreadedEventLoopGroup.singleton
         self.group = group
         self.environment = ProxyEnvironment(
             configuration: configuration,
             store: RouteStore(),
             logger: logger,
-            loops: LoopContexts(group: group, maxIdlePerBackend: configuration.maxIdleBackendConnectionsPerBackend)
+            loops: LoopContexts(group: group, maxIdlePerBackend: configuration.maxIdleBackendConnectionsPerBackend),
+            metrics: metrics
         )
         self.portPromise = group.next().makePromise(of: Int.self)
         let statusHandler = self.statusHandler
         self.tcpListeners = TCPListeners(environment: self.environment, group: group) { name, port, error in
             statusHandler.withLockedValue { $0 }?(name, port, error)
         }
+        let loops = self.environment.loops
+        metrics?.follow { Self.sum(loops) }
     }
 
     deinit {
@@ -43,6 +47,7 @@ public final class EdgeRouter: Service, Sendable {
     public func update(_ table: RouteTable) {
         let replacement = self.environment.store.replace(with: table)
         if let replacement {
+            self.environment.metrics?.retain(Set(table.http.map(\.name) + table.tcp.map(\.name)))
             self.environment.logger.debug(
                 "route table updated",
                 metadata: ["version": "\(table.version)", "http": "\(table.http.count)", "tcp": "\(table.tcp.count)"]
@@ -66,7 +71,11 @@ public final class EdgeRouter: Service, Sendable {
 
     /// A snapshot of the counters, summed over event loops.
     public var stats: RouterStats {
-        self.environment.loops.all.reduce(RouterStats()) { sum, loop in
+        Self.sum(self.environment.loops)
+    }
+
+    private static func sum(_ loops: LoopContexts) -> RouterStats {
+        loops.all.reduce(RouterStats()) { sum, loop in
             sum + loop.stats.withLockedValue { $0 }
         }
     }

@@ -8,11 +8,14 @@ final class ProxyEnvironment: Sendable {
     let store: RouteStore
     let logger: Logger
     let loops: LoopContexts
+    /// Per-service series; nil when the router keeps none.
+    let metrics: RouterMetrics?
 
-    init(configuration: RouterConfiguration, store: RouteStore, logger: Logger, loops: LoopContexts) {
+    init(configuration: RouterConfiguration, store: RouteStore, logger: Logger, loops: LoopContexts, metrics: RouterMetrics? = nil) {
         self.configuration = configuration
         self.store = store
         self.logger = logger
         self.loops = loops
+        self.metrics = metrics
     }
 }

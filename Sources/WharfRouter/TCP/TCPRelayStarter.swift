@@ -12,6 +12,8 @@ final class TCPRelayStarter {
     private let clientRelay: RelayHandler
     private var tried: [ObjectIdentifier] = []
     private var clientClosed = false
+    /// The route's service series, when the router keeps metrics.
+    private let service: ServiceMetrics?
 
     private init(environment: ProxyEnvironment, loop: LoopContext, route: CompiledRoute, client: any Channel, relay: RelayHandler) {
         self.environment = environment
@@ -19,6 +21,8 @@ final class TCPRelayStarter {
         self.route = route
         self.client = client
         self.clientRelay = relay
+        self.service = environment.metrics?.service(named: route.name)
+        self.service?.tcpConnections.increment()
     }
 
     /// Sets up an accepted channel of the listener on `port`; runs on the channel's event loop.
@@ -69,14 +73,17 @@ final class TCPRelayStarter {
                 )
             case .failure(let error):
                 slot.release()
-                slot.eject(until: .now() + configuration.ejectSeconds)
+                let ejected = slot.eject(until: .now() + configuration.ejectSeconds)
                 self.loop.count { $0.backendConnectFailures &+= 1 }
+                self.service?.connectErrors.increment()
+                if ejected { self.service?.ejections.increment() }
                 self.environment.logger.info(
                     "backend connect failed; ejecting",
                     metadata: ["route": "\(self.route.name)", "backend": "\(slot.backend.id)", "error": "\(error)"]
                 )
                 if self.tried.count <= configuration.connectRetries {
                     self.loop.count { $0.retries &+= 1 }
+                    self.service?.retries.increment()
                     self.connectNext()
                 } else {
                     self.client.close(promise: nil)

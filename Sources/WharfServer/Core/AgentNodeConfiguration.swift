@@ -35,6 +35,14 @@ public struct AgentNodeConfiguration: Sendable {
     /// `--simulate N`: instead of one real agent, N simulated ones (running nothing) in this
     /// process, each with its own connection to the server, for load tests. 0: a real agent.
     public var simulate = 0
+    /// The port of this node's `/metrics` listener (bound to the router's address, `--router-bind`),
+    /// or nil for none (`--metrics-port off`). Default 9180.
+    public var metricsPort: Int? = AgentNodeConfiguration.defaultMetricsPort
+    /// Whether each task's CPU, memory and OOM kills are series of their own (`--task-metrics`). Default true.
+    public var taskMetrics = true
+
+    /// Default of `--metrics-port`: beside Prometheus' exporters, clear of node_exporter's 9100.
+    public static let defaultMetricsPort = 9180
 
     public init(servers: [JoinAddress], token: String, dataDir: String = "./.wharf-agent",
                 hostname: String = ProcessInfo.processInfo.hostName, advertiseIP: String? = nil,

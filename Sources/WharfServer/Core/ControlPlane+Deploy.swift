@@ -151,7 +151,7 @@ extension ControlPlane {
             state.deployments[d.id] = nil
             dirtyDeployments.remove(d.id)
             let reason = d.id == request.replacesDeployment ? request.replacedReason : nil
-            events.publish(DeploymentResultEvent(deployment: d, failureReason: reason ?? "canceled by deployment \(deployment.id)"))
+            publishResult(DeploymentResultEvent(deployment: d, failureReason: reason ?? "canceled by deployment \(deployment.id)"))
         }
         if !steps.isEmpty { state.deployments[deployment.id] = deployment }
         state.rootVersion = now
@@ -224,7 +224,7 @@ extension ControlPlane {
                 throw ControlPlaneError(storeFailure: error)
             }
             state.deployments[id] = nil
-            events.publish(DeploymentResultEvent(deployment: deployment, failureReason: "canceled by the user (force)"))
+            publishResult(DeploymentResultEvent(deployment: deployment, failureReason: "canceled by the user (force)"))
             // Apps of steps it had not reached go to their target definitions now.
             wake(apps: deployment.affectedApps)
             return nil

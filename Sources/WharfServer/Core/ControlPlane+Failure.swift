@@ -119,7 +119,7 @@ extension ControlPlane {
         }
         state.deployments[deployment.id] = nil
         dirtyDeployments.remove(deployment.id)
-        events.publish(DeploymentResultEvent(deployment: deployment, failureReason: reason))
+        publishResult(DeploymentResultEvent(deployment: deployment, failureReason: reason))
     }
 
     /// A deployment that restores the apps `deployment` affects (or only `affected`) to their

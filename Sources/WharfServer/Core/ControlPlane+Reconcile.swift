@@ -33,7 +33,11 @@ extension ControlPlane {
     /// (`yieldWriteGate`), and launches are checked again after them. Running it again on unchanged
     /// state does nothing.
     func reconcile() async {
-        defer { continueEvaluations() }
+        let start = ContinuousClock.now
+        defer {
+            metrics.schedulerPass.record(ContinuousClock.now - start)
+            continueEvaluations()
+        }
         guard var evaluation = await serialized({ await beginPass() }) else { return }
         let decisions: SchedulerDecisions
         (evaluation.view, decisions) = await Self.decide(evaluation, with: scheduler)
@@ -312,6 +316,7 @@ extension ControlPlane {
             return false
         }
         for instance in instances { state.upsert(instance) }
+        metrics.tasksLaunched.increment(by: Int64(instances.count))
         for instance in instances {
             guard let app = apps[instance.appId], state.instances[instance.id]?.goal == .running else { continue }
             logger.debug("launching instance", metadata: ["instance": "\(instance.id)", "app": "\(instance.appId)", "agent": "\(instance.agentId)"])
@@ -415,7 +420,7 @@ extension ControlPlane {
             if deployment.currentStep > deployment.steps.count {
                 state.deployments[deployment.id] = nil
                 logger.info("deployment finished", metadata: ["deployment": "\(deployment.id)"])
-                events.publish(DeploymentResultEvent(deployment: deployment))
+                publishResult(DeploymentResultEvent(deployment: deployment))
             } else {
                 state.deployments[deployment.id] = deployment
             }

@@ -31,6 +31,8 @@ public actor ControlPlane: Service {
     public nonisolated let leadership: ServerLeadership?
 
     let store: any StateStore
+    /// The control plane's series in `configuration.metrics`.
+    nonisolated let metrics: ControlPlaneMetrics
     let link: any AgentLink
     let scheduler: Scheduler
     let logger: Logger
@@ -89,7 +91,9 @@ public actor ControlPlane: Service {
                 isolationNote: String, logger: Logger, leadership: ServerLeadership? = nil) {
         self.configuration = configuration
         self.leadership = leadership
-        self.store = store
+        let metrics = ControlPlaneMetrics(registry: configuration.metrics)
+        self.metrics = metrics
+        self.store = TimedStateStore(store, registry: configuration.metrics)
         self.link = link
         self.isolationNote = isolationNote
         self.logger = logger
@@ -100,6 +104,7 @@ public actor ControlPlane: Service {
             Instance.makeId(appId: appId, unique: UUID().uuidString.lowercased())
         })
         (wakeStream, wakeContinuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        metrics.follow(self)
     }
 
     /// Reads the stored state. Instances are kept as recorded until their agent reports.

@@ -1,5 +1,6 @@
 import WharfAgent
 import WharfModel
+import WharfMetrics
 
 /// Settings of a Wharf control plane (and, in `wharf dev`, of its embedded agent).
 /// Every field has the documented default, so `ServerConfiguration()` is a working `wharf dev`.
@@ -75,6 +76,11 @@ public struct ServerConfiguration: Sendable {
     public var datacenter: String = "dc1"
     /// The edge router, DNS server and Consul API port; set after `init`.
     public var discovery = DiscoveryConfiguration()
+    /// Where this server's metrics are kept and `GET /metrics` reads them: one registry per server
+    /// (`wharf dev`'s agent, router and DNS add theirs to it). Default: a new one.
+    public var metrics = MetricsRegistry()
+    /// Whether `wharf dev`'s agent keeps per-task series (`--task-metrics`). Default true.
+    public var taskMetrics = true
 
     public init(
         dataDir: String = "./.wharf", bindAddress: String = "0.0.0.0", apiPort: Int = 8080,
@@ -140,6 +146,8 @@ public struct DiscoveryConfiguration: Sendable {
     /// head), `backend` (60: a response head, then 504), `idle` (60: keep-alive clients), `tunnel`
     /// (3600: websockets and TCP relays). Names not given keep their defaults.
     public var routerTimeouts: [String: Double] = [:]
+    /// Whether the router counts requests per service (`--router-metrics`). Default true.
+    public var routerMetrics = true
     /// The timeout names `routerTimeouts` accepts.
     public static let routerTimeoutNames = ["connect", "header", "backend", "idle", "tunnel"]
 

@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import WharfAgent
 import WharfDiscovery
+import WharfMetrics
 import WharfModel
 
 /// `wharf agent`: one node of a cluster. Runs the node's tasks (process and Docker runtimes, health
@@ -28,10 +29,14 @@ public enum WharfAgentMain {
             return address
         }()
         let capacity = NodeCapacity.detect(dataDir: dataDir, cpus: configuration.cpus, mem: configuration.mem, disk: configuration.disk)
+        // This node's series (agent, router, DNS), served on --metrics-port.
+        let metrics = MetricsRegistry()
         var agentConfiguration = AgentConfiguration(
             agentId: agentId, host: host, dataDir: dataDir, capacity: capacity, portRanges: configuration.taskPorts,
             attributes: configuration.attributes, hardCpuLimit: configuration.hardCpuLimit,
-            dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket)
+            dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket,
+            metrics: metrics, taskMetrics: configuration.taskMetrics)
+        agentConfiguration.metricsPort = configuration.metricsPort
         agentConfiguration.output = configuration.taskOutput
         let agent = Agent(configuration: agentConfiguration, logger: logger)
         let discovery = configuration.discovery
@@ -48,12 +53,17 @@ public enum WharfAgentMain {
         uplinkConfiguration.clusterIdFile = dataDir + "/cluster-id"
         let uplink = try AgentUplink(agent: agent, configuration: uplinkConfiguration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: agent), .init(service: uplink)]
+        if let port = configuration.metricsPort {
+            services.append(.init(service: ListenerService(
+                MetricsListener.application(metrics: metrics, bind: discovery.routerBind, port: port, logger: logger),
+                what: "the metrics listener on \(discovery.routerBind):\(port)", flag: "--metrics-port")))
+        }
         if servesDiscovery {
             let barrier = RoutingBarrier(onApplied: { _, index in uplink.routesApplied(index) })
             let source = DiscoverySource(catalog: mirror, discovery: discovery, nodeName: agentId, address: host,
                                          port: discovery.consulPort ?? 0, leader: { uplink.leaderAddress })
             services += WharfDev.discoveryServices(
-                source: source, consulBind: discovery.routerBind, barrier: barrier, logger: logger,
+                source: source, consulBind: discovery.routerBind, barrier: barrier, metrics: metrics, logger: logger,
                 onListenerErrors: { errors in
                     for (port, reason) in errors.sorted(by: { $0.key < $1.key }) {
                         logger.warning("TCP route cannot listen on this node", metadata: ["port": "\(port)", "reason": "\(reason)"])
@@ -64,6 +74,7 @@ public enum WharfAgentMain {
             "agent": "\(agentId)", "hostname": "\(configuration.hostname)", "host": "\(host)", "dataDir": "\(dataDir)",
             "join": "\(configuration.servers.map(\.description).joined(separator: ","))",
             "cpus": "\(capacity.cpus)", "mem": "\(capacity.mem)", "disk": "\(capacity.disk)",
+            "metrics": "\(configuration.metricsPort.map { "http://\(discovery.routerBind):\($0)/metrics" } ?? "off")",
             "taskPorts": "\(configuration.taskPorts.map(\.description).joined(separator: ","))",
             "attributes": "\(configuration.attributes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
         ])

@@ -5,6 +5,7 @@ import NIOCore
 import ServiceLifecycle
 import WharfAgent
 import WharfDiscovery
+import WharfMetrics
 import WharfModel
 import WharfRouter
 import WharfStore
@@ -41,7 +42,8 @@ public enum WharfDev {
                 defaultKillGracePeriodSeconds: configuration.defaultKillGracePeriodSeconds,
                 hardCpuLimit: configuration.hardCpuLimit,
                 dockerSocket: configuration.dockerSocket.isEmpty ? nil : configuration.dockerSocket,
-                servicePortRanges: configuration.discovery.routesServicePorts ? [configuration.servicePorts] : [])
+                servicePortRanges: configuration.discovery.routesServicePorts ? [configuration.servicePorts] : [],
+                metrics: configuration.metrics, taskMetrics: configuration.taskMetrics)
             agentConfiguration.output = configuration.taskOutput
             let agent = Agent(configuration: agentConfiguration, logger: logger)
             link = LocalAgentLink(agent: agent)
@@ -153,7 +155,7 @@ public enum WharfDev {
     /// port, as configured.
     static func discoveryServices(controlPlane: ControlPlane, logger: Logger) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         discoveryServices(source: controlPlane.discoverySource, consulBind: controlPlane.configuration.bindAddress,
-                          barrier: controlPlane.routing, logger: logger,
+                          barrier: controlPlane.routing, metrics: controlPlane.configuration.metrics, logger: logger,
                           onListenerErrors: { errors in await controlPlane.routeListenersChanged(errors) })
     }
 
@@ -161,14 +163,16 @@ public enum WharfDev {
     /// discovery configuration asks: what `wharf dev` runs next to its control plane and every
     /// agent of a cluster runs over its mirror of the control plane's catalog. The router tells
     /// `barrier` which catalog index it serves, and `onListenerErrors` which TCP routes cannot listen.
+    /// The router (unless `discovery.routerMetrics` is off) and the DNS server count into `metrics`.
     public static func discoveryServices(
-        source: DiscoverySource, consulBind: String, barrier: RoutingBarrier, logger: Logger,
+        source: DiscoverySource, consulBind: String, barrier: RoutingBarrier, metrics: MetricsRegistry, logger: Logger,
         onListenerErrors: @escaping @Sendable ([Int: String]) async -> Void
     ) -> [ServiceGroupConfiguration.ServiceConfiguration] {
         let discovery = source.discovery
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let port = discovery.routerPort {
-            let router = EdgeRouter(configuration: routerConfiguration(discovery, port: port), logger: logger)
+            let router = EdgeRouter(configuration: routerConfiguration(discovery, port: port), logger: logger,
+                                    metrics: discovery.routerMetrics ? RouterMetrics(registry: metrics) : nil)
             services.append(.init(service: ListenerService(router, what: "the edge router on \(discovery.routerBind):\(port)", flag: "--router-port")))
             services.append(.init(service: RouteFeeder(
                 catalog: source.catalog, router: router, builder: RouteTableBuilder(configuration: discovery),
@@ -177,7 +181,7 @@ public enum WharfDev {
         if let port = discovery.dnsPort {
             let dns = DNSConfiguration(bindAddress: discovery.dnsBind, port: port, domain: "consul",
                                        extraDomains: discovery.dnsExtraDomains, ttl: discovery.dnsTTL)
-            services.append(.init(service: ListenerService(DNSServer(configuration: dns, catalog: source.catalog, logger: logger),
+            services.append(.init(service: ListenerService(DNSServer(configuration: dns, catalog: source.catalog, logger: logger, metrics: metrics),
                                                            what: "the DNS server on \(discovery.dnsBind):\(port)", flag: "--dns-port")))
         }
         if let port = discovery.consulPort {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import WharfEtcd
+import WharfMetrics
 import WharfModel
 import WharfStore
 
@@ -91,12 +92,16 @@ public enum WharfServerMain {
         let elected = LockedValue<ServerLeadership?>(nil)
         let proxy = LeaderProxyResponder(
             view: { elected.withLock { $0 }?.view() ?? LeaderView(isLeader: false, myAPIAddress: apiAddress) },
-            abdicate: { elected.withLock { $0 }?.abdicate() ?? false }, logger: logger)
+            abdicate: { elected.withLock { $0 }?.abdicate() ?? false }, logger: logger, metrics: configuration.metrics)
         let leadership = ServerLeadership(
             configuration: configuration, ha: ha, client: client, store: store, hub: hub, record: record,
             token: hubConfiguration.token, isolationNote: "per agent (wharf node show)", logger: logger,
             onTerm: { controlPlane in proxy.setLocal(controlPlane.map { WharfDev.makeAPIResponder(controlPlane: $0) }) })
         elected.withLock { $0 = leadership }
+        let leads = configuration.metrics.gauge(MetricFamilies.leader)
+        configuration.metrics.setCollector(named: "leadership") {
+            leads.set(to: elected.withLock { $0 }?.view().isLeader == true ? 1 : 0)
+        }
         let services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: leadership),
             .init(service: ListenerService(hub, what: "the agent port on \(hubConfiguration.bindAddress):\(hubConfiguration.port)",

@@ -78,6 +78,11 @@ public final class EventBus: Sendable {
         return stream
     }
 
+    /// Subscribers now (`wharf_event_stream_subscribers`).
+    public var subscriberCount: Int {
+        state.withLock { $0.subscribers.count }
+    }
+
     /// Ends every subscription.
     public func shutdown() {
         let all = state.withLock { state in

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import WharfMetrics
 
 /// The API listener of a server in a cluster: answers here when this server leads, forwards to
 /// the leader when another one does, as Marathon's `LeaderProxyFilter` does.
@@ -41,11 +42,14 @@ public final class LeaderProxyResponder: HTTPResponder, Sendable {
     private let local = LockedValue<(any HTTPResponder<APIRequestContext>)?>(nil)
     /// The abdication asked for and not yet done, cancelled at shutdown.
     private let pendingAbdication = LockedValue<Task<Void, Never>?>(nil)
+    /// This server's own metrics, answered here on every server (Prometheus scrapes each one).
+    private let metrics: MetricsRegistry?
 
     /// A responder reading leadership from `view` at every request; `abdicate` is called for
     /// `DELETE /v2/leader` on the leader. Call `shutdown()` once the listener has stopped.
     public init(configuration: LeaderProxyConfiguration = .init(), view: @escaping LeaderView.Provider,
-                abdicate: @escaping Abdicate, logger: Logger) {
+                abdicate: @escaping Abdicate, logger: Logger, metrics: MetricsRegistry? = nil) {
+        self.metrics = metrics
         self.configuration = configuration
         self.view = view
         self.abdicate = abdicate
@@ -68,6 +72,9 @@ public final class LeaderProxyResponder: HTTPResponder, Sendable {
 
     /// Answers `request` here, forwards it to the leader or waits for a leader, as described above.
     public func respond(to request: Request, context: APIRequestContext) async throws -> Response {
+        if let metrics, request.method == .get, MetricsRoutes.paths.contains(request.uri.path) {
+            return await MetricsRoutes.exposition(metrics)
+        }
         if request.uri.path == "/v2/leader" {
             if request.method == .get { return leaderAnswer(view()) }
             if request.method == .delete, let answer = abdicationAnswer(view()) { return answer }

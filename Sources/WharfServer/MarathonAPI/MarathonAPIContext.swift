@@ -14,11 +14,14 @@ final class MarathonAPIContext: Sendable {
     let leaderURL: String
     /// `/openapi.json` for this server's configuration.
     let openAPIDocument: [UInt8]
+    /// `wharf_http_requests_total` and `wharf_http_request_duration_seconds`.
+    let requests: APIRequestMetrics
 
     init(controlPlane: ControlPlane) {
         self.controlPlane = controlPlane
         let configuration = controlPlane.configuration
         leaderURL = "http://\(configuration.advertisedHost):\(configuration.apiPort)"
+        requests = APIRequestMetrics(registry: configuration.metrics)
         openAPIDocument = configuration.datacenter == "dc1"
             ? OpenAPIDocument.document
             : OpenAPIDocument.render(MarathonRoutes.all, datacenter: configuration.datacenter)

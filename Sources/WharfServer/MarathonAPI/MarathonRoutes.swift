@@ -41,6 +41,7 @@ public struct MarathonRoutes: Sendable {
     static let all: [MarathonRoute] =
         AppsRoutes.routes + TasksRoutes.routes + TaskLogRoutes.routes + DeploymentsRoutes.routes + GroupsRoutes.routes
             + QueueRoutes.routes + EventsRoutes.routes + SystemRoutes.routes + OpenAPIDocument.routes + ConsulRoutes.routes + AgentsRoutes.routes + ServersRoutes.routes
+            + MetricsRoutes.routes
 
     /// Routes sharing one router registration (method + router path), in table order.
     struct Registration {
@@ -65,6 +66,7 @@ public struct MarathonRoutes: Sendable {
     /// Runs the first route whose template matches the path; never throws.
     static func dispatch(_ request: Request, routes: [MarathonRoute], api: MarathonAPIContext,
                          peer: SocketAddress?) async -> Response {
+        let start = ContinuousClock.now
         let path = request.uri.path
         for route in routes {
             guard var parameters = route.template.match(path) else { continue }
@@ -80,8 +82,10 @@ public struct MarathonRoutes: Sendable {
                 response = MarathonResponse.from(error)
             }
             response.headers[leaderHeader] = api.leaderURL
+            api.requests.record(route: route.template.template, method: request.method, status: response.status.code, since: start)
             return response
         }
+        api.requests.record(route: APIRequestMetrics.unmatched, method: request.method, status: 404, since: start)
         return MarathonResponse.error(.uriNotFound)
     }
 

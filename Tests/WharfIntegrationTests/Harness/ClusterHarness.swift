@@ -54,12 +54,14 @@ final class ClusterHarness {
                 ["--router-port", "\(ports.router)", "--dns-port", "\(ports.dns)", "--consul-port", "\(ports.consul)",
                  "--router-bind", "127.0.0.\(index + 1)", "--tcp-routes", "false"]
             } ?? ["--router-port", "off", "--dns-port", "off"]
+            // Agents of one machine cannot all have the default metrics port: off unless a test gives one.
+            let metrics = extraArguments.contains("--metrics-port") ? [] : ["--metrics-port", "off"]
             let process = ChildProcess(name: "agent \(index)", arguments: [
                 "agent", "--join", join, "--token", ClusterHarness.token, "--data-dir", dataDir,
                 "--hostname", "node\(index)", "--advertise-ip", "127.0.0.\(index + 1)",
                 "--task-ports", "\(taskPorts.lowerBound)-\(taskPorts.upperBound)",
                 "--cpus", "4", "--mem", "4096", "--disk", "10000", "--docker-socket", "none", "--log-level", "debug",
-            ] + discovery + extraArguments, logPath: dataDir + "/agent.log")
+            ] + discovery + metrics + extraArguments, logPath: dataDir + "/agent.log")
             return Node(index: index, dataDir: dataDir, taskPorts: taskPorts, process: process, proxy: proxy, routing: listeners)
         }
     }

@@ -17,11 +17,12 @@ struct RouterHarness {
         _ table: RouteTable,
         configuration: RouterConfiguration = RouterConfiguration(bindAddress: "127.0.0.1", httpPort: 0),
         onListenerStatus: (@Sendable (String, Int, String?) -> Void)? = nil,
+        metrics: RouterMetrics? = nil,
         _ body: (RouterHarness) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "wharf.router.test")
         logger.logLevel = ProcessInfo.processInfo.environment["ROUTER_TEST_LOG"] == nil ? .critical : .trace
-        let router = EdgeRouter(configuration: configuration, logger: logger)
+        let router = EdgeRouter(configuration: configuration, logger: logger, metrics: metrics)
         if let onListenerStatus { router.onListenerStatus(onListenerStatus) }
         router.update(table)
         let task = Task { try await router.run() }
