@@ -65,11 +65,11 @@ public enum MetricFamilies {
     public static let agentOOMKills = CounterFamily(
         "wharf_agent_task_oom_kills_total", "Tasks of this agent that ended because the OOM killer struck in their memory limit.")
     public static let taskOutputBytes = CounterFamily(
-        "wharf_task_output_bytes_total", "Bytes of task output (stdout and stderr) written to the tasks' log files.")
+        "wharf_agent_task_output_bytes_total", "Bytes of task output (stdout and stderr) written to the tasks' log files.")
     public static let taskOutputDroppedBytes = CounterFamily(
-        "wharf_task_output_dropped_bytes_total", "Bytes of task output dropped because they could not be written (a full disk).")
+        "wharf_agent_task_output_dropped_bytes_total", "Bytes of task output dropped because they could not be written (a full disk).")
     public static let taskOutputWriteFailures = CounterFamily(
-        "wharf_task_output_write_failures_total",
+        "wharf_agent_task_output_write_failures_total",
         "Times writing a task's output stream started failing (said once until writing works again).")
     public static let syslogMessages = CounterFamily(
         "wharf_syslog_messages_total",

@@ -107,7 +107,7 @@ struct SyslogShippingTests {
             let samples = try await MetricsEndpointTests.scrape(wharf).samples
             #expect((ExpositionSample.value("wharf_syslog_messages_total", ["result": "dropped"], in: samples) ?? 0) > 10_000)
             #expect(ExpositionSample.value("wharf_syslog_messages_total", ["result": "sent"], in: samples) ?? 0 == 0)
-            #expect((ExpositionSample.value("wharf_task_output_bytes_total", in: samples) ?? 0) >= Double(text.utf8.count))
+            #expect((ExpositionSample.value("wharf_agent_task_output_bytes_total", in: samples) ?? 0) >= Double(text.utf8.count))
         }
     }
 }

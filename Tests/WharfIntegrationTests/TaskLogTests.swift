@@ -271,8 +271,8 @@ struct TaskLogTests {
             #expect(wharf.liveTaskIds(app: "/diskfull") == [task])
             #expect(events.events(ofType: "task_output_event").count == 1)
             let samples = try await MetricsEndpointTests.scrape(wharf).samples
-            #expect(ExpositionSample.value("wharf_task_output_write_failures_total", in: samples) == 1)
-            #expect((ExpositionSample.value("wharf_task_output_dropped_bytes_total", in: samples) ?? 0) > 0)
+            #expect(ExpositionSample.value("wharf_agent_task_output_write_failures_total", in: samples) == 1)
+            #expect((ExpositionSample.value("wharf_agent_task_output_dropped_bytes_total", in: samples) ?? 0) > 0)
 
             try FileManager.default.removeItem(atPath: appDir + "/filler")
             let resumed = try await events.waitFor("writing works again") { $0.payload["writing"]?.bool == true }
