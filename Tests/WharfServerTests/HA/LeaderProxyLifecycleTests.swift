@@ -39,7 +39,6 @@ import WharfModel
         #expect(listed.headers["X-Marathon-Leader"] == ["http://\(follower.address)"])
         #expect(listed.headers["X-Marathon-Via"] == ["1.1 \(leader.address)"])
 
-        try await client.shutdown()
         try await follower.stop()
         try await leader.stop()
         await harness.stop()
@@ -72,7 +71,6 @@ import WharfModel
             api.emit("ping")
             return api.subscriberCount == 0
         }
-        try await client.shutdown()
         try await leader.stop()
     }
 }

@@ -25,11 +25,9 @@ import Testing
         do {
             try await body(leader, nodes, api, client)
         } catch {
-            try await client.shutdown()
             for node in nodes + [leader] { try await node.stop() }
             throw error
         }
-        try await client.shutdown()
         for node in nodes + [leader] { try await node.stop() }
     }
 
@@ -190,7 +188,6 @@ import Testing
         let reply = try await client.send(.GET, "/ping", to: a, timeout: .seconds(5))
         #expect(reply.status == 502)
         #expect(reply.message == "Detected proxying loop.")
-        try await client.shutdown()
         try await a.stop()
         try await b.stop()
     }
@@ -208,7 +205,6 @@ import Testing
         let reply = try await client.send(.POST, "/v2/apps", to: follower, body: Array("{}".utf8), timeout: .seconds(5))
         #expect(reply.status == 502)
         #expect(reply.message == "Connection to leader refused.")
-        try await client.shutdown()
         try await follower.stop()
     }
 
@@ -238,7 +234,6 @@ import Testing
         let reply = try await pending.value
         #expect(reply.status == 503)
         #expect(reply.message?.contains("The leader changed before it answered") == true)
-        try await client.shutdown()
         try await follower.stop()
     }
 
@@ -257,7 +252,6 @@ import Testing
         follower.lead(with: nil)
         let notServing = try await client.send(.GET, "/ping", to: follower, timeout: .seconds(10))
         #expect(notServing.status == 502)
-        try await client.shutdown()
         try await follower.stop()
     }
 

@@ -91,9 +91,12 @@ struct ProxyReply {
 
 extension HTTPClient {
     /// A client that shows redirects rather than following them.
-    static func proxyTestClient() -> HTTPClient {
+    /// One client for every proxy test, never shut down: a client dropped without `shutdown()`
+    /// (a test that throws half-way) would stop the whole test process in debug builds.
+    static func proxyTestClient() -> HTTPClient { sharedProxyTestClient }
+
+    private static let sharedProxyTestClient =
         HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
-    }
 
     /// Sends `method path` to `node` and reads the whole answer.
     func send(_ method: NIOHTTP1.HTTPMethod, _ path: String, to node: ProxyNode, body: [UInt8]? = nil,
