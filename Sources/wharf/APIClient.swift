@@ -132,8 +132,6 @@ final class APIClient: Sendable {
         return serverError(APIResponse(status: Int(response.status.code), headers: [], body: data))
     }
 
-    static func describeFailure(_ error: Error) -> String { describe(error) }
-
     /// Path of an app (or group) id under a collection: `/v2/apps` + `/shop/web`.
     static func path(_ collection: String, id: String, _ suffix: String = "") -> String {
         let trimmed = id.split(separator: "/").joined(separator: "/")
@@ -168,7 +166,8 @@ final class APIClient: Sendable {
         return .server(status: response.status, message: message, details: json?["details"])
     }
 
-    private static func describe(_ error: Error) -> String {
+    /// A transport failure in a few words ("connection refused", "connect timed out").
+    static func describe(_ error: Error) -> String {
         let text = String(describing: error)
         if text.contains("connectionRefused") || text.contains("Connection refused") || text.contains("ECONNREFUSED") {
             return "connection refused"

@@ -124,7 +124,7 @@ struct LogSession: Sendable {
                 }
             } catch {
                 // The connection broke: looked at again below.
-                guard follow else { throw CLIError.cannotConnect(url: api.baseURL, reason: APIClient.describeFailure(error)) }
+                guard follow else { throw CLIError.cannotConnect(url: api.baseURL, reason: APIClient.describe(error)) }
             }
             guard follow else { return true }
             if !following && ended && offset >= size { return true }

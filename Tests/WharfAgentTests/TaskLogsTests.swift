@@ -24,6 +24,11 @@ struct TaskLogsTests {
         init(_ description: String) { self.description = description }
     }
 
+    /// Returns once a read waits in `logs` (polled; the test's time limit bounds it).
+    static func untilWaiting(_ logs: TaskLogs) async throws {
+        while logs.waitingReads == 0 { try await Task.sleep(for: .milliseconds(5)) }
+    }
+
     @Test("a waiting read is answered by the next write, by the task's end, or by its timeout — whichever comes first")
     func waitingReads() async throws {
         let dir = TemporaryDirectory()
@@ -37,24 +42,23 @@ struct TaskLogsTests {
         let first = try Self.chunk(await logs.read(Self.request(.offset(0), wait: 10), sandbox: dir.path))
         #expect(first.data == Data("one\n".utf8) && first.next == 4 && !first.ended)
 
-        // Nothing beyond offset 4: the read waits until the next write.
-        let clock = ContinuousClock()
-        let started = clock.now
-        async let waited = logs.read(Self.request(.offset(4), wait: 30), sandbox: dir.path)
-        try await Task.sleep(for: .milliseconds(200))
+        // Nothing beyond offset 4: the read waits (well beyond the test's time limit) until the next write.
+        async let waited = logs.read(Self.request(.offset(4), wait: 60), sandbox: dir.path)
+        try await Self.untilWaiting(logs)
         Array("two\n".utf8).withUnsafeBytes { sink.write($0) }
+        #expect(logs.waitingReads == 0, "the write did not wake the read")
         let second = try Self.chunk(await waited)
         #expect(second.start == 4 && second.data == Data("two\n".utf8))
-        #expect(clock.now - started < .seconds(20), "the write did not wake the read")
 
         // A timeout answers with no data.
         let empty = try Self.chunk(await logs.read(Self.request(.offset(8), wait: 0.2), sandbox: dir.path))
         #expect(empty.data.isEmpty && empty.start == 8 && empty.size == 8 && !empty.ended)
 
         // The end of the task answers a waiting read, and every later read says ended.
-        async let ending = logs.read(Self.request(.offset(8), wait: 30), sandbox: dir.path)
-        try await Task.sleep(for: .milliseconds(200))
+        async let ending = logs.read(Self.request(.offset(8), wait: 60), sandbox: dir.path)
+        try await Self.untilWaiting(logs)
         logs.finish(taskId: Self.taskId)
+        #expect(logs.waitingReads == 0, "the end did not wake the read")
         #expect(try Self.chunk(await ending).ended)
         let after = try Self.chunk(await logs.read(Self.request(.tailLines(1)), sandbox: dir.path))
         #expect(after.ended && after.data == Data("two\n".utf8) && after.start == 4)
@@ -73,13 +77,11 @@ struct TaskLogsTests {
         let logs = TaskLogs(logger: quietLogger)
         logs.begin(taskId: Self.taskId)
         _ = logs.sink(taskId: Self.taskId, sandbox: dir.path, stream: .stdout)
-        let clock = ContinuousClock()
-        let started = clock.now
         let read = Task { await logs.read(Self.request(.offset(0), wait: 60), sandbox: dir.path) }
-        try await Task.sleep(for: .milliseconds(200))
+        try await Self.untilWaiting(logs)
         read.cancel()
-        _ = await read.value
-        #expect(clock.now - started < .seconds(30))
+        #expect(logs.waitingReads == 0, "the cancellation did not end the wait")
+        #expect(try Self.chunk(await read.value).data.isEmpty)
     }
 
     @Test("since: the last mark before the time, 0 before any, the end when nothing was written since")

@@ -97,10 +97,12 @@ enum LogFiles {
     /// behind the oldest kept byte sees `start` > `offset`), with the offset they start at and the
     /// offset after them. Reads across rotated files; a rotation meanwhile (a file under a name is
     /// not the one listed, or the active file's start moved) makes it read again, so bytes are never
-    /// taken from a file that was renamed under it.
-    static func read(directory: String, name: String, from offset: Int64, limit: Int) -> (bytes: [UInt8], start: Int64, next: Int64) {
-        for _ in 0..<8 {
-            let layout = layout(directory: directory, name: name)
+    /// taken from a file that was renamed under it. `kept` is the range of offsets kept when it read.
+    static func read(directory: String, name: String, from offset: Int64, limit: Int)
+        -> (bytes: [UInt8], start: Int64, next: Int64, kept: Range<Int64>) {
+        var layout = Self.layout(directory: directory, name: name)
+        for attempt in 0..<8 {
+            if attempt > 0 { layout = Self.layout(directory: directory, name: name) }
             let start = min(max(offset, layout.start), layout.end)
             var bytes: [UInt8] = []
             var position = start
@@ -115,10 +117,10 @@ enum LogFiles {
                 position += Int64(wanted)
             }
             if complete, activeStart(directory: directory, name: name).base == layout.files.last?.start {
-                return (bytes, start, position)
+                return (bytes, start, position, layout.start..<max(layout.start, layout.end))
             }
         }
-        return ([], offset, offset)
+        return ([], offset, offset, layout.start..<max(layout.start, layout.end))
     }
 
     /// The offset from which the stream's last `lines` lines start (`tail=N`): after the

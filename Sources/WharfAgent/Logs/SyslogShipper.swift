@@ -166,17 +166,6 @@ final class SyslogQueue: @unchecked Sendable {
         return message
     }
 
-    /// Messages queued now (the sender drops them all when the receiver is away for long).
-    func dropAll() -> Int {
-        condition.lock()
-        defer { condition.unlock() }
-        let count = items.count - head
-        items.removeAll()
-        head = 0
-        stats.dropped += Int64(count)
-        return count
-    }
-
     func count(sent: Int64 = 0, dropped: Int64 = 0, truncated: Int64 = 0) {
         condition.lock()
         defer { condition.unlock() }

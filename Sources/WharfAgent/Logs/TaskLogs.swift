@@ -127,6 +127,11 @@ public final class TaskLogs: Sendable {
         for continuation in woken { continuation.resume() }
     }
 
+    /// Reads waiting for output now.
+    var waitingReads: Int {
+        state.withLockedValue { state in state.live.values.reduce(0) { $0 + $1.waiters.count } }
+    }
+
     /// Whether `taskId` may still produce output.
     func isLive(_ taskId: String) -> Bool {
         state.withLockedValue { $0.live[taskId] != nil }
@@ -169,9 +174,8 @@ public final class TaskLogs: Sendable {
                                        end: LogFiles.layout(directory: sandbox, name: name).end)
             }
             let read = LogFiles.read(directory: sandbox, name: name, from: from, limit: limit)
-            let layout = LogFiles.layout(directory: sandbox, name: name)
-            return TaskLogChunk(start: read.start, data: Data(read.bytes), oldest: layout.start,
-                                size: max(layout.end, read.next), ended: ended)
+            return TaskLogChunk(start: read.start, data: Data(read.bytes), oldest: read.kept.lowerBound,
+                                size: max(read.kept.upperBound, read.next), ended: ended)
         }
     }
 
